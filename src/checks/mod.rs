@@ -1,0 +1,3 @@
+//! Checks `ward` runs in-process.
+
+pub mod builtin;

@@ -1,0 +1,130 @@
+//! What a run produced: per-check outcomes, diagnostics and the whole report.
+
+pub mod parse;
+
+use serde::{Deserialize, Serialize};
+
+/// How serious a diagnostic is; `Error` fails its check, the others only inform.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One problem a check found, attributed to a repository-relative path where it has one.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Repository-relative, `/`-separated; `None` for a finding about the whole project.
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub severity: Severity,
+    pub message: String,
+    /// The tool's rule or identifier (`trailing-whitespace`, `method.notFound`, ...).
+    pub rule: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: Some(path.into()),
+            line: None,
+            column: None,
+            severity: Severity::Error,
+            message: message.into(),
+            rule: None,
+        }
+    }
+
+    pub fn at_line(mut self, line: u32) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn at_column(mut self, column: u32) -> Self {
+        self.column = Some(column);
+        self
+    }
+
+    pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
+        self.rule = Some(rule.into());
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// The result of one check.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+    /// The check could not run (tool missing, timed out, crashed, misconfigured tool).
+    Error,
+}
+
+/// Everything known about one check after the run; the unit every report format consumes.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CheckOutcome {
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    /// How many files the check was given.
+    pub files: usize,
+    pub modified_files: Vec<String>,
+    /// The tool's combined standard output and error, as it printed them.
+    pub output: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Why a skipped check did not run, or why an errored one could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Counts over all checks.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub duration_ms: u64,
+}
+
+/// The whole run: what `--format json` prints and what every report format renders.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub version: u32,
+    pub summary: Summary,
+    pub checks: Vec<CheckOutcome>,
+}
+
+impl Report {
+    pub const VERSION: u32 = 1;
+
+    pub fn new(checks: Vec<CheckOutcome>, duration_ms: u64) -> Self {
+        let mut summary = Summary { duration_ms, ..Summary::default() };
+        for check in &checks {
+            match check.status {
+                Status::Passed => summary.passed += 1,
+                Status::Failed => summary.failed += 1,
+                Status::Skipped => summary.skipped += 1,
+                Status::Error => summary.errors += 1,
+            }
+        }
+        Report { version: Self::VERSION, summary, checks }
+    }
+
+    /// True when nothing failed and nothing errored.
+    pub fn is_success(&self) -> bool {
+        self.summary.failed == 0 && self.summary.errors == 0
+    }
+}

@@ -1,0 +1,1 @@
+//! Parsers that turn a tool's output into diagnostics.

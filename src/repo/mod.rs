@@ -1,0 +1,214 @@
+//! The git facade: every git process `ward` starts goes through here.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context as _, Result};
+
+/// A git work tree `ward` runs in.
+#[derive(Clone, Debug)]
+pub struct Repo {
+    /// The top of the work tree.
+    pub root: PathBuf,
+    /// This worktree's git directory (`.git`, or `.git/worktrees/NAME`).
+    pub git_dir: PathBuf,
+    /// The directory shared by all worktrees (hooks, config, objects).
+    pub common_dir: PathBuf,
+}
+
+/// Failure of a git command, with what git said.
+#[derive(Debug, thiserror::Error)]
+#[error("`git {args}` failed: {stderr}")]
+pub struct GitError {
+    pub args: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl Repo {
+    /// The repository containing `dir`, or `None` when `dir` is outside any git work tree.
+    pub fn discover(dir: &Path) -> Result<Option<Repo>> {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args([
+                "rev-parse",
+                "--path-format=absolute",
+                "--show-toplevel",
+                "--git-dir",
+                "--git-common-dir",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .context("could not run git; is it installed?")?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if stderr.contains("not a git repository") {
+                return Ok(None);
+            }
+            bail!("`git rev-parse` failed in {}: {}", dir.display(), stderr.trim());
+        }
+        let mut lines = out.stdout.split(|b| *b == b'\n').map(|l| PathBuf::from(OsStr::from_bytes(l)));
+        let (Some(root), Some(git_dir), Some(common_dir)) = (lines.next(), lines.next(), lines.next()) else {
+            bail!("unexpected output from `git rev-parse`");
+        };
+        if root.as_os_str().is_empty() {
+            // A bare repository or the inside of .git: there is no work tree to check.
+            return Ok(None);
+        }
+        Ok(Some(Repo { root, git_dir, common_dir }))
+    }
+
+    /// A git command run at the top of the work tree, with a quiet, stable environment.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.root)
+            .stdin(Stdio::null())
+            // Keep output machine-readable whatever the user's configuration says.
+            .args(["-c", "core.quotepath=off", "-c", "color.ui=false"])
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+        cmd
+    }
+
+    /// Runs git with `args` and returns its standard output; a non-zero exit is an error.
+    pub fn output<I, S>(&self, args: I) -> Result<Vec<u8>>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let out = self
+            .command()
+            .args(&args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .output()
+            .context("could not run git")?;
+        if !out.status.success() {
+            return Err(GitError {
+                args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                code: out.status.code(),
+            }
+            .into());
+        }
+        Ok(out.stdout)
+    }
+
+    /// Runs git with `input` on standard input and returns its standard output.
+    pub fn output_with_input(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("could not run git")?;
+        let mut stdin = child.stdin.take().context("git stdin")?;
+        let input = input.to_vec();
+        // Write from another thread so that a large output cannot deadlock against our input.
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output().context("could not run git")?;
+        let _ = writer.join();
+        if !out.status.success() {
+            return Err(GitError {
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                code: out.status.code(),
+            }
+            .into());
+        }
+        Ok(out.stdout)
+    }
+
+    /// `git config --get KEY`, or `None` when unset.
+    pub fn config_get(&self, key: &str) -> Result<Option<String>> {
+        let out = self
+            .command()
+            .args(["config", "--get", key])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .output()
+            .context("could not run git")?;
+        match out.status.code() {
+            Some(0) => Ok(Some(String::from_utf8_lossy(&out.stdout).trim_end().to_string())),
+            Some(1) => Ok(None),
+            _ => bail!("`git config --get {key}` failed"),
+        }
+    }
+
+    /// Files staged for commit: added, copied, modified, renamed, type-changed; not deleted.
+    pub fn staged_files(&self) -> Result<Vec<PathBuf>> {
+        let out = self.output([
+            "diff",
+            "--cached",
+            "--name-only",
+            "--no-ext-diff",
+            "--no-renames",
+            "-z",
+            "--diff-filter=ACMRTUXB",
+        ])?;
+        Ok(split_z(&out))
+    }
+
+    /// Every tracked file, once each even while a merge leaves several stages.
+    pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
+        Ok(split_z(&self.output(["ls-files", "-z", "--deduplicate"])?))
+    }
+
+    /// Files changed between the merge base of `from` and `to`, and `to`; deletions excluded.
+    pub fn changed_files(&self, from: &str, to: &str) -> Result<Vec<PathBuf>> {
+        for rev in [from, to] {
+            self.output(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+                .with_context(|| format!("`{rev}` is not a commit in this repository"))?;
+        }
+        let out = self.output([
+            "diff",
+            "--name-only",
+            "--no-ext-diff",
+            "--no-renames",
+            "-z",
+            "--diff-filter=ACMRTUXB",
+            &format!("{from}...{to}"),
+        ])?;
+        Ok(split_z(&out))
+    }
+
+    /// The current branch name, or `None` on a detached HEAD.
+    pub fn current_branch(&self) -> Result<Option<String>> {
+        let out = self
+            .command()
+            .args(["symbolic-ref", "--quiet", "--short", "HEAD"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .output()
+            .context("could not run git")?;
+        Ok(out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string()))
+    }
+
+    /// The hooks directory git uses, honouring `core.hooksPath`.
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        let out = self.output(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?;
+        Ok(PathBuf::from(OsStr::from_bytes(trim_newline(&out))))
+    }
+}
+
+/// Splits NUL-terminated git output into paths, keeping every byte of each name.
+pub fn split_z(out: &[u8]) -> Vec<PathBuf> {
+    out.split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
+        .collect()
+}
+
+fn trim_newline(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(b"\n").unwrap_or(bytes)
+}
