@@ -48,17 +48,30 @@ impl Repo {
             if stderr.contains("not a git repository") {
                 return Ok(None);
             }
-            bail!("`git rev-parse` failed in {}: {}", dir.display(), stderr.trim());
+            bail!(
+                "`git rev-parse` failed in {}: {}",
+                dir.display(),
+                stderr.trim()
+            );
         }
-        let mut lines = out.stdout.split(|b| *b == b'\n').map(|l| PathBuf::from(OsStr::from_bytes(l)));
-        let (Some(root), Some(git_dir), Some(common_dir)) = (lines.next(), lines.next(), lines.next()) else {
+        let mut lines = out
+            .stdout
+            .split(|b| *b == b'\n')
+            .map(|l| PathBuf::from(OsStr::from_bytes(l)));
+        let (Some(root), Some(git_dir), Some(common_dir)) =
+            (lines.next(), lines.next(), lines.next())
+        else {
             bail!("unexpected output from `git rev-parse`");
         };
         if root.as_os_str().is_empty() {
             // A bare repository or the inside of .git: there is no work tree to check.
             return Ok(None);
         }
-        Ok(Some(Repo { root, git_dir, common_dir }))
+        Ok(Some(Repo {
+            root,
+            git_dir,
+            common_dir,
+        }))
     }
 
     /// A git command run at the top of the work tree, with a quiet, stable environment.
@@ -68,9 +81,7 @@ impl Repo {
             .stdin(Stdio::null())
             // Keep output machine-readable whatever the user's configuration says.
             .args(["-c", "core.quotepath=off", "-c", "color.ui=false"])
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE");
+            .env("GIT_TERMINAL_PROMPT", "0");
         cmd
     }
 
@@ -90,7 +101,11 @@ impl Repo {
             .context("could not run git")?;
         if !out.status.success() {
             return Err(GitError {
-                args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+                args: args
+                    .iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
                 code: out.status.code(),
             }
@@ -136,7 +151,9 @@ impl Repo {
             .output()
             .context("could not run git")?;
         match out.status.code() {
-            Some(0) => Ok(Some(String::from_utf8_lossy(&out.stdout).trim_end().to_string())),
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+            )),
             Some(1) => Ok(None),
             _ => bail!("`git config --get {key}` failed"),
         }
@@ -158,14 +175,23 @@ impl Repo {
 
     /// Every tracked file, once each even while a merge leaves several stages.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
-        Ok(split_z(&self.output(["ls-files", "-z", "--deduplicate"])?))
+        Ok(split_z(&self.output([
+            "ls-files",
+            "-z",
+            "--deduplicate",
+        ])?))
     }
 
     /// Files changed between the merge base of `from` and `to`, and `to`; deletions excluded.
     pub fn changed_files(&self, from: &str, to: &str) -> Result<Vec<PathBuf>> {
         for rev in [from, to] {
-            self.output(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-                .with_context(|| format!("`{rev}` is not a commit in this repository"))?;
+            self.output([
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ])
+            .with_context(|| format!("`{rev}` is not a commit in this repository"))?;
         }
         let out = self.output([
             "diff",

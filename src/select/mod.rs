@@ -36,3 +36,219 @@ pub struct FileEntry {
 pub struct FileSet {
     pub files: Vec<FileEntry>,
 }
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path};
+
+use anyhow::{bail, Context as _, Result};
+use rayon::prelude::*;
+
+use crate::repo::Repo;
+use types::FileType;
+
+/// Where the files come from: a git work tree, or a plain directory outside git.
+pub enum Source<'a> {
+    Git(&'a Repo),
+    Dir(&'a Path),
+}
+
+impl Source<'_> {
+    pub fn root(&self) -> &Path {
+        match self {
+            Source::Git(repo) => &repo.root,
+            Source::Dir(dir) => dir,
+        }
+    }
+}
+
+/// Lists the files of `selection` (repository-relative) and classifies each once.
+///
+/// `cwd` resolves relative `--files` paths. Paths that are not regular files or symlinks in the
+/// work tree (a deleted file, a submodule directory) are left out: no check could read them.
+pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<FileSet> {
+    let root = source.root();
+    let mut paths = match (selection, source) {
+        (Selection::Staged, Source::Git(repo)) => repo.staged_files()?,
+        (Selection::All, Source::Git(repo)) => repo.tracked_files()?,
+        (Selection::Range { from, to }, Source::Git(repo)) => repo.changed_files(from, to)?,
+        (Selection::All, Source::Dir(dir)) => walk(dir, dir)?,
+        (Selection::Files(given), _) => given_paths(root, cwd, given)?,
+        (Selection::Staged, Source::Dir(_)) => {
+            bail!("checking the staged files needs a git repository; use --all or --files outside git")
+        }
+        (Selection::Range { .. }, Source::Dir(_)) => {
+            bail!("--from-ref needs a git repository; use --all or --files outside git")
+        }
+    };
+    paths.sort();
+    paths.dedup();
+    let files = paths
+        .par_iter()
+        .filter_map(|rel| classify(root, rel))
+        .collect();
+    Ok(FileSet { files })
+}
+
+/// Resolves command-line paths against `cwd` into repository-relative paths; directories are walked.
+fn given_paths(root: &Path, cwd: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in given {
+        let absolute = normalize(&cwd.join(path));
+        let meta = fs::symlink_metadata(&absolute)
+            .with_context(|| format!("cannot check {}", path.display()))?;
+        // A file outside the work tree (a commit message in the git dir) keeps its absolute path.
+        let rel = absolute
+            .strip_prefix(root)
+            .map_or_else(|_| absolute.clone(), Path::to_path_buf);
+        if meta.is_dir() {
+            out.extend(walk(root, &absolute)?);
+        } else {
+            out.push(rel);
+        }
+    }
+    Ok(out)
+}
+
+/// Lexically removes `.` and `..` so that paths given from a subdirectory map into the root.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Every file under `dir` that `.gitignore` files do not exclude, relative to `root`.
+fn walk(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker {
+        let entry = entry.with_context(|| format!("cannot walk {}", dir.display()))?;
+        if entry.file_type().is_some_and(|t| !t.is_dir()) {
+            if let Ok(rel) = entry.path().strip_prefix(root) {
+                out.push(rel.to_path_buf());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The facts every check shares about one file, from one `lstat` and, only for files whose
+/// name says nothing, a peek at the first bytes.
+pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
+    let full = root.join(rel);
+    let meta = fs::symlink_metadata(&full).ok()?;
+    let path = path_text(rel);
+    let mut types = TypeSet::empty();
+    if meta.file_type().is_symlink() {
+        // What a link points at is not its content: only link-aware checks look at it.
+        types.insert(FileType::Symlink);
+        return Some(FileEntry {
+            rel: rel.to_path_buf(),
+            path,
+            types,
+            size: meta.len(),
+        });
+    } else if !meta.is_file() {
+        return None;
+    }
+    if meta.permissions().mode() & 0o111 != 0 {
+        types.insert(FileType::Executable);
+    }
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let language = types::from_file_name(name);
+    if let Some(language) = language {
+        types.insert(language);
+        types.insert(FileType::Text);
+    } else {
+        sniff(&full, &mut types);
+    }
+    Some(FileEntry {
+        rel: rel.to_path_buf(),
+        path,
+        types,
+        size: meta.len(),
+    })
+}
+
+/// Text or binary, and the shebang's language, from the first 8 KiB.
+fn sniff(full: &Path, types: &mut TypeSet) {
+    let mut head = [0u8; 8192];
+    let Ok(mut file) = fs::File::open(full) else {
+        return;
+    };
+    let mut len = 0;
+    while len < head.len() {
+        match file.read(&mut head[len..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+    }
+    let head = &head[..len];
+    if types::looks_text(head) {
+        types.insert(FileType::Text);
+        let first_line = head.split(|b| *b == b'\n').next().unwrap_or(head);
+        if let Some(language) = types::from_shebang(first_line) {
+            types.insert(language);
+        }
+    } else {
+        types.insert(FileType::Binary);
+    }
+}
+
+/// The `/`-separated text of a relative path; non-UTF-8 bytes are shown replaced.
+pub fn path_text(rel: &Path) -> String {
+    rel.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_dots() {
+        assert_eq!(
+            normalize(Path::new("/r/sub/../a/./b")),
+            PathBuf::from("/r/a/b")
+        );
+    }
+
+    #[test]
+    fn classify_uses_name_then_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::write(root.join("a.php"), "<?php\n").expect("write");
+        fs::write(root.join("deploy"), "#!/usr/bin/env bash\necho hi\n").expect("write");
+        fs::write(root.join("blob"), b"\x00\x01\x02").expect("write");
+        fs::set_permissions(root.join("deploy"), fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::os::unix::fs::symlink("a.php", root.join("link.php")).expect("symlink");
+
+        let php = classify(root, Path::new("a.php")).expect("a.php");
+        assert!(php.types.contains(FileType::Php) && php.types.contains(FileType::Text));
+        assert!(!php.types.contains(FileType::Executable));
+
+        let script = classify(root, Path::new("deploy")).expect("deploy");
+        assert!(script.types.contains(FileType::Shell));
+        assert!(script.types.contains(FileType::Executable));
+
+        let blob = classify(root, Path::new("blob")).expect("blob");
+        assert!(blob.types.contains(FileType::Binary) && !blob.types.contains(FileType::Text));
+
+        let link = classify(root, Path::new("link.php")).expect("link");
+        assert!(link.types.contains(FileType::Symlink) && !link.types.contains(FileType::Php));
+
+        assert!(classify(root, Path::new("missing")).is_none());
+    }
+}

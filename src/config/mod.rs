@@ -1,0 +1,410 @@
+//! The validated configuration: checks with compiled globs, types, stages and kinds.
+
+mod error;
+pub mod raw;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use toml::Spanned;
+
+pub use error::{suggest, ConfigError};
+use raw::{RawCheck, RawConfig};
+
+use crate::checks::builtin::{Builtin, BuiltinOptions};
+use crate::cli::Stage;
+use crate::outcome::parse::Format;
+use crate::select::types::{FileType, TypeSet};
+
+/// The file name `ward` looks for at the repository root.
+pub const FILE_NAME: &str = "checks.toml";
+
+/// The checks used when a repository has no `checks.toml`.
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
+
+#[derive(Debug)]
+pub struct Config {
+    /// Where it was read from; `None` for the embedded default.
+    pub path: Option<PathBuf>,
+    pub settings: Settings,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub exclude: Option<Globs>,
+    pub fail_fast: bool,
+    /// 0: one per CPU.
+    pub jobs: usize,
+    pub stage_fixed: bool,
+}
+
+#[derive(Debug)]
+pub struct Check {
+    pub id: String,
+    pub name: String,
+    pub kind: CheckKind,
+    pub files: Option<Globs>,
+    pub exclude: Option<Globs>,
+    pub types: TypeSet,
+    pub pass_files: bool,
+    pub serial: bool,
+    pub always_run: bool,
+    pub stages: Vec<Stage>,
+    pub env: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+    pub ci_all_files: bool,
+    pub stage_fixed: Option<bool>,
+}
+
+#[derive(Debug)]
+pub enum CheckKind {
+    Builtin(Builtin),
+    External(External),
+}
+
+/// A check that runs a command.
+#[derive(Debug)]
+pub struct External {
+    /// The command split into words; files are appended when `pass_files`.
+    pub run: Vec<String>,
+    /// The command that fixes instead of checking, when the check has one.
+    pub fix: Option<Vec<String>>,
+    pub format: Option<Format>,
+}
+
+impl Check {
+    pub fn is_fixer(&self) -> bool {
+        match &self.kind {
+            CheckKind::Builtin(b) => b.is_fixer(),
+            CheckKind::External(e) => e.fix.is_some(),
+        }
+    }
+
+    pub fn in_stage(&self, stage: Stage) -> bool {
+        self.stages.contains(&stage)
+    }
+}
+
+/// Compiled glob patterns with their source text kept for `ward list`.
+#[derive(Debug, Clone)]
+pub struct Globs {
+    pub patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    /// Patterns without a `/` match the file name at any depth, as in `.gitignore`.
+    pub fn new(patterns: &[String]) -> Result<Globs, (usize, String)> {
+        let mut builder = GlobSetBuilder::new();
+        for (i, pattern) in patterns.iter().enumerate() {
+            let anchored = if pattern.contains('/') {
+                pattern
+                    .trim_start_matches("./")
+                    .trim_start_matches('/')
+                    .to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            let glob = GlobBuilder::new(&anchored)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| (i, e.kind().to_string()))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| (0, e.to_string()))?;
+        Ok(Globs {
+            patterns: patterns.to_vec(),
+            set,
+        })
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+}
+
+/// Loads `path`, or the embedded default when `path` is `None`.
+pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    match path {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::new(path, "", None, format!("cannot read: {e}")))?;
+            parse(&source, Some(path))
+        }
+        None => parse(DEFAULT_CONFIG, None),
+    }
+}
+
+/// Parses and validates configuration text; `path` names it in errors.
+pub fn parse(source: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+    let shown = path.unwrap_or(Path::new("<default checks.toml>"));
+    let raw: RawConfig =
+        toml::from_str(source).map_err(|e| ConfigError::from_toml(shown, source, &e))?;
+    Validator {
+        path: shown,
+        source,
+    }
+    .config(raw, path)
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    source: &'a str,
+}
+
+impl Validator<'_> {
+    fn error(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.path, self.source, Some(span), message)
+    }
+
+    fn config(&self, raw: RawConfig, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let settings = Settings {
+            exclude: self.globs(raw.settings.exclude.as_deref())?,
+            fail_fast: raw.settings.fail_fast.unwrap_or(false),
+            jobs: raw.settings.jobs.unwrap_or(0),
+            stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
+        };
+        let checks = raw
+            .checks
+            .into_iter()
+            .map(|(id, check)| self.check(id, check))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Config {
+            path: path.map(Path::to_owned),
+            settings,
+            checks,
+        })
+    }
+
+    fn check(&self, id: String, spanned: Spanned<RawCheck>) -> Result<Check, ConfigError> {
+        let table_span = spanned.span();
+        let raw = spanned.into_inner();
+        if id.is_empty() || id.contains(|c: char| c.is_whitespace() || c == ',') {
+            return Err(self.error(table_span, format!("check id `{id}` must be non-empty, without spaces or commas (it is used in SKIP=...)")));
+        }
+        let kind = self.kind(&id, &raw, table_span.clone())?;
+        let types = match &raw.types {
+            Some(types) => self.types(types)?,
+            None => match &kind {
+                CheckKind::Builtin(b) => b.default_types(),
+                CheckKind::External(_) => TypeSet::empty(),
+            },
+        };
+        let pass_files = match &kind {
+            CheckKind::Builtin(b) => raw.pass_files.unwrap_or(b.pass_files()),
+            CheckKind::External(_) => raw.pass_files.unwrap_or(true),
+        };
+        let timeout = raw
+            .timeout
+            .as_ref()
+            .map(|t| {
+                humantime::parse_duration(t.get_ref()).map_err(|e| {
+                    self.error(
+                        t.span(),
+                        format!("`timeout`: {e}; expected a duration such as \"30s\" or \"10m\""),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(Check {
+            name: raw.name.clone().unwrap_or_else(|| id.clone()),
+            id,
+            kind,
+            files: self.globs(raw.files.as_deref())?,
+            exclude: self.globs(raw.exclude.as_deref())?,
+            types,
+            pass_files,
+            serial: raw.serial.unwrap_or(false),
+            always_run: raw.always_run.unwrap_or(false),
+            stages: self.stages(raw.stages.as_deref())?,
+            env: raw
+                .env
+                .clone()
+                .map(|e| e.into_iter().collect())
+                .unwrap_or_default(),
+            timeout,
+            ci_all_files: raw.ci_all_files.unwrap_or(false),
+            stage_fixed: raw.stage_fixed,
+        })
+    }
+
+    fn kind(
+        &self,
+        id: &str,
+        raw: &RawCheck,
+        table_span: Range<usize>,
+    ) -> Result<CheckKind, ConfigError> {
+        match (&raw.run, &raw.builtin) {
+            (Some(_), Some(builtin)) => Err(self.error(
+                builtin.span(),
+                format!("check `{id}` has both `run` and `builtin`; a check is either a command or a built-in"),
+            )),
+            (None, None) => Err(self.error(
+                table_span,
+                format!("check `{id}` needs `run = \"command\"` or `builtin = \"NAME\"`"),
+            )),
+            (Some(run), None) => self.external(raw, run).map(CheckKind::External),
+            (None, Some(name)) => self.builtin(raw, name).map(CheckKind::Builtin),
+        }
+    }
+
+    fn external(&self, raw: &RawCheck, run: &Spanned<String>) -> Result<External, ConfigError> {
+        let words = |s: &Spanned<String>, key: &str| -> Result<Vec<String>, ConfigError> {
+            match shlex::split(s.get_ref()) {
+                Some(words) if !words.is_empty() => Ok(words),
+                Some(_) => {
+                    Err(self.error(s.span(), format!("`{key}` is empty; expected a command")))
+                }
+                None => Err(self.error(
+                    s.span(),
+                    format!("`{key}` has an unterminated quote or a trailing backslash"),
+                )),
+            }
+        };
+        let format = Format::from_config(
+            raw.format.as_ref().map(|f| f.get_ref().as_str()),
+            raw.regex.as_ref().map(|r| r.get_ref().as_str()),
+        )
+        .map_err(|message| {
+            let span = raw
+                .format
+                .as_ref()
+                .or(raw.regex.as_ref())
+                .map_or(0..0, Spanned::span);
+            self.error(span, message)
+        })?;
+        for key in BUILTIN_ONLY_KEYS {
+            if let Some(span) = raw.option_span(key) {
+                return Err(self.error(
+                    span,
+                    format!("`{key}` is an option of built-in checks; this check runs a command"),
+                ));
+            }
+        }
+        Ok(External {
+            run: words(run, "run")?,
+            fix: raw.fix.as_ref().map(|f| words(f, "fix")).transpose()?,
+            format,
+        })
+    }
+
+    fn builtin(&self, raw: &RawCheck, name: &Spanned<String>) -> Result<Builtin, ConfigError> {
+        for (key, present) in [
+            ("format", raw.format.is_some()),
+            ("regex", raw.regex.is_some()),
+        ] {
+            if present {
+                return Err(self.error(
+                    name.span(),
+                    format!(
+                        "`{key}` applies to commands, not to built-in `{}`",
+                        name.get_ref()
+                    ),
+                ));
+            }
+        }
+        let get = |s: &Option<Spanned<Vec<String>>>| s.as_ref().map(|v| v.get_ref().clone());
+        let opts = BuiltinOptions {
+            max_kb: raw.max_kb.as_ref().map(|v| *v.get_ref()),
+            enforce_all: raw.enforce_all.as_ref().map(|v| *v.get_ref()),
+            fix: raw.fix.as_ref().map(|v| v.get_ref().clone()),
+            chars: raw.chars.as_ref().map(|v| v.get_ref().clone()),
+            markdown_linebreak_ext: get(&raw.markdown_linebreak_ext),
+            allow_multiple_documents: raw.allow_multiple_documents.as_ref().map(|v| *v.get_ref()),
+            unsafe_yaml: raw.unsafe_yaml.as_ref().map(|v| *v.get_ref()),
+            branches: get(&raw.branches),
+            patterns: get(&raw.patterns),
+            assume_in_merge: raw.assume_in_merge.as_ref().map(|v| *v.get_ref()),
+            credentials_files: get(&raw.credentials_files),
+            allow_missing_credentials: raw.allow_missing_credentials.as_ref().map(|v| *v.get_ref()),
+        };
+        Builtin::from_options(name.get_ref(), &opts).map_err(|e| match e.key {
+            Some(key) => self.error(raw.option_span(key).unwrap_or(name.span()), e.message),
+            None => {
+                let hint = suggest(name.get_ref(), crate::checks::builtin::NAMES)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_else(|| "; `ward list --builtins` shows them all".to_string());
+                self.error(name.span(), format!("{}{hint}", e.message))
+            }
+        })
+    }
+
+    fn globs(&self, patterns: Option<&[Spanned<String>]>) -> Result<Option<Globs>, ConfigError> {
+        let Some(patterns) = patterns else {
+            return Ok(None);
+        };
+        let texts: Vec<String> = patterns.iter().map(|p| p.get_ref().clone()).collect();
+        Globs::new(&texts).map(Some).map_err(|(i, message)| {
+            self.error(
+                patterns[i].span(),
+                format!("invalid glob `{}`: {message}", texts[i]),
+            )
+        })
+    }
+
+    fn types(&self, types: &[Spanned<String>]) -> Result<TypeSet, ConfigError> {
+        let names: Vec<&str> = FileType::ALL.iter().map(|t| t.name()).collect();
+        types
+            .iter()
+            .map(|t| {
+                FileType::from_name(t.get_ref()).ok_or_else(|| {
+                    let hint = suggest(t.get_ref(), &names)
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    self.error(
+                        t.span(),
+                        format!(
+                            "unknown file type `{}`; {hint}known types: {}",
+                            t.get_ref(),
+                            names.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn stages(&self, stages: Option<&[Spanned<String>]>) -> Result<Vec<Stage>, ConfigError> {
+        let Some(stages) = stages else {
+            return Ok(Stage::ALL.to_vec());
+        };
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        stages
+            .iter()
+            .map(|s| {
+                Stage::from_name(s.get_ref()).ok_or_else(|| {
+                    let hint = suggest(s.get_ref(), &names)
+                        .map(|n| format!("did you mean `{n}`? "))
+                        .unwrap_or_default();
+                    self.error(
+                        s.span(),
+                        format!(
+                            "unknown stage `{}`; {hint}stages are: {}",
+                            s.get_ref(),
+                            names.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// Keys that only make sense on a built-in check (`fix` is shared: a mode there, a command here).
+const BUILTIN_ONLY_KEYS: &[&str] = &[
+    "max_kb",
+    "enforce_all",
+    "chars",
+    "markdown_linebreak_ext",
+    "allow_multiple_documents",
+    "unsafe",
+    "branches",
+    "patterns",
+    "assume_in_merge",
+    "credentials_files",
+    "allow_missing_credentials",
+];

@@ -1,0 +1,118 @@
+//! `checks.toml` as written: serde structs that keep spans, before any validation.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub settings: RawSettings,
+    #[serde(default)]
+    pub checks: IndexMap<String, Spanned<RawCheck>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub exclude: Option<Vec<Spanned<String>>>,
+    pub fail_fast: Option<bool>,
+    pub jobs: Option<usize>,
+    pub stage_fixed: Option<bool>,
+}
+
+/// One `[checks.ID]` table. Built-in options sit beside the common keys, so that unknown keys
+/// stay errors (`deny_unknown_fields` cannot be combined with a flattened option map).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub name: Option<String>,
+    pub run: Option<Spanned<String>>,
+    pub builtin: Option<Spanned<String>>,
+    pub fix: Option<Spanned<String>>,
+    pub files: Option<Vec<Spanned<String>>>,
+    pub exclude: Option<Vec<Spanned<String>>>,
+    pub types: Option<Vec<Spanned<String>>>,
+    pub pass_files: Option<bool>,
+    pub serial: Option<bool>,
+    pub always_run: Option<bool>,
+    pub stages: Option<Vec<Spanned<String>>>,
+    pub env: Option<IndexMap<String, String>>,
+    pub format: Option<Spanned<String>>,
+    pub regex: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub ci_all_files: Option<bool>,
+    pub stage_fixed: Option<bool>,
+
+    pub max_kb: Option<Spanned<u64>>,
+    pub enforce_all: Option<Spanned<bool>>,
+    pub chars: Option<Spanned<String>>,
+    pub markdown_linebreak_ext: Option<Spanned<Vec<String>>>,
+    pub allow_multiple_documents: Option<Spanned<bool>>,
+    #[serde(rename = "unsafe")]
+    pub unsafe_yaml: Option<Spanned<bool>>,
+    pub branches: Option<Spanned<Vec<String>>>,
+    pub patterns: Option<Spanned<Vec<String>>>,
+    pub assume_in_merge: Option<Spanned<bool>>,
+    pub credentials_files: Option<Spanned<Vec<String>>>,
+    pub allow_missing_credentials: Option<Spanned<bool>>,
+}
+
+/// Every key a check table accepts, for "did you mean" suggestions.
+pub const CHECK_KEYS: &[&str] = &[
+    "name",
+    "run",
+    "builtin",
+    "fix",
+    "files",
+    "exclude",
+    "types",
+    "pass_files",
+    "serial",
+    "always_run",
+    "stages",
+    "env",
+    "format",
+    "regex",
+    "timeout",
+    "ci_all_files",
+    "stage_fixed",
+    "max_kb",
+    "enforce_all",
+    "chars",
+    "markdown_linebreak_ext",
+    "allow_multiple_documents",
+    "unsafe",
+    "branches",
+    "patterns",
+    "assume_in_merge",
+    "credentials_files",
+    "allow_missing_credentials",
+];
+
+pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed"];
+pub const TOP_KEYS: &[&str] = &["settings", "checks"];
+
+impl RawCheck {
+    /// The span of a built-in option key's value, to point errors at it.
+    pub fn option_span(&self, key: &str) -> Option<std::ops::Range<usize>> {
+        match key {
+            "max_kb" => self.max_kb.as_ref().map(Spanned::span),
+            "enforce_all" => self.enforce_all.as_ref().map(Spanned::span),
+            "fix" => self.fix.as_ref().map(Spanned::span),
+            "chars" => self.chars.as_ref().map(Spanned::span),
+            "markdown_linebreak_ext" => self.markdown_linebreak_ext.as_ref().map(Spanned::span),
+            "allow_multiple_documents" => self.allow_multiple_documents.as_ref().map(Spanned::span),
+            "unsafe" => self.unsafe_yaml.as_ref().map(Spanned::span),
+            "branches" => self.branches.as_ref().map(Spanned::span),
+            "patterns" => self.patterns.as_ref().map(Spanned::span),
+            "assume_in_merge" => self.assume_in_merge.as_ref().map(Spanned::span),
+            "credentials_files" => self.credentials_files.as_ref().map(Spanned::span),
+            "allow_missing_credentials" => {
+                self.allow_missing_credentials.as_ref().map(Spanned::span)
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Runs the plan: jobs in parallel up to `--jobs`, in dependency order, results per check.
+
+pub mod external;
+pub mod process;
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::checks::builtin::engine::{self, CheckResult, ContentTarget};
+use crate::config::{Check, CheckKind, Config};
+use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
+use crate::plan::{JobKind, Mode, Plan};
+use crate::repo::Repo;
+use crate::select::{FileEntry, FileSet, Selection};
+
+use external::{Batch, BatchResult};
+
+/// Everything a run needs to execute its plan.
+pub struct Run<'a> {
+    pub config: &'a Config,
+    pub files: &'a FileSet,
+    pub plan: &'a Plan,
+    pub root: &'a Path,
+    pub repo: Option<&'a Repo>,
+    pub selection: &'a Selection,
+    pub mode: Mode,
+    pub jobs: usize,
+    pub fail_fast: bool,
+}
+
+/// Called once per planned check, in config order, as soon as it and every check before it
+/// have finished: the reporter prints from here.
+pub type OnDone<'a> = dyn Fn(&CheckOutcome) + Sync + 'a;
+
+enum JobOutput {
+    External(BatchResult),
+    Builtins(Vec<(usize, CheckResult)>),
+    Cancelled,
+}
+
+#[derive(Default)]
+struct Acc {
+    started: Option<Instant>,
+    ended: Option<Instant>,
+    exit_code: Option<i32>,
+    output: Vec<u8>,
+    modified: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
+    errors: Vec<String>,
+    ran: bool,
+    cancelled: bool,
+}
+
+struct State {
+    waiting_on: Vec<usize>,
+    dependents: Vec<Vec<usize>>,
+    jobs_left: Vec<usize>,
+    acc: Vec<Acc>,
+    outcomes: Vec<Option<CheckOutcome>>,
+    next_to_report: usize,
+    stop: bool,
+}
+
+struct Shared<'a> {
+    run: &'a Run<'a>,
+    ctx: engine::Context<'a>,
+    state: Mutex<State>,
+    on_done: &'a OnDone<'a>,
+}
+
+/// Executes the plan and returns one outcome per planned check, in config order.
+pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>> {
+    let plan = run.plan;
+    let mut dependents = vec![Vec::new(); plan.jobs.len()];
+    for (j, job) in plan.jobs.iter().enumerate() {
+        for &d in &job.deps {
+            dependents[d].push(j);
+        }
+    }
+    let mut jobs_left = vec![0; plan.checks.len()];
+    for j in 0..plan.jobs.len() {
+        for c in plan.job_checks(j) {
+            jobs_left[c] += 1;
+        }
+    }
+    let engine_mode = match run.mode {
+        Mode::Fix => engine::Mode::Fix,
+        Mode::Check => engine::Mode::Check,
+    };
+    let shared = Shared {
+        run,
+        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection),
+        state: Mutex::new(State {
+            waiting_on: plan.jobs.iter().map(|j| j.deps.len()).collect(),
+            dependents,
+            jobs_left,
+            acc: (0..plan.checks.len()).map(|_| Acc::default()).collect(),
+            outcomes: vec![None; plan.checks.len()],
+            next_to_report: 0,
+            stop: false,
+        }),
+        on_done,
+    };
+    {
+        // Checks with no job (skipped before running) are final right away.
+        let mut state = lock(&shared.state);
+        for c in 0..plan.checks.len() {
+            if state.jobs_left[c] == 0 {
+                finish_check(&shared, &mut state, c);
+            }
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(run.jobs.max(1))
+        .thread_name(|i| format!("ward-job-{i}"))
+        .build()?;
+    pool.scope(|scope| {
+        let ready: Vec<usize> = (0..plan.jobs.len())
+            .filter(|&j| plan.jobs[j].deps.is_empty())
+            .collect();
+        for j in ready {
+            spawn(scope, &shared, j);
+        }
+    });
+    let state = shared.state.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(state.outcomes.into_iter().flatten().collect())
+}
+
+fn lock<'m>(m: &'m Mutex<State>) -> std::sync::MutexGuard<'m, State> {
+    // A panic in one job must not hide every other check's result.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn spawn<'s>(scope: &rayon::Scope<'s>, shared: &'s Shared<'s>, job: usize) {
+    scope.spawn(move |scope| {
+        let stop = lock(&shared.state).stop || process::interrupted();
+        let checks = shared.run.plan.job_checks(job);
+        let started = Instant::now();
+        {
+            let mut state = lock(&shared.state);
+            for &c in &checks {
+                state.acc[c].started.get_or_insert(started);
+            }
+        }
+        let output = if stop {
+            JobOutput::Cancelled
+        } else {
+            run_job(shared, job)
+        };
+        let mut state = lock(&shared.state);
+        record(shared, &mut state, job, output);
+        for c in checks {
+            state.jobs_left[c] -= 1;
+            if state.jobs_left[c] == 0 {
+                finish_check(shared, &mut state, c);
+            }
+        }
+        let dependents = std::mem::take(&mut state.dependents[job]);
+        let mut ready = Vec::new();
+        for d in dependents {
+            state.waiting_on[d] -= 1;
+            if state.waiting_on[d] == 0 {
+                ready.push(d);
+            }
+        }
+        drop(state);
+        for d in ready {
+            spawn(scope, shared, d);
+        }
+    });
+}
+
+fn run_job(shared: &Shared, job: usize) -> JobOutput {
+    let run = shared.run;
+    let plan = run.plan;
+    let entries =
+        |ids: &[usize]| -> Vec<&FileEntry> { ids.iter().map(|&i| &run.files.files[i]).collect() };
+    match &plan.jobs[job].kind {
+        JobKind::External { planned, files } => {
+            let pc = &plan.checks[*planned];
+            let check = &run.config.checks[pc.check];
+            let CheckKind::External(external) = &check.kind else {
+                return JobOutput::Cancelled;
+            };
+            let command = match run.mode {
+                Mode::Fix => external.fix.as_ref().unwrap_or(&external.run),
+                Mode::Check => &external.run,
+            };
+            let args = entries(files);
+            let watched = if check.pass_files {
+                args.clone()
+            } else {
+                entries(&pc.files)
+            };
+            JobOutput::External(external::run_batch(&Batch {
+                root: run.root,
+                command,
+                args: &args,
+                watched: &watched,
+                env: &check.env,
+                timeout: check.timeout,
+            }))
+        }
+        JobKind::Content { planned } => {
+            let builtins: Vec<_> = planned.iter().filter_map(|&p| builtin_of(run, p)).collect();
+            let mut per_file: Vec<Vec<usize>> = vec![Vec::new(); run.files.files.len()];
+            for (k, &p) in planned.iter().enumerate() {
+                for &f in &plan.checks[p].files {
+                    per_file[f].push(k);
+                }
+            }
+            let targets: Vec<ContentTarget> = per_file
+                .into_iter()
+                .enumerate()
+                .filter(|(_, checks)| !checks.is_empty())
+                .map(|(f, checks)| ContentTarget {
+                    file: &run.files.files[f],
+                    checks,
+                })
+                .collect();
+            let results = engine::run_content(&shared.ctx, &builtins, &targets);
+            JobOutput::Builtins(planned.iter().copied().zip(results).collect())
+        }
+        JobKind::Paths { planned } => {
+            let Some(builtin) = builtin_of(run, *planned) else {
+                return JobOutput::Cancelled;
+            };
+            let pc = &plan.checks[*planned];
+            let files = if run.config.checks[pc.check].pass_files {
+                entries(&pc.files)
+            } else {
+                Vec::new()
+            };
+            JobOutput::Builtins(vec![(
+                *planned,
+                engine::run_paths(&shared.ctx, builtin, &files),
+            )])
+        }
+    }
+}
+
+fn builtin_of<'a>(run: &'a Run, planned: usize) -> Option<&'a crate::checks::builtin::Builtin> {
+    match &run.config.checks[run.plan.checks[planned].check].kind {
+        CheckKind::Builtin(b) => Some(b),
+        CheckKind::External(_) => None,
+    }
+}
+
+fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
+    let now = Instant::now();
+    let run = shared.run;
+    let mut failed = false;
+    match output {
+        JobOutput::Cancelled => {
+            for c in run.plan.job_checks(job) {
+                state.acc[c].cancelled = true;
+            }
+        }
+        JobOutput::External(batch) => {
+            let c = run.plan.job_checks(job)[0];
+            let check = &run.config.checks[run.plan.checks[c].check];
+            let acc = &mut state.acc[c];
+            acc.ran = true;
+            acc.ended = Some(now);
+            if let CheckKind::External(external) = &check.kind {
+                if let Some(format) = &external.format {
+                    acc.diagnostics.extend(crate::outcome::parse::parse(
+                        format,
+                        &batch.stdout,
+                        &batch.stderr,
+                        run.root,
+                    ));
+                }
+            }
+            if let Some(code) = batch.exit_code {
+                // Across batches the code with the largest magnitude is the telling one.
+                if acc.exit_code.is_none_or(|old| code.abs() > old.abs()) {
+                    acc.exit_code = Some(code);
+                }
+            }
+            append_output(&mut acc.output, &batch.stdout);
+            append_output(&mut acc.output, &batch.stderr);
+            acc.modified.extend(batch.modified);
+            acc.errors.extend(batch.error);
+            failed = acc.exit_code.is_some_and(|c| c != 0)
+                || !acc.modified.is_empty()
+                || !acc.errors.is_empty();
+        }
+        JobOutput::Builtins(results) => {
+            for (c, result) in results {
+                let acc = &mut state.acc[c];
+                acc.ran = true;
+                acc.ended = Some(now);
+                failed |= result.error.is_some()
+                    || !result.modified.is_empty()
+                    || result
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.severity == Severity::Error);
+                acc.diagnostics.extend(result.diagnostics);
+                acc.modified.extend(result.modified);
+                acc.errors.extend(result.error);
+            }
+        }
+    }
+    if failed && run.fail_fast {
+        state.stop = true;
+    }
+}
+
+fn append_output(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(bytes);
+}
+
+fn finish_check(shared: &Shared, state: &mut State, c: usize) {
+    let run = shared.run;
+    let pc = &run.plan.checks[c];
+    let check = &run.config.checks[pc.check];
+    let acc = std::mem::take(&mut state.acc[c]);
+    state.outcomes[c] = Some(outcome(
+        check,
+        pc.files.len(),
+        pc.skip.clone(),
+        acc,
+        run.mode,
+    ));
+    // Report in config order: flush every finished check at the front of the line.
+    while state.next_to_report < state.outcomes.len() {
+        let Some(done) = &state.outcomes[state.next_to_report] else {
+            break;
+        };
+        (shared.on_done)(done);
+        state.next_to_report += 1;
+    }
+}
+
+fn outcome(
+    check: &Check,
+    files: usize,
+    skip: Option<String>,
+    mut acc: Acc,
+    mode: Mode,
+) -> CheckOutcome {
+    let duration_ms = match (acc.started, acc.ended) {
+        (Some(s), Some(e)) => e.saturating_duration_since(s).as_millis() as u64,
+        _ => 0,
+    };
+    acc.modified.sort();
+    acc.modified.dedup();
+    let external = matches!(check.kind, CheckKind::External(_));
+    let (status, reason) = if let Some(reason) = skip {
+        (Status::Skipped, Some(reason))
+    } else if !acc.errors.is_empty() {
+        acc.errors.dedup();
+        (Status::Error, Some(acc.errors.join("; ")))
+    } else if acc.cancelled && !acc.ran {
+        let why = if process::interrupted() {
+            "interrupted"
+        } else {
+            "not run: --fail-fast stopped the run after a failure"
+        };
+        (Status::Skipped, Some(why.to_string()))
+    } else if external && mode == Mode::Check && !acc.modified.is_empty() {
+        (
+            Status::Error,
+            Some("the command modified files although --check forbids writing".to_string()),
+        )
+    } else if acc.exit_code.is_some_and(|c| c != 0)
+        || !acc.modified.is_empty()
+        || acc
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error && !external)
+    {
+        (Status::Failed, None)
+    } else {
+        (Status::Passed, None)
+    };
+    CheckOutcome {
+        id: check.id.clone(),
+        name: check.name.clone(),
+        status,
+        exit_code: acc.exit_code,
+        duration_ms,
+        files,
+        modified_files: acc.modified,
+        output: String::from_utf8_lossy(&acc.output).into_owned(),
+        diagnostics: acc.diagnostics,
+        reason,
+    }
+}

@@ -1,0 +1,295 @@
+//! Matches checks to files and turns them into jobs with read/write sets and dependencies.
+
+use std::collections::HashSet;
+
+use crate::checks::builtin::Scope;
+use crate::cli::Stage;
+use crate::config::{Check, CheckKind, Config};
+use crate::select::FileSet;
+
+/// What the run does with fixers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Fixers rewrite files (the hook, a plain `ward run`).
+    Fix,
+    /// Nothing is written; fixers report what they would change (`--check`, CI).
+    Check,
+}
+
+/// The choices of one run that decide what runs.
+pub struct Request<'a> {
+    pub stage: Stage,
+    /// Only these check ids (empty: all).
+    pub only: &'a [String],
+    pub skip: &'a HashSet<String>,
+    pub mode: Mode,
+    pub jobs: usize,
+    /// The bytes one command line may take (argument strings and pointers).
+    pub arg_limit: usize,
+}
+
+/// A check of this run: selected by stage and id, with the files it matched.
+#[derive(Debug)]
+pub struct PlannedCheck {
+    /// Index into `Config::checks`.
+    pub check: usize,
+    /// Indices into `FileSet::files`, in path order.
+    pub files: Vec<usize>,
+    /// `None` when it runs, else why it is skipped.
+    pub skip: Option<String>,
+}
+
+/// One unit of work for the scheduler.
+#[derive(Debug)]
+pub struct Job {
+    pub kind: JobKind,
+    /// Files it reads and files it may write (indices into the file set), for exclusion.
+    pub reads: Vec<usize>,
+    pub writes: Vec<usize>,
+    /// Jobs (indices into `Plan::jobs`) that must finish first.
+    pub deps: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub enum JobKind {
+    /// One process of an external check over `files` (empty when it does not take files).
+    External { planned: usize, files: Vec<usize> },
+    /// Consecutive content built-ins, run together with one read per file.
+    Content { planned: Vec<usize> },
+    /// A built-in that looks at names, metadata or git, once.
+    Paths { planned: usize },
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    pub checks: Vec<PlannedCheck>,
+    pub jobs: Vec<Job>,
+}
+
+impl Plan {
+    /// The planned index of each job's check(s), for bookkeeping.
+    pub fn job_checks(&self, job: usize) -> Vec<usize> {
+        match &self.jobs[job].kind {
+            JobKind::External { planned, .. } | JobKind::Paths { planned } => vec![*planned],
+            JobKind::Content { planned } => planned.clone(),
+        }
+    }
+}
+
+/// Whether `check` takes the file at `path` with `types`, under the global exclude.
+pub fn matches(
+    config: &Config,
+    check: &Check,
+    path: &str,
+    types: crate::select::types::TypeSet,
+) -> bool {
+    if config
+        .settings
+        .exclude
+        .as_ref()
+        .is_some_and(|g| g.is_match(path))
+    {
+        return false;
+    }
+    check.files.as_ref().is_none_or(|g| g.is_match(path))
+        && !check.exclude.as_ref().is_some_and(|g| g.is_match(path))
+        && types.contains_all(check.types)
+}
+
+/// Decides what runs: which checks, on which files, in which jobs.
+pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
+    let mut checks = Vec::new();
+    for (index, check) in config.checks.iter().enumerate() {
+        if !check.in_stage(request.stage)
+            || (!request.only.is_empty() && !request.only.contains(&check.id))
+        {
+            continue;
+        }
+        let matched: Vec<usize> = files
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches(config, check, &f.path, f.types))
+            .map(|(i, _)| i)
+            .collect();
+        let skip = if request.skip.contains(&check.id) {
+            Some("skipped by SKIP or --skip".to_string())
+        } else if matched.is_empty() && !check.always_run {
+            // A whole-project check (`pass_files = false`) too runs only when a file it watches was selected.
+            Some("no files to check".to_string())
+        } else {
+            None
+        };
+        checks.push(PlannedCheck {
+            check: index,
+            files: matched,
+            skip,
+        });
+    }
+    let jobs = jobs(config, files, &checks, request);
+    Plan { checks, jobs }
+}
+
+fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Request) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut content_group: Option<usize> = None;
+    for (planned, pc) in checks.iter().enumerate() {
+        if pc.skip.is_some() {
+            continue;
+        }
+        let check = &config.checks[pc.check];
+        let writes = request.mode == Mode::Fix && check.is_fixer();
+        match &check.kind {
+            CheckKind::Builtin(builtin) => match builtin.scope() {
+                Scope::Content => {
+                    // Built-ins next to each other in config order share one read of each file.
+                    let job = match content_group {
+                        Some(job) => job,
+                        None => {
+                            jobs.push(Job {
+                                kind: JobKind::Content {
+                                    planned: Vec::new(),
+                                },
+                                reads: Vec::new(),
+                                writes: Vec::new(),
+                                deps: Vec::new(),
+                            });
+                            jobs.len() - 1
+                        }
+                    };
+                    content_group = Some(job);
+                    if let JobKind::Content { planned: members } = &mut jobs[job].kind {
+                        members.push(planned);
+                    }
+                    jobs[job].reads.extend(&pc.files);
+                    if writes {
+                        jobs[job].writes.extend(&pc.files);
+                    }
+                }
+                Scope::Paths => {
+                    content_group = None;
+                    jobs.push(Job {
+                        kind: JobKind::Paths { planned },
+                        reads: Vec::new(),
+                        writes: Vec::new(),
+                        deps: Vec::new(),
+                    });
+                }
+            },
+            CheckKind::External(external) => {
+                content_group = None;
+                let program = if writes {
+                    external.fix.as_ref().unwrap_or(&external.run)
+                } else {
+                    &external.run
+                };
+                let serial_start = jobs.len();
+                if check.pass_files {
+                    for batch in batches(files, &pc.files, program, request, check.serial) {
+                        let writes = if writes { batch.clone() } else { Vec::new() };
+                        jobs.push(Job {
+                            reads: batch.clone(),
+                            writes,
+                            kind: JobKind::External {
+                                planned,
+                                files: batch,
+                            },
+                            deps: Vec::new(),
+                        });
+                    }
+                } else {
+                    // It reads the whole project: order it after every fixer before it.
+                    let all: Vec<usize> = (0..files.files.len()).collect();
+                    let writes = if writes { pc.files.clone() } else { Vec::new() };
+                    jobs.push(Job {
+                        reads: all,
+                        writes,
+                        kind: JobKind::External {
+                            planned,
+                            files: Vec::new(),
+                        },
+                        deps: Vec::new(),
+                    });
+                }
+                if check.serial {
+                    for (offset, job) in jobs[serial_start + 1..].iter_mut().enumerate() {
+                        job.deps.push(serial_start + offset);
+                    }
+                }
+            }
+        }
+    }
+    for job in &mut jobs {
+        job.reads.sort_unstable();
+        job.reads.dedup();
+        job.writes.sort_unstable();
+        job.writes.dedup();
+    }
+    add_dependencies(&mut jobs, files.files.len());
+    jobs
+}
+
+/// Orders conflicting jobs as they appear in config order: a job waits for the last earlier
+/// writer of any file it touches, and a writer also waits for the earlier readers since then.
+/// Jobs on disjoint files, and readers of the same files, stay free to run side by side.
+fn add_dependencies(jobs: &mut [Job], file_count: usize) {
+    let mut last_writer: Vec<Option<usize>> = vec![None; file_count];
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); file_count];
+    for (j, job) in jobs.iter_mut().enumerate() {
+        let mut deps: HashSet<usize> = job.deps.iter().copied().collect();
+        let writes: HashSet<usize> = job.writes.iter().copied().collect();
+        for &f in &job.reads {
+            deps.extend(last_writer[f]);
+            if writes.contains(&f) {
+                deps.extend(readers[f].drain(..));
+            } else {
+                readers[f].push(j);
+            }
+        }
+        for &f in &job.writes {
+            deps.extend(last_writer[f]);
+            deps.extend(readers[f].drain(..));
+            last_writer[f] = Some(j);
+        }
+        deps.remove(&j);
+        let mut deps: Vec<usize> = deps.into_iter().collect();
+        deps.sort_unstable();
+        job.deps = deps;
+    }
+}
+
+/// Splits a check's files into command lines: at least 4 files a batch and about one batch per
+/// job slot (so a big run keeps every core busy), and never over the argument-length limit.
+fn batches(
+    files: &FileSet,
+    selected: &[usize],
+    program: &[String],
+    request: &Request,
+    serial: bool,
+) -> Vec<Vec<usize>> {
+    const POINTER: usize = std::mem::size_of::<usize>();
+    let base: usize = program.iter().map(|w| w.len() + 1 + POINTER).sum();
+    let budget = request.arg_limit.saturating_sub(base).max(1);
+    let per_batch = if serial {
+        selected.len().max(1)
+    } else {
+        selected.len().div_ceil(request.jobs.max(1)).max(4)
+    };
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut used = 0;
+    for &f in selected {
+        // `./` may be prefixed to names starting with `-`.
+        let cost = files.files[f].rel.as_os_str().len() + 3 + POINTER;
+        if !current.is_empty() && (current.len() >= per_batch || used + cost > budget) {
+            out.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        current.push(f);
+        used += cost;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}

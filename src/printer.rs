@@ -1,0 +1,142 @@
+//! The one way output reaches people: stream choice, colour policy, width, broken pipes.
+
+use std::io::{self, IsTerminal, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use crate::cli::ColorChoice;
+
+/// Which standard stream a printer writes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn is_terminal(self) -> bool {
+        match self {
+            Stream::Stdout => io::stdout().is_terminal(),
+            Stream::Stderr => io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Decides colour: an explicit `--color` wins; then `NO_COLOR`, `FORCE_COLOR`, `TERM=dumb`;
+/// then whether the stream is a terminal.
+pub fn use_color(choice: ColorChoice, stream: Stream) -> bool {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if env("NO_COLOR").is_some() {
+                false
+            } else if env("FORCE_COLOR").is_some_and(|v| v != "0" && v != "false") {
+                true
+            } else if std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+                false
+            } else {
+                stream.is_terminal()
+            }
+        }
+    }
+}
+
+/// Semantic styles; all plain when colour is off, so callers never branch on colour.
+#[derive(Clone, Copy, Debug)]
+pub struct Styles {
+    pub passed: Style,
+    pub failed: Style,
+    pub skipped: Style,
+    pub no_files: Style,
+    pub subtle: Style,
+    pub bold: Style,
+    pub path: Style,
+    pub error: Style,
+    pub warning: Style,
+}
+
+impl Styles {
+    pub fn new(color: bool) -> Styles {
+        if !color {
+            let plain = Style::new();
+            return Styles {
+                passed: plain,
+                failed: plain,
+                skipped: plain,
+                no_files: plain,
+                subtle: plain,
+                bold: plain,
+                path: plain,
+                error: plain,
+                warning: plain,
+            };
+        }
+        Styles {
+            passed: Style::new().green(),
+            failed: Style::new().red().bold(),
+            skipped: Style::new().yellow(),
+            no_files: Style::new().cyan(),
+            subtle: Style::new().dimmed(),
+            bold: Style::new().bold(),
+            path: Style::new().bold().underline(),
+            error: Style::new().red().bold(),
+            warning: Style::new().yellow().bold(),
+        }
+    }
+
+    pub fn paint(style: Style, text: &str) -> String {
+        text.style(style).to_string()
+    }
+}
+
+/// Writes whole blocks to one stream. A closed pipe (`ward list | head`) ends output quietly.
+#[derive(Clone, Copy, Debug)]
+pub struct Printer {
+    pub stream: Stream,
+    pub styles: Styles,
+    pub color: bool,
+    /// Columns available for check lines.
+    pub width: usize,
+}
+
+impl Printer {
+    pub fn new(choice: ColorChoice, stream: Stream) -> Printer {
+        let color = use_color(choice, stream);
+        let width = if stream.is_terminal() {
+            terminal_size::terminal_size().map_or(80, |(w, _)| usize::from(w.0))
+        } else {
+            80
+        };
+        Printer {
+            stream,
+            styles: Styles::new(color),
+            color,
+            width: width.clamp(40, 100),
+        }
+    }
+
+    /// Writes `text` as one unit; returns false once the reader has gone away.
+    pub fn write(&self, text: &str) -> bool {
+        let result = match self.stream {
+            Stream::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            }
+            Stream::Stderr => {
+                let mut out = io::stderr().lock();
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            }
+        };
+        match result {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => false,
+            Err(_) => false,
+        }
+    }
+
+    pub fn line(&self, text: &str) -> bool {
+        self.write(&format!("{text}\n"))
+    }
+}

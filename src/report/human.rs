@@ -1,0 +1,258 @@
+//! The human report: one line per check in the familiar pre-commit shape, details of failures,
+//! and a closing summary.
+
+use std::fmt::Write as _;
+
+use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
+use crate::printer::Styles;
+
+const NO_FILES: &str = "(no files to check)";
+
+/// How much to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// The width check lines are padded to: wide enough for the longest name and a skip note.
+pub fn line_width(names: impl Iterator<Item = usize>, available: usize) -> usize {
+    let longest = names.max().unwrap_or(0);
+    (longest + 3 + NO_FILES.len() + 1 + "Skipped".len()).max(available.min(79))
+}
+
+/// One check: its status line and, when it failed, errored or when verbose, its details.
+pub fn render_check(
+    check: &CheckOutcome,
+    width: usize,
+    styles: &Styles,
+    verbosity: Verbosity,
+) -> String {
+    let mut out = String::new();
+    let interesting = matches!(check.status, Status::Failed | Status::Error);
+    if verbosity == Verbosity::Quiet && !interesting {
+        return out;
+    }
+    let (label, style, note) = match check.status {
+        Status::Passed => ("Passed", styles.passed, ""),
+        Status::Failed => ("Failed", styles.failed, ""),
+        Status::Error => ("Error", styles.failed, ""),
+        Status::Skipped if check.reason.as_deref() == Some("no files to check") => {
+            ("Skipped", styles.no_files, NO_FILES)
+        }
+        Status::Skipped => ("Skipped", styles.skipped, ""),
+    };
+    let name_width = check.name.chars().count();
+    let dots = width
+        .saturating_sub(name_width + note.len() + label.len())
+        .max(1);
+    let _ = writeln!(
+        out,
+        "{}{}{}{}",
+        check.name,
+        ".".repeat(dots),
+        note,
+        Styles::paint(style, label)
+    );
+    if !interesting && verbosity != Verbosity::Verbose {
+        return out;
+    }
+    let subtle = |s: &str| Styles::paint(styles.subtle, s);
+    let _ = writeln!(out, "{}", subtle(&format!("- id: {}", check.id)));
+    if verbosity == Verbosity::Verbose {
+        let _ = writeln!(
+            out,
+            "{}",
+            subtle(&format!(
+                "- duration: {:.2}s",
+                check.duration_ms as f64 / 1000.0
+            ))
+        );
+    }
+    if let Some(code) = check.exit_code.filter(|c| *c != 0) {
+        let _ = writeln!(out, "{}", subtle(&format!("- exit code: {code}")));
+    }
+    if let Some(reason) = check
+        .reason
+        .as_deref()
+        .filter(|_| check.status != Status::Skipped)
+    {
+        let _ = writeln!(
+            out,
+            "{}",
+            Styles::paint(styles.error, &format!("- error: {reason}"))
+        );
+    } else if let Some(reason) = check.reason.as_deref() {
+        let _ = writeln!(out, "{}", subtle(&format!("- {reason}")));
+    }
+    if !check.modified_files.is_empty() {
+        let _ = writeln!(out, "{}", subtle("- files were modified by this check:"));
+        for path in &check.modified_files {
+            let _ = writeln!(out, "    {path}");
+        }
+    }
+    let body = details(check, verbosity);
+    if !body.trim().is_empty() {
+        out.push('\n');
+        for line in body.trim_end().lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// What a person reads under a failed check: the findings, else the tool's own output.
+fn details(check: &CheckOutcome, verbosity: Verbosity) -> String {
+    let shown: Vec<&Diagnostic> = check
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Info || verbosity == Verbosity::Verbose)
+        .collect();
+    if shown.is_empty() || verbosity == Verbosity::Verbose {
+        let mut text = check.output.clone();
+        if !shown.is_empty() && check.output.trim().is_empty() {
+            text = shown
+                .iter()
+                .map(|d| format_diagnostic(d))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        return text;
+    }
+    shown
+        .iter()
+        .map(|d| format_diagnostic(d))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `path:line:col: message`, the shape editors and terminals turn into links.
+pub fn format_diagnostic(d: &Diagnostic) -> String {
+    let mut location = d.path.clone().unwrap_or_default();
+    if let Some(line) = d.line {
+        let _ = write!(location, ":{line}");
+        if let Some(col) = d.column {
+            let _ = write!(location, ":{col}");
+        }
+    }
+    let severity = match d.severity {
+        Severity::Error => "",
+        Severity::Warning => "warning: ",
+        Severity::Info => "note: ",
+    };
+    if location.is_empty() {
+        format!("{severity}{}", d.message)
+    } else {
+        format!("{location}: {severity}{}", d.message)
+    }
+}
+
+/// The closing line: counts and time.
+pub fn render_summary(report: &Report, styles: &Styles) -> String {
+    let s = &report.summary;
+    let mut parts = vec![Styles::paint(
+        if s.failed + s.errors == 0 {
+            styles.passed
+        } else {
+            styles.subtle
+        },
+        &format!("{} passed", s.passed),
+    )];
+    if s.failed > 0 {
+        parts.push(Styles::paint(
+            styles.failed,
+            &format!("{} failed", s.failed),
+        ));
+    }
+    if s.errors > 0 {
+        parts.push(Styles::paint(
+            styles.failed,
+            &format!("{} could not run", s.errors),
+        ));
+    }
+    if s.skipped > 0 {
+        parts.push(Styles::paint(
+            styles.skipped,
+            &format!("{} skipped", s.skipped),
+        ));
+    }
+    format!(
+        "{} in {:.2}s\n",
+        parts.join(", "),
+        s.duration_ms as f64 / 1000.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(status: Status) -> CheckOutcome {
+        CheckOutcome {
+            id: "php-lint".into(),
+            name: "php lint".into(),
+            status,
+            exit_code: None,
+            duration_ms: 10,
+            files: 1,
+            modified_files: vec![],
+            output: String::new(),
+            diagnostics: vec![],
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn status_line_is_padded_to_width() {
+        let line = render_check(
+            &outcome(Status::Passed),
+            40,
+            &Styles::new(false),
+            Verbosity::Normal,
+        );
+        assert_eq!(line, format!("php lint{}Passed\n", ".".repeat(40 - 8 - 6)));
+    }
+
+    #[test]
+    fn no_files_note_sits_before_status() {
+        let mut check = outcome(Status::Skipped);
+        check.reason = Some("no files to check".into());
+        let line = render_check(&check, 60, &Styles::new(false), Verbosity::Normal);
+        assert!(line.ends_with("(no files to check)Skipped\n"), "{line}");
+    }
+
+    #[test]
+    fn failure_shows_id_code_and_indented_output() {
+        let mut check = outcome(Status::Failed);
+        check.exit_code = Some(255);
+        check.output = "Parse error in a.php\n".into();
+        let text = render_check(&check, 40, &Styles::new(false), Verbosity::Normal);
+        assert!(
+            text.contains("- id: php-lint\n- exit code: 255\n\n    Parse error in a.php\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn quiet_hides_passing_checks() {
+        assert_eq!(
+            render_check(
+                &outcome(Status::Passed),
+                40,
+                &Styles::new(false),
+                Verbosity::Quiet
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn diagnostic_shape() {
+        let d = Diagnostic::error("src/a.php", "trailing whitespace")
+            .at_line(3)
+            .at_column(7);
+        assert_eq!(format_diagnostic(&d), "src/a.php:3:7: trailing whitespace");
+    }
+}
