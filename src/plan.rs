@@ -293,3 +293,118 @@ fn batches(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::select::types::TypeSet;
+    use crate::select::FileEntry;
+
+    fn files(names: &[&str]) -> FileSet {
+        FileSet {
+            files: names
+                .iter()
+                .map(|n| FileEntry { rel: n.into(), path: n.to_string(), types: crate::select::types::from_file_name(n).into_iter().collect::<TypeSet>(), size: 1 })
+                .collect(),
+        }
+    }
+
+    fn request<'a>(skip: &'a HashSet<String>, jobs: usize, arg_limit: usize) -> Request<'a> {
+        Request { stage: Stage::Manual, only: &[], skip, mode: Mode::Fix, jobs, arg_limit }
+    }
+
+    fn external_batches(plan: &Plan) -> Vec<Vec<usize>> {
+        plan.jobs
+            .iter()
+            .filter_map(|j| match &j.kind {
+                JobKind::External { files, .. } => Some(files.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_split_by_job_count_with_at_least_four_files() {
+        let config = config::parse("[checks.a]\nrun = \"lint\"\n", None).expect("config");
+        let names: Vec<String> = (0..10).map(|i| format!("f{i}.txt")).collect();
+        let set = files(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let skip = HashSet::new();
+        let plan = plan(&config, &set, &request(&skip, 2, 1 << 20));
+        let batches = external_batches(&plan);
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [5, 5]);
+        let plan = super::plan(&config, &set, &request(&skip, 8, 1 << 20));
+        assert_eq!(external_batches(&plan).iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
+    }
+
+    #[test]
+    fn batches_respect_the_argument_limit() {
+        let config = config::parse("[checks.a]\nrun = \"lint\"\nserial = true\n", None).expect("config");
+        let names: Vec<String> = (0..100).map(|i| format!("dir/file-{i:03}.txt")).collect();
+        let set = files(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let skip = HashSet::new();
+        // Each file costs its 16 bytes + "./" + NUL + a pointer = 27 bytes.
+        let plan = plan(&config, &set, &request(&skip, 1, 14 + 27 * 10));
+        let batches = external_batches(&plan);
+        assert!(batches.iter().all(|b| b.len() <= 10), "{batches:?}");
+        let all: Vec<usize> = batches.concat();
+        assert_eq!(all, (0..100).collect::<Vec<_>>(), "every file once, in order");
+        // Serial batches run one after another.
+        let externals: Vec<&Job> = plan.jobs.iter().collect();
+        for (i, job) in externals.iter().enumerate().skip(1) {
+            assert!(job.deps.contains(&(i - 1)), "batch {i} must wait for {}", i - 1);
+        }
+    }
+
+    #[test]
+    fn readers_run_together_and_writers_wait() {
+        let toml = "[checks.fix]\nbuiltin = \"trailing-whitespace\"\n[checks.read1]\nrun = \"a\"\n[checks.read2]\nrun = \"b\"\n[checks.fix2]\nrun = \"c\"\nfix = \"c --fix\"\n";
+        let config = config::parse(toml, None).expect("config");
+        let set = files(&["a.php", "b.php"]);
+        let skip = HashSet::new();
+        let plan = plan(&config, &set, &request(&skip, 1, 1 << 20));
+        // jobs: 0 content fixer, 1 read1, 2 read2, 3 fix2
+        assert_eq!(plan.jobs.len(), 4);
+        assert!(plan.jobs[0].deps.is_empty());
+        assert_eq!(plan.jobs[1].deps, [0]);
+        assert_eq!(plan.jobs[2].deps, [0], "two readers do not wait for each other");
+        assert_eq!(plan.jobs[3].deps, [0, 1, 2], "a writer waits for earlier writers and readers");
+    }
+
+    #[test]
+    fn check_mode_makes_nobody_a_writer() {
+        let toml = "[checks.fix]\nbuiltin = \"trailing-whitespace\"\n[checks.read]\nrun = \"a\"\n";
+        let config = config::parse(toml, None).expect("config");
+        let set = files(&["a.php"]);
+        let skip = HashSet::new();
+        let mut req = request(&skip, 1, 1 << 20);
+        req.mode = Mode::Check;
+        let plan = plan(&config, &set, &req);
+        assert!(plan.jobs.iter().all(|j| j.writes.is_empty() && j.deps.is_empty()));
+    }
+
+    #[test]
+    fn skips_and_empty_matches() {
+        let toml = "[checks.php]\nrun = \"a\"\nfiles = [\"*.php\"]\n[checks.skipme]\nrun = \"b\"\n[checks.always]\nrun = \"c\"\nfiles = [\"*.none\"]\nalways_run = true\n";
+        let config = config::parse(toml, None).expect("config");
+        let set = files(&["a.txt"]);
+        let skip: HashSet<String> = ["skipme".to_string()].into();
+        let plan = plan(&config, &set, &request(&skip, 1, 1 << 20));
+        assert_eq!(plan.checks[0].skip.as_deref(), Some("no files to check"));
+        assert_eq!(plan.checks[1].skip.as_deref(), Some("skipped by SKIP or --skip"));
+        assert_eq!(plan.checks[2].skip, None);
+    }
+
+    #[test]
+    fn matching_combines_files_exclude_types_and_global_exclude() {
+        let toml = "[settings]\nexclude = [\"vendor/**\"]\n[checks.a]\nrun = \"a\"\nfiles = [\"*.php\", \"*.yaml\"]\nexclude = [\"tests/**\"]\ntypes = [\"php\"]\n";
+        let config = config::parse(toml, None).expect("config");
+        let check = &config.checks[0];
+        let php: TypeSet = [crate::select::types::FileType::Php].into_iter().collect();
+        let yaml: TypeSet = [crate::select::types::FileType::Yaml].into_iter().collect();
+        assert!(matches(&config, check, "src/a.php", php));
+        assert!(!matches(&config, check, "vendor/x/a.php", php));
+        assert!(!matches(&config, check, "tests/a.php", php));
+        assert!(!matches(&config, check, "config/a.yaml", yaml), "types must all match");
+    }
+}

@@ -408,3 +408,111 @@ const BUILTIN_ONLY_KEYS: &[&str] = &[
     "credentials_files",
     "allow_missing_credentials",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(src: &str) -> Config {
+        parse(src, Some(Path::new("checks.toml"))).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn err(src: &str) -> ConfigError {
+        match parse(src, Some(Path::new("checks.toml"))) {
+            Ok(_) => panic!("expected an error for:\n{src}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn full_check_table() {
+        let config = ok(r#"
+[settings]
+exclude = ["vendor/**", "var/**"]
+fail_fast = true
+jobs = 3
+
+[checks.phpstan-changes]
+name = "phpstan (changed files)"
+run = "vendor/bin/phpstan analyse --no-progress --error-format=raw"
+files = ["src/**/*.php", "tests/**/*.php"]
+exclude = ["tests/Fixtures/**"]
+types = ["php"]
+pass_files = true
+serial = true
+always_run = false
+stages = ["pre-commit", "ci"]
+env = { APP_ENV = "test", B = "2" }
+timeout = "10m"
+"#);
+        assert!(config.settings.fail_fast);
+        assert_eq!(config.settings.jobs, 3);
+        assert!(config.settings.exclude.as_ref().is_some_and(|g| g.is_match("vendor/a/b.php")));
+        let check = &config.checks[0];
+        assert_eq!(check.id, "phpstan-changes");
+        assert_eq!(check.name, "phpstan (changed files)");
+        let CheckKind::External(external) = &check.kind else { panic!("external") };
+        assert_eq!(external.run, ["vendor/bin/phpstan", "analyse", "--no-progress", "--error-format=raw"]);
+        assert!(check.serial && check.pass_files && !check.always_run);
+        assert_eq!(check.stages, [Stage::PreCommit, Stage::Ci]);
+        assert_eq!(check.env, [("APP_ENV".to_string(), "test".to_string()), ("B".to_string(), "2".to_string())]);
+        assert_eq!(check.timeout, Some(Duration::from_secs(600)));
+        assert!(check.types.contains(FileType::Php));
+    }
+
+    #[test]
+    fn defaults() {
+        let config = ok("[checks.a]\nrun = \"true\"\n");
+        let check = &config.checks[0];
+        assert_eq!(check.name, "a");
+        assert!(check.pass_files && !check.serial && !check.always_run);
+        assert_eq!(check.stages, Stage::ALL);
+        assert!(check.files.is_none() && check.exclude.is_none());
+        assert!(!config.settings.fail_fast);
+        assert_eq!(config.settings.jobs, 0);
+    }
+
+    #[test]
+    fn checks_keep_file_order() {
+        let config = ok("[checks.zz]\nrun = \"a\"\n[checks.aa]\nrun = \"b\"\n[checks.mm]\nrun = \"c\"\n");
+        let ids: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["zz", "aa", "mm"]);
+    }
+
+    #[test]
+    fn quoted_command_words() {
+        let config = ok("[checks.a]\nrun = \"php -d 'memory_limit=1G' bin/console lint:yaml --parse-tags\"\n");
+        let CheckKind::External(external) = &config.checks[0].kind else { panic!("external") };
+        assert_eq!(external.run, ["php", "-d", "memory_limit=1G", "bin/console", "lint:yaml", "--parse-tags"]);
+    }
+
+    #[test]
+    fn globs_without_slash_match_at_any_depth() {
+        let globs = Globs::new(&["*.php".to_string()]).expect("globs");
+        assert!(globs.is_match("a.php") && globs.is_match("src/Deep/a.php"));
+        let anchored = Globs::new(&["src/*.php".to_string()]).expect("globs");
+        assert!(anchored.is_match("src/a.php") && !anchored.is_match("src/Deep/a.php") && !anchored.is_match("lib/src/a.php"));
+        let deep = Globs::new(&["src/**/*.php".to_string()]).expect("globs");
+        assert!(deep.is_match("src/a.php") && deep.is_match("src/A/B/c.php"));
+        let dotted = Globs::new(&["./config/*.yaml".to_string()]).expect("globs");
+        assert!(dotted.is_match("config/services.yaml"));
+    }
+
+    #[test]
+    fn errors_point_at_the_value() {
+        let e = err("[checks.a]\nrun = \"true\"\nstages = [\"ci\", \"nightly\"]\n");
+        assert_eq!(e.location, Some((3, 17)));
+        assert!(e.message.contains("unknown stage `nightly`"), "{}", e.message);
+        let e = err("[checks.a]\nrun = \"\"\n");
+        assert!(e.message.contains("`run` is empty"), "{}", e.message);
+        let e = err("[checks.\"has space\"]\nrun = \"x\"\n");
+        assert!(e.message.contains("without spaces"), "{}", e.message);
+    }
+
+    #[test]
+    fn embedded_default_is_valid() {
+        let config = load(None).expect("default config");
+        assert!(!config.checks.is_empty());
+        assert!(config.path.is_none());
+    }
+}

@@ -115,7 +115,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         .num_threads(run.jobs.max(1))
         .thread_name(|i| format!("ward-job-{i}"))
         .build()?;
-    pool.scope(|scope| {
+    // FIFO keeps config order as the start order, which --fail-fast and people expect.
+    pool.scope_fifo(|scope| {
         let ready: Vec<usize> = (0..plan.jobs.len())
             .filter(|&j| plan.jobs[j].deps.is_empty())
             .collect();
@@ -132,8 +133,8 @@ fn lock<'m>(m: &'m Mutex<State>) -> std::sync::MutexGuard<'m, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn spawn<'s>(scope: &rayon::Scope<'s>, shared: &'s Shared<'s>, job: usize) {
-    scope.spawn(move |scope| {
+fn spawn<'s>(scope: &rayon::ScopeFifo<'s>, shared: &'s Shared<'s>, job: usize) {
+    scope.spawn_fifo(move |scope| {
         let stop = lock(&shared.state).stop || process::interrupted();
         let checks = shared.run.plan.job_checks(job);
         let started = Instant::now();

@@ -1,1 +1,9 @@
+//! Integration tests: the real `ward` binary against real git repositories in temporary directories.
 
+mod common;
+
+mod cli;
+mod config_errors;
+mod hooks;
+mod running;
+mod selection;
