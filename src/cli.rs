@@ -63,12 +63,7 @@ pub struct RunArgs {
     pub from_ref: Option<String>,
 
     /// The end of the range for --from-ref.
-    #[arg(
-        long,
-        value_name = "REF",
-        requires = "from_ref",
-        default_value = "HEAD"
-    )]
+    #[arg(long, value_name = "REF", requires = "from_ref", default_value = "HEAD")]
     pub to_ref: String,
 
     /// Never write a byte: fixers report what they would fix (for CI).
@@ -161,13 +156,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 5] = [
-        Stage::PreCommit,
-        Stage::PrePush,
-        Stage::CommitMsg,
-        Stage::Ci,
-        Stage::Manual,
-    ];
+    pub const ALL: [Stage; 5] = [Stage::PreCommit, Stage::PrePush, Stage::CommitMsg, Stage::Ci, Stage::Manual];
 
     pub fn name(self) -> &'static str {
         match self {

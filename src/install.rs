@@ -52,8 +52,7 @@ pub fn legacy_path(hook_path: &Path) -> PathBuf {
 /// Writes each hook; a foreign hook is kept as `<hook>.legacy` (and run first) only with `force`.
 pub fn install(repo: &Repo, hooks: &[HookType], force: bool, ward: &Path) -> Result<Actions> {
     let dir = repo.hooks_dir()?;
-    fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the hooks directory {}", dir.display()))?;
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create the hooks directory {}", dir.display()))?;
     let mut actions = Vec::new();
     for &hook in hooks {
         let path = dir.join(hook.name());
@@ -65,20 +64,13 @@ pub fn install(repo: &Repo, hooks: &[HookType], force: bool, ward: &Path) -> Res
                     "{} already exists and was not written by ward.\n\
                      Re-run with --force to keep it as {} and run it before ward's checks.",
                     path.display(),
-                    legacy
-                        .file_name()
-                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                    legacy.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
                 );
             }
             if fs::symlink_metadata(&legacy).is_ok() {
-                bail!(
-                    "{} and {} both exist; move one of them away first",
-                    path.display(),
-                    legacy.display()
-                );
+                bail!("{} and {} both exist; move one of them away first", path.display(), legacy.display());
             }
-            fs::rename(&path, &legacy)
-                .with_context(|| format!("cannot move {} aside", path.display()))?;
+            fs::rename(&path, &legacy).with_context(|| format!("cannot move {} aside", path.display()))?;
             actions.push(format!(
                 "kept the existing {} hook as {}; it runs before ward",
                 hook.name(),
@@ -86,11 +78,7 @@ pub fn install(repo: &Repo, hooks: &[HookType], force: bool, ward: &Path) -> Res
             ));
         }
         write_executable(&path, &script(hook, ward))?;
-        actions.push(format!(
-            "installed the {} hook at {}",
-            hook.name(),
-            path.display()
-        ));
+        actions.push(format!("installed the {} hook at {}", hook.name(), path.display()));
     }
     Ok(actions)
 }
@@ -106,17 +94,13 @@ pub fn uninstall(repo: &Repo, hooks: &[HookType]) -> Result<Actions> {
             continue;
         }
         if !is_ours(&path) {
-            actions.push(format!(
-                "left {} alone: ward did not write it",
-                path.display()
-            ));
+            actions.push(format!("left {} alone: ward did not write it", path.display()));
             continue;
         }
         fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         actions.push(format!("removed the {} hook", hook.name()));
         if fs::symlink_metadata(&legacy).is_ok() {
-            fs::rename(&legacy, &path)
-                .with_context(|| format!("cannot restore {}", legacy.display()))?;
+            fs::rename(&legacy, &path).with_context(|| format!("cannot restore {}", legacy.display()))?;
             actions.push(format!("restored the previous {} hook", hook.name()));
         }
     }
@@ -134,7 +118,5 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
 /// The set-aside hook to run before ward, if there is one.
 pub fn legacy_hook(repo: &Repo, hook: HookType) -> Result<Option<PathBuf>> {
     let legacy = legacy_path(&repo.hooks_dir()?.join(hook.name()));
-    Ok(fs::metadata(&legacy)
-        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-        .then_some(legacy))
+    Ok(fs::metadata(&legacy).is_ok_and(|m| m.permissions().mode() & 0o111 != 0).then_some(legacy))
 }

@@ -77,18 +77,8 @@ impl Plan {
 }
 
 /// Whether `check` takes the file at `path` with `types`, under the global exclude.
-pub fn matches(
-    config: &Config,
-    check: &Check,
-    path: &str,
-    types: crate::select::types::TypeSet,
-) -> bool {
-    if config
-        .settings
-        .exclude
-        .as_ref()
-        .is_some_and(|g| g.is_match(path))
-    {
+pub fn matches(config: &Config, check: &Check, path: &str, types: crate::select::types::TypeSet) -> bool {
+    if config.settings.exclude.as_ref().is_some_and(|g| g.is_match(path)) {
         return false;
     }
     check.files.as_ref().is_none_or(|g| g.is_match(path))
@@ -100,9 +90,7 @@ pub fn matches(
 pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
     let mut checks = Vec::new();
     for (index, check) in config.checks.iter().enumerate() {
-        if !check.in_stage(request.stage)
-            || (!request.only.is_empty() && !request.only.contains(&check.id))
-        {
+        if !check.in_stage(request.stage) || (!request.only.is_empty() && !request.only.contains(&check.id)) {
             continue;
         }
         let matched: Vec<usize> = files
@@ -120,11 +108,7 @@ pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
         } else {
             None
         };
-        checks.push(PlannedCheck {
-            check: index,
-            files: matched,
-            skip,
-        });
+        checks.push(PlannedCheck { check: index, files: matched, skip });
     }
     let jobs = jobs(config, files, &checks, request);
     Plan { checks, jobs }
@@ -147,9 +131,7 @@ fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Req
                         Some(job) => job,
                         None => {
                             jobs.push(Job {
-                                kind: JobKind::Content {
-                                    planned: Vec::new(),
-                                },
+                                kind: JobKind::Content { planned: Vec::new() },
                                 reads: Vec::new(),
                                 writes: Vec::new(),
                                 deps: Vec::new(),
@@ -178,11 +160,7 @@ fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Req
             },
             CheckKind::External(external) => {
                 content_group = None;
-                let program = if writes {
-                    external.fix.as_ref().unwrap_or(&external.run)
-                } else {
-                    &external.run
-                };
+                let program = if writes { external.fix.as_ref().unwrap_or(&external.run) } else { &external.run };
                 let serial_start = jobs.len();
                 if check.pass_files {
                     for batch in batches(files, &pc.files, program, request, check.serial) {
@@ -190,10 +168,7 @@ fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Req
                         jobs.push(Job {
                             reads: batch.clone(),
                             writes,
-                            kind: JobKind::External {
-                                planned,
-                                files: batch,
-                            },
+                            kind: JobKind::External { planned, files: batch },
                             deps: Vec::new(),
                         });
                     }
@@ -204,10 +179,7 @@ fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Req
                     jobs.push(Job {
                         reads: all,
                         writes,
-                        kind: JobKind::External {
-                            planned,
-                            files: Vec::new(),
-                        },
+                        kind: JobKind::External { planned, files: Vec::new() },
                         deps: Vec::new(),
                     });
                 }
@@ -270,11 +242,7 @@ fn batches(
     const POINTER: usize = std::mem::size_of::<usize>();
     let base: usize = program.iter().map(|w| w.len() + 1 + POINTER).sum();
     let budget = request.arg_limit.saturating_sub(base).max(1);
-    let per_batch = if serial {
-        selected.len().max(1)
-    } else {
-        selected.len().div_ceil(request.jobs.max(1)).max(4)
-    };
+    let per_batch = if serial { selected.len().max(1) } else { selected.len().div_ceil(request.jobs.max(1)).max(4) };
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut used = 0;
@@ -305,7 +273,12 @@ mod tests {
         FileSet {
             files: names
                 .iter()
-                .map(|n| FileEntry { rel: n.into(), path: n.to_string(), types: crate::select::types::from_file_name(n).into_iter().collect::<TypeSet>(), size: 1 })
+                .map(|n| FileEntry {
+                    rel: n.into(),
+                    path: n.to_string(),
+                    types: crate::select::types::from_file_name(n).into_iter().collect::<TypeSet>(),
+                    size: 1,
+                })
                 .collect(),
         }
     }
@@ -326,7 +299,7 @@ mod tests {
 
     #[test]
     fn batches_split_by_job_count_with_at_least_four_files() {
-        let config = config::parse("[checks.a]\nrun = \"lint\"\n", None).expect("config");
+        let config = config::parse("[checks.a]\nrun = \"lint\"\n", None, None).expect("config");
         let names: Vec<String> = (0..10).map(|i| format!("f{i}.txt")).collect();
         let set = files(&names.iter().map(String::as_str).collect::<Vec<_>>());
         let skip = HashSet::new();
@@ -339,7 +312,7 @@ mod tests {
 
     #[test]
     fn batches_respect_the_argument_limit() {
-        let config = config::parse("[checks.a]\nrun = \"lint\"\nserial = true\n", None).expect("config");
+        let config = config::parse("[checks.a]\nrun = \"lint\"\nserial = true\n", None, None).expect("config");
         let names: Vec<String> = (0..100).map(|i| format!("dir/file-{i:03}.txt")).collect();
         let set = files(&names.iter().map(String::as_str).collect::<Vec<_>>());
         let skip = HashSet::new();
@@ -359,7 +332,7 @@ mod tests {
     #[test]
     fn readers_run_together_and_writers_wait() {
         let toml = "[checks.fix]\nbuiltin = \"trailing-whitespace\"\n[checks.read1]\nrun = \"a\"\n[checks.read2]\nrun = \"b\"\n[checks.fix2]\nrun = \"c\"\nfix = \"c --fix\"\n";
-        let config = config::parse(toml, None).expect("config");
+        let config = config::parse(toml, None, None).expect("config");
         let set = files(&["a.php", "b.php"]);
         let skip = HashSet::new();
         let plan = plan(&config, &set, &request(&skip, 1, 1 << 20));
@@ -374,7 +347,7 @@ mod tests {
     #[test]
     fn check_mode_makes_nobody_a_writer() {
         let toml = "[checks.fix]\nbuiltin = \"trailing-whitespace\"\n[checks.read]\nrun = \"a\"\n";
-        let config = config::parse(toml, None).expect("config");
+        let config = config::parse(toml, None, None).expect("config");
         let set = files(&["a.php"]);
         let skip = HashSet::new();
         let mut req = request(&skip, 1, 1 << 20);
@@ -386,7 +359,7 @@ mod tests {
     #[test]
     fn skips_and_empty_matches() {
         let toml = "[checks.php]\nrun = \"a\"\nfiles = [\"*.php\"]\n[checks.skipme]\nrun = \"b\"\n[checks.always]\nrun = \"c\"\nfiles = [\"*.none\"]\nalways_run = true\n";
-        let config = config::parse(toml, None).expect("config");
+        let config = config::parse(toml, None, None).expect("config");
         let set = files(&["a.txt"]);
         let skip: HashSet<String> = ["skipme".to_string()].into();
         let plan = plan(&config, &set, &request(&skip, 1, 1 << 20));
@@ -398,7 +371,7 @@ mod tests {
     #[test]
     fn matching_combines_files_exclude_types_and_global_exclude() {
         let toml = "[settings]\nexclude = [\"vendor/**\"]\n[checks.a]\nrun = \"a\"\nfiles = [\"*.php\", \"*.yaml\"]\nexclude = [\"tests/**\"]\ntypes = [\"php\"]\n";
-        let config = config::parse(toml, None).expect("config");
+        let config = config::parse(toml, None, None).expect("config");
         let check = &config.checks[0];
         let php: TypeSet = [crate::select::types::FileType::Php].into_iter().collect();
         let yaml: TypeSet = [crate::select::types::FileType::Yaml].into_iter().collect();

@@ -109,12 +109,7 @@ impl Printer {
         } else {
             80
         };
-        Printer {
-            stream,
-            styles: Styles::new(color),
-            color,
-            width: width.clamp(40, 100),
-        }
+        Printer { stream, styles: Styles::new(color), color, width: width.clamp(40, 100) }
     }
 
     /// Writes `text` as one unit; returns false once the reader has gone away.

@@ -17,11 +17,7 @@ use super::Workspace;
 pub fn install(args: &InstallArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let repo = ws.repo()?;
-    let hooks = if args.hooks.is_empty() {
-        vec![HookType::PreCommit]
-    } else {
-        args.hooks.clone()
-    };
+    let hooks = if args.hooks.is_empty() { vec![HookType::PreCommit] } else { args.hooks.clone() };
     let ward = std::env::current_exe().context("cannot find the path of the ward executable")?;
     let printer = Printer::new(crate::cli::ColorChoice::Auto, Stream::Stdout);
     for action in install::install(repo, &hooks, args.force, &ward)? {
@@ -32,11 +28,7 @@ pub fn install(args: &InstallArgs) -> Result<ExitStatus> {
 
 pub fn uninstall(args: &UninstallArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
-    let hooks = if args.hooks.is_empty() {
-        HookType::ALL.to_vec()
-    } else {
-        args.hooks.clone()
-    };
+    let hooks = if args.hooks.is_empty() { HookType::ALL.to_vec() } else { args.hooks.clone() };
     let printer = Printer::new(crate::cli::ColorChoice::Auto, Stream::Stdout);
     let actions = install::uninstall(ws.repo()?, &hooks)?;
     if actions.is_empty() {
@@ -54,9 +46,7 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
     let repo = ws.repo()?;
     let mut stdin = Vec::new();
     if args.hook == HookType::PrePush {
-        std::io::stdin()
-            .read_to_end(&mut stdin)
-            .context("cannot read the refs git is pushing")?;
+        std::io::stdin().read_to_end(&mut stdin).context("cannot read the refs git is pushing")?;
     }
     if let Some(legacy) = install::legacy_hook(repo, args.hook)? {
         let mut child = Command::new(&legacy)
@@ -72,25 +62,15 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
             return Ok(ExitStatus::Failure);
         }
     }
-    let mut argv = vec![
-        "ward".to_string(),
-        "run".into(),
-        "--stage".into(),
-        args.hook.name().into(),
-    ];
+    let mut argv = vec!["ward".to_string(), "run".into(), "--stage".into(), args.hook.name().into()];
     match args.hook {
         HookType::PreCommit => {}
         HookType::CommitMsg => {
-            let message = args
-                .args
-                .first()
-                .context("git gave the commit-msg hook no message file")?;
+            let message = args.args.first().context("git gave the commit-msg hook no message file")?;
             argv.extend(["--files".into(), message.clone()]);
         }
         HookType::PrePush => match push_range(repo, &stdin)? {
-            Push::Range(from, to) => {
-                argv.extend(["--from-ref".into(), from, "--to-ref".into(), to])
-            }
+            Push::Range(from, to) => argv.extend(["--from-ref".into(), from, "--to-ref".into(), to]),
             Push::All => argv.push("--all".into()),
             Push::Nothing => return Ok(ExitStatus::Success),
         },
@@ -125,31 +105,15 @@ fn push_range(repo: &Repo, stdin: &[u8]) -> Result<Push> {
             return Ok(Push::Range(remote_sha.to_string(), local_sha.to_string()));
         }
         // A new branch: check what is not yet on any remote.
-        let out = repo.output([
-            "rev-list",
-            "--topo-order",
-            "--reverse",
-            local_sha,
-            "--not",
-            "--remotes",
-        ])?;
-        let Some(first) = String::from_utf8_lossy(&out)
-            .lines()
-            .next()
-            .map(str::to_string)
-        else {
+        let out = repo.output(["rev-list", "--topo-order", "--reverse", local_sha, "--not", "--remotes"])?;
+        let Some(first) = String::from_utf8_lossy(&out).lines().next().map(str::to_string) else {
             return Ok(Push::Nothing);
         };
         let parent = format!("{first}^");
-        return Ok(
-            match repo.output(["rev-parse", "--verify", "--quiet", parent.as_str()]) {
-                Ok(parent) => Push::Range(
-                    String::from_utf8_lossy(&parent).trim().to_string(),
-                    local_sha.to_string(),
-                ),
-                Err(_) => Push::All,
-            },
-        );
+        return Ok(match repo.output(["rev-parse", "--verify", "--quiet", parent.as_str()]) {
+            Ok(parent) => Push::Range(String::from_utf8_lossy(&parent).trim().to_string(), local_sha.to_string()),
+            Err(_) => Push::All,
+        });
     }
     Ok(Push::Nothing)
 }

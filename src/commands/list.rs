@@ -12,10 +12,7 @@ use super::Workspace;
 pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let printer = Printer::new(args.color, Stream::Stdout);
-    let config = ws.load_config(
-        args.config.as_deref(),
-        &Printer::new(args.color, Stream::Stderr),
-    )?;
+    let config = ws.load_config(args.config.as_deref(), &Printer::new(args.color, Stream::Stderr))?;
     for check in &config.checks {
         let mut text = Styles::paint(printer.styles.bold, &check.id);
         if check.name != check.id {
@@ -23,14 +20,11 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
         }
         text.push('\n');
         match &check.kind {
-            CheckKind::Builtin(b) => {
-                text.push_str(&format!("    builtin: {} — {}\n", b.name(), b.describe()))
-            }
+            CheckKind::Builtin(b) => text.push_str(&format!("    builtin: {} — {}\n", b.name(), b.describe())),
             CheckKind::External(e) => {
                 text.push_str(&format!(
                     "    run: {}\n",
-                    shlex::try_join(e.run.iter().map(String::as_str))
-                        .unwrap_or_else(|_| e.run.join(" "))
+                    shlex::try_join(e.run.iter().map(String::as_str)).unwrap_or_else(|_| e.run.join(" "))
                 ));
                 if let Some(fix) = &e.fix {
                     text.push_str(&format!("    fix: {}\n", fix.join(" ")));
@@ -39,10 +33,7 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
         }
         let stages: Vec<&str> = check.stages.iter().map(|s| s.name()).collect();
         text.push_str(&format!("    stages: {}\n", stages.join(", ")));
-        let files = check
-            .files
-            .as_ref()
-            .map_or_else(|| "all files".to_string(), |g| g.patterns.join(", "));
+        let files = check.files.as_ref().map_or_else(|| "all files".to_string(), |g| g.patterns.join(", "));
         text.push_str(&format!("    files: {files}"));
         if let Some(exclude) = &check.exclude {
             text.push_str(&format!(" except {}", exclude.patterns.join(", ")));
@@ -66,13 +57,8 @@ pub fn validate(args: &ConfigArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let printer = Printer::new(args.color, Stream::Stdout);
     let config = ws.load_config(args.config.as_deref(), &printer)?;
-    let source = config.path.as_deref().map_or_else(
-        || "the default configuration".to_string(),
-        |p| p.display().to_string(),
-    );
-    printer.line(&format!(
-        "{source} is valid: {} checks",
-        config.checks.len()
-    ));
+    let source =
+        config.path.as_deref().map_or_else(|| "the default configuration".to_string(), |p| p.display().to_string());
+    printer.line(&format!("{source} is valid: {} checks", config.checks.len()));
     Ok(ExitStatus::Success)
 }

@@ -30,11 +30,7 @@ impl Workspace {
         let root = match &repo {
             Some(repo) => repo.root.clone(),
             // Outside git, the nearest directory with a checks.toml is the project root.
-            None => cwd
-                .ancestors()
-                .find(|d| d.join(config::FILE_NAME).is_file())
-                .unwrap_or(&cwd)
-                .to_path_buf(),
+            None => cwd.ancestors().find(|d| d.join(config::FILE_NAME).is_file()).unwrap_or(&cwd).to_path_buf(),
         };
         Ok(Workspace { cwd, repo, root })
     }
@@ -60,10 +56,8 @@ impl Workspace {
                 "no checks.toml here: running ward's default checks (write one to choose your own)",
             ));
         }
-        let shown = path
-            .as_deref()
-            .map(|p| p.strip_prefix(&self.cwd).unwrap_or(p).to_path_buf());
-        config::load(path.as_deref()).map_err(|mut e| {
+        let shown = path.as_deref().map(|p| p.strip_prefix(&self.cwd).unwrap_or(p).to_path_buf());
+        config::load(path.as_deref(), Some(&self.root)).map_err(|mut e| {
             if let Some(shown) = shown {
                 e.path = shown;
             }

@@ -24,14 +24,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && args.output.is_none();
-    let printer = Printer::new(
-        args.config.color,
-        if machine_on_stdout {
-            Stream::Stderr
-        } else {
-            Stream::Stdout
-        },
-    );
+    let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     check_ids(&config, &args.checks)?;
 
@@ -51,14 +44,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let plan = plan::plan(
         &config,
         &files,
-        &Request {
-            stage: args.stage,
-            only: &args.checks,
-            skip: &skip,
-            mode,
-            jobs,
-            arg_limit: arg_limit(),
-        },
+        &Request { stage: args.stage, only: &args.checks, skip: &skip, mode, jobs, arg_limit: arg_limit() },
     );
 
     let verbosity = if args.quiet {
@@ -68,19 +54,10 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     } else {
         Verbosity::Normal
     };
-    let width = human::line_width(
-        plan.checks
-            .iter()
-            .map(|c| config.checks[c.check].name.chars().count()),
-        printer.width,
-    );
+    let width =
+        human::line_width(plan.checks.iter().map(|c| config.checks[c.check].name.chars().count()), printer.width);
     let on_done = |outcome: &crate::outcome::CheckOutcome| {
-        printer.write(&human::render_check(
-            outcome,
-            width,
-            &printer.styles,
-            verbosity,
-        ));
+        printer.write(&human::render_check(outcome, width, &printer.styles, verbosity));
     };
     let outcomes = exec::execute(
         &exec::Run {
@@ -93,6 +70,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
             mode,
             jobs,
             fail_fast: args.fail_fast || config.settings.fail_fast,
+            stage: args.stage,
         },
         &on_done,
     )?;
@@ -106,11 +84,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         printer.line("interrupted: running checks were stopped");
         return Ok(ExitStatus::Interrupted);
     }
-    Ok(if report.is_success() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    Ok(if report.is_success() { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 fn selection(args: &RunArgs) -> Selection {
@@ -119,10 +93,7 @@ fn selection(args: &RunArgs) -> Selection {
     } else if !args.files.is_empty() {
         Selection::Files(args.files.clone())
     } else if let Some(from) = &args.from_ref {
-        Selection::Range {
-            from: from.clone(),
-            to: args.to_ref.clone(),
-        }
+        Selection::Range { from: from.clone(), to: args.to_ref.clone() }
     } else {
         Selection::Staged
     }
@@ -145,9 +116,7 @@ fn check_ids(config: &Config, ids: &[String]) -> Result<()> {
     let known: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
     for id in ids {
         if !known.contains(&id.as_str()) {
-            let hint = suggest(id, &known)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = suggest(id, &known).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
             bail!("no check with id `{id}` in the configuration{hint} (`ward list` shows them)");
         }
     }
@@ -164,8 +133,9 @@ fn write_machine_report(args: &RunArgs, report: &Report) -> Result<()> {
         Format::Json => json::render(report),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write the report to {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write the report to {}", path.display()))
+        }
         None => {
             Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
             Ok(())
@@ -175,15 +145,9 @@ fn write_machine_report(args: &RunArgs, report: &Report) -> Result<()> {
 
 /// The bytes a command line may take: the system's limit less the environment and a margin.
 fn arg_limit() -> usize {
-    let system = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX)
-        .ok()
-        .flatten()
-        .map_or(128 * 1024, |v| v as usize);
-    let environment: usize = std::env::vars_os()
-        .map(|(k, v)| k.len() + v.len() + 2 + std::mem::size_of::<usize>())
-        .sum();
-    system
-        .saturating_sub(environment)
-        .saturating_sub(8 * 1024)
-        .max(4 * 1024)
+    let system =
+        nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX).ok().flatten().map_or(128 * 1024, |v| v as usize);
+    let environment: usize =
+        std::env::vars_os().map(|(k, v)| k.len() + v.len() + 2 + std::mem::size_of::<usize>()).sum();
+    system.saturating_sub(environment).saturating_sub(8 * 1024).max(4 * 1024)
 }

@@ -16,36 +16,19 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub fn new(
-        path: &Path,
-        source: &str,
-        span: Option<Range<usize>>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(path: &Path, source: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
         let message = message.into();
         let Some(span) = span else {
-            return ConfigError {
-                path: path.to_owned(),
-                location: None,
-                message,
-                snippet: None,
-            };
+            return ConfigError { path: path.to_owned(), location: None, message, snippet: None };
         };
         let start = span.start.min(source.len());
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..]
-            .find('\n')
-            .map_or(source.len(), |i| start + i);
+        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
         let line_no = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
-        let line = source[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
+        let line = source[line_start..line_end].trim_end_matches('\r').to_string();
         let caret_start = column - 1;
-        let caret_len = source[start..span.end.min(line_end).max(start)]
-            .chars()
-            .count()
-            .max(1);
+        let caret_len = source[start..span.end.min(line_end).max(start)].chars().count().max(1);
         ConfigError {
             path: path.to_owned(),
             location: Some((line_no, column)),
@@ -71,9 +54,7 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.location {
-            Some((line, col)) => {
-                write!(f, "{}:{line}:{col}: {}", self.path.display(), self.message)?
-            }
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.path.display(), self.message)?,
             None => write!(f, "{}: {}", self.path.display(), self.message)?,
         }
         if let (Some((text, caret)), Some((line, _))) = (&self.snippet, self.location) {
@@ -112,12 +93,7 @@ pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
 /// Which table an error span sits in decides which keys to suggest from.
 fn section_keys(source: &str, span: Option<Range<usize>>) -> &'static [&'static str] {
     let end = span.map_or(0, |s| s.start.min(source.len()));
-    let header = source[..end]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .unwrap_or("");
+    let header = source[..end].lines().rev().map(str::trim).find(|l| l.starts_with('[')).unwrap_or("");
     if header.starts_with("[settings") {
         super::raw::SETTINGS_KEYS
     } else if header.starts_with("[checks") {
@@ -135,8 +111,7 @@ fn key_on_line(source: &str, offset: usize) -> Option<String> {
     let line = line.split('\n').next().unwrap_or("");
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');
-    (!key.is_empty() && !key.starts_with('[') && !key.contains(char::is_whitespace))
-        .then(|| key.to_string())
+    (!key.is_empty() && !key.starts_with('[') && !key.contains(char::is_whitespace)).then(|| key.to_string())
 }
 
 #[cfg(test)]
@@ -145,14 +120,8 @@ mod tests {
 
     #[test]
     fn suggests_close_keys_only() {
-        assert_eq!(
-            suggest("fils", super::super::raw::CHECK_KEYS),
-            Some("files")
-        );
-        assert_eq!(
-            suggest("pass_file", super::super::raw::CHECK_KEYS),
-            Some("pass_files")
-        );
+        assert_eq!(suggest("fils", super::super::raw::CHECK_KEYS), Some("files"));
+        assert_eq!(suggest("pass_file", super::super::raw::CHECK_KEYS), Some("pass_files"));
         assert_eq!(suggest("zzzzzzzz", super::super::raw::CHECK_KEYS), None);
     }
 

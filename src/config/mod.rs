@@ -1,6 +1,7 @@
 //! The validated configuration: checks with compiled globs, types, stages and kinds.
 
 mod error;
+pub mod presets;
 pub mod raw;
 
 use std::ops::Range;
@@ -17,6 +18,7 @@ use crate::checks::builtin::{Builtin, BuiltinOptions};
 use crate::cli::Stage;
 use crate::outcome::parse::Format;
 use crate::select::types::{FileType, TypeSet};
+use presets::{ExitMeaning, Preset};
 
 /// The file name `ward` looks for at the repository root.
 pub const FILE_NAME: &str = "checks.toml";
@@ -73,6 +75,13 @@ pub struct External {
     /// The command that fixes instead of checking, when the check has one.
     pub fix: Option<Vec<String>>,
     pub format: Option<Format>,
+    pub exit: ExitMeaning,
+    /// The preset it came from (`uses = ...`).
+    pub preset: Option<&'static Preset>,
+    /// Why the check cannot run as configured (a preset's required config file is missing).
+    pub unusable: Option<String>,
+    /// In the pre-commit stage, findings in files outside the selection fail the check too.
+    pub fail_outside_selection: bool,
 }
 
 impl Check {
@@ -101,10 +110,7 @@ impl Globs {
         let mut builder = GlobSetBuilder::new();
         for (i, pattern) in patterns.iter().enumerate() {
             let anchored = if pattern.contains('/') {
-                pattern
-                    .trim_start_matches("./")
-                    .trim_start_matches('/')
-                    .to_string()
+                pattern.trim_start_matches("./").trim_start_matches('/').to_string()
             } else {
                 format!("**/{pattern}")
             };
@@ -116,10 +122,7 @@ impl Globs {
             builder.add(glob);
         }
         let set = builder.build().map_err(|e| (0, e.to_string()))?;
-        Ok(Globs {
-            patterns: patterns.to_vec(),
-            set,
-        })
+        Ok(Globs { patterns: patterns.to_vec(), set })
     }
 
     pub fn is_match(&self, path: &str) -> bool {
@@ -127,33 +130,30 @@ impl Globs {
     }
 }
 
-/// Loads `path`, or the embedded default when `path` is `None`.
-pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+/// Loads `path`, or the embedded default when `path` is `None`; `root` is where tool config
+/// files (`phpstan.neon`, ...) are looked for.
+pub fn load(path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
         Some(path) => {
             let source = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::new(path, "", None, format!("cannot read: {e}")))?;
-            parse(&source, Some(path))
+            parse(&source, Some(path), root)
         }
-        None => parse(DEFAULT_CONFIG, None),
+        None => parse(DEFAULT_CONFIG, None, root),
     }
 }
 
 /// Parses and validates configuration text; `path` names it in errors.
-pub fn parse(source: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+pub fn parse(source: &str, path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
     let shown = path.unwrap_or(Path::new("<default checks.toml>"));
-    let raw: RawConfig =
-        toml::from_str(source).map_err(|e| ConfigError::from_toml(shown, source, &e))?;
-    Validator {
-        path: shown,
-        source,
-    }
-    .config(raw, path)
+    let raw: RawConfig = toml::from_str(source).map_err(|e| ConfigError::from_toml(shown, source, &e))?;
+    Validator { path: shown, source, root }.config(raw, path)
 }
 
 struct Validator<'a> {
     path: &'a Path,
     source: &'a str,
+    root: Option<&'a Path>,
 }
 
 impl Validator<'_> {
@@ -168,45 +168,37 @@ impl Validator<'_> {
             jobs: raw.settings.jobs.unwrap_or(0),
             stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
         };
-        let checks = raw
-            .checks
-            .into_iter()
-            .map(|(id, check)| self.check(id, check))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Config {
-            path: path.map(Path::to_owned),
-            settings,
-            checks,
-        })
+        let checks = raw.checks.into_iter().map(|(id, check)| self.check(id, check)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Config { path: path.map(Path::to_owned), settings, checks })
     }
 
     fn check(&self, id: String, spanned: Spanned<RawCheck>) -> Result<Check, ConfigError> {
         let table_span = spanned.span();
         let raw = spanned.into_inner();
         if id.is_empty() || id.contains(|c: char| c.is_whitespace() || c == ',') {
-            return Err(self.error(table_span, format!("check id `{id}` must be non-empty, without spaces or commas (it is used in SKIP=...)")));
+            return Err(self.error(
+                table_span,
+                format!("check id `{id}` must be non-empty, without spaces or commas (it is used in SKIP=...)"),
+            ));
         }
         let kind = self.kind(&id, &raw, table_span.clone())?;
         let types = match &raw.types {
             Some(types) => self.types(types)?,
             None => match &kind {
                 CheckKind::Builtin(b) => b.default_types(),
-                CheckKind::External(_) => TypeSet::empty(),
+                CheckKind::External(e) => e.preset.map_or_else(TypeSet::empty, |p| p.types.iter().copied().collect()),
             },
         };
         let pass_files = match &kind {
             CheckKind::Builtin(b) => raw.pass_files.unwrap_or(b.pass_files()),
-            CheckKind::External(_) => raw.pass_files.unwrap_or(true),
+            CheckKind::External(e) => raw.pass_files.unwrap_or(e.preset.is_none_or(|p| p.pass_files)),
         };
         let timeout = raw
             .timeout
             .as_ref()
             .map(|t| {
                 humantime::parse_duration(t.get_ref()).map_err(|e| {
-                    self.error(
-                        t.span(),
-                        format!("`timeout`: {e}; expected a duration such as \"30s\" or \"10m\""),
-                    )
+                    self.error(t.span(), format!("`timeout`: {e}; expected a duration such as \"30s\" or \"10m\""))
                 })
             })
             .transpose()?;
@@ -221,32 +213,39 @@ impl Validator<'_> {
             serial: raw.serial.unwrap_or(false),
             always_run: raw.always_run.unwrap_or(false),
             stages: self.stages(raw.stages.as_deref())?,
-            env: raw
-                .env
-                .clone()
-                .map(|e| e.into_iter().collect())
-                .unwrap_or_default(),
+            env: raw.env.clone().map(|e| e.into_iter().collect()).unwrap_or_default(),
             timeout,
             ci_all_files: raw.ci_all_files.unwrap_or(false),
             stage_fixed: raw.stage_fixed,
         })
     }
 
-    fn kind(
-        &self,
-        id: &str,
-        raw: &RawCheck,
-        table_span: Range<usize>,
-    ) -> Result<CheckKind, ConfigError> {
+    fn kind(&self, id: &str, raw: &RawCheck, table_span: Range<usize>) -> Result<CheckKind, ConfigError> {
+        if let Some(uses) = &raw.uses {
+            if let Some(builtin) = &raw.builtin {
+                return Err(self.error(builtin.span(), format!("check `{id}` has both `uses` and `builtin`")));
+            }
+            return self.preset(raw, uses).map(CheckKind::External);
+        }
+        let preset_only = [
+            ("config", raw.config.as_ref().map(Spanned::span)),
+            ("args", raw.args.as_ref().map(Spanned::span)),
+            ("phar", raw.phar.as_ref().map(Spanned::span)),
+        ];
+        for (key, span) in preset_only {
+            if let Some(span) = span {
+                let presets = presets::names().join("|");
+                return Err(self.error(span, format!("`{key}` applies to tool presets (`uses = \"{presets}\"`)")));
+            }
+        }
         match (&raw.run, &raw.builtin) {
             (Some(_), Some(builtin)) => Err(self.error(
                 builtin.span(),
                 format!("check `{id}` has both `run` and `builtin`; a check is either a command or a built-in"),
             )),
-            (None, None) => Err(self.error(
-                table_span,
-                format!("check `{id}` needs `run = \"command\"` or `builtin = \"NAME\"`"),
-            )),
+            (None, None) => {
+                Err(self.error(table_span, format!("check `{id}` needs `run = \"command\"` or `builtin = \"NAME\"`")))
+            }
             (Some(run), None) => self.external(raw, run).map(CheckKind::External),
             (None, Some(name)) => self.builtin(raw, name).map(CheckKind::Builtin),
         }
@@ -256,13 +255,8 @@ impl Validator<'_> {
         let words = |s: &Spanned<String>, key: &str| -> Result<Vec<String>, ConfigError> {
             match shlex::split(s.get_ref()) {
                 Some(words) if !words.is_empty() => Ok(words),
-                Some(_) => {
-                    Err(self.error(s.span(), format!("`{key}` is empty; expected a command")))
-                }
-                None => Err(self.error(
-                    s.span(),
-                    format!("`{key}` has an unterminated quote or a trailing backslash"),
-                )),
+                Some(_) => Err(self.error(s.span(), format!("`{key}` is empty; expected a command"))),
+                None => Err(self.error(s.span(), format!("`{key}` has an unterminated quote or a trailing backslash"))),
             }
         };
         let format = Format::from_config(
@@ -270,41 +264,101 @@ impl Validator<'_> {
             raw.regex.as_ref().map(|r| r.get_ref().as_str()),
         )
         .map_err(|message| {
-            let span = raw
-                .format
-                .as_ref()
-                .or(raw.regex.as_ref())
-                .map_or(0..0, Spanned::span);
+            let span = raw.format.as_ref().or(raw.regex.as_ref()).map_or(0..0, Spanned::span);
             self.error(span, message)
         })?;
         for key in BUILTIN_ONLY_KEYS {
             if let Some(span) = raw.option_span(key) {
-                return Err(self.error(
-                    span,
-                    format!("`{key}` is an option of built-in checks; this check runs a command"),
-                ));
+                return Err(
+                    self.error(span, format!("`{key}` is an option of built-in checks; this check runs a command"))
+                );
             }
         }
         Ok(External {
             run: words(run, "run")?,
             fix: raw.fix.as_ref().map(|f| words(f, "fix")).transpose()?,
             format,
+            exit: ExitMeaning::Plain,
+            preset: None,
+            unusable: None,
+            fail_outside_selection: raw.fail_outside_selection.unwrap_or(false),
         })
     }
 
+    /// `uses = "tool"`: the preset's command, filter, format and exit meaning, each replaceable.
+    fn preset(&self, raw: &RawCheck, uses: &Spanned<String>) -> Result<External, ConfigError> {
+        let Some(preset) = presets::find(uses.get_ref()) else {
+            let names = presets::names();
+            let hint = suggest(uses.get_ref(), &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            return Err(self.error(
+                uses.span(),
+                format!("unknown tool preset `{}`; {hint}presets: {}", uses.get_ref(), names.join(", ")),
+            ));
+        };
+        let config = match &raw.config {
+            Some(config) => {
+                if let Some(root) = self.root.filter(|r| !r.join(config.get_ref()).exists()) {
+                    return Err(self.error(
+                        config.span(),
+                        format!("`config`: {} does not exist in {}", config.get_ref(), root.display()),
+                    ));
+                }
+                Some(config.get_ref().clone())
+            }
+            None => self.root.and_then(|root| presets::find_config(preset, root)),
+        };
+        let unusable = (config.is_none() && preset.config_required).then(|| {
+            format!(
+                "{} needs its configuration file: none of {} is at the repository root; create one or set `config = \"path\"`",
+                preset.name,
+                preset.config_files.join(", ")
+            )
+        });
+        let args = raw.args.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
+        let mut run = presets::command(preset, preset.check, config.as_deref(), &args);
+        let mut fix = preset.fix.map(|template| presets::command(preset, template, config.as_deref(), &args));
+        if let Some(phar) = &raw.phar {
+            // A phar runs through PHP: `php tools/php-cs-fixer.phar check ...`.
+            for words in std::iter::once(&mut run).chain(fix.as_mut()) {
+                words.splice(0..1, ["php".to_string(), phar.get_ref().clone()]);
+            }
+        }
+        let mut external = if raw.run.is_some() || raw.fix.is_some() || raw.format.is_some() || raw.regex.is_some() {
+            // Key-by-key overrides go through the same validation as a plain command.
+            let placeholder = Spanned::new(0..0, run.join(" "));
+            self.external(raw, raw.run.as_ref().unwrap_or(&placeholder))?
+        } else {
+            External {
+                run: Vec::new(),
+                fix: None,
+                format: None,
+                exit: preset.exit,
+                preset: None,
+                unusable: None,
+                fail_outside_selection: false,
+            }
+        };
+        if raw.run.is_none() {
+            external.run = run;
+        }
+        if raw.fix.is_none() {
+            external.fix = fix;
+        }
+        if raw.format.is_none() && raw.regex.is_none() {
+            external.format = Format::from_config(Some(preset.format), None).ok().flatten();
+        }
+        external.exit = preset.exit;
+        external.preset = Some(preset);
+        external.unusable = unusable;
+        external.fail_outside_selection = raw.fail_outside_selection.unwrap_or(false);
+        Ok(external)
+    }
+
     fn builtin(&self, raw: &RawCheck, name: &Spanned<String>) -> Result<Builtin, ConfigError> {
-        for (key, present) in [
-            ("format", raw.format.is_some()),
-            ("regex", raw.regex.is_some()),
-        ] {
+        for (key, present) in [("format", raw.format.is_some()), ("regex", raw.regex.is_some())] {
             if present {
-                return Err(self.error(
-                    name.span(),
-                    format!(
-                        "`{key}` applies to commands, not to built-in `{}`",
-                        name.get_ref()
-                    ),
-                ));
+                return Err(self
+                    .error(name.span(), format!("`{key}` applies to commands, not to built-in `{}`", name.get_ref())));
             }
         }
         let get = |s: &Option<Spanned<Vec<String>>>| s.as_ref().map(|v| v.get_ref().clone());
@@ -338,12 +392,9 @@ impl Validator<'_> {
             return Ok(None);
         };
         let texts: Vec<String> = patterns.iter().map(|p| p.get_ref().clone()).collect();
-        Globs::new(&texts).map(Some).map_err(|(i, message)| {
-            self.error(
-                patterns[i].span(),
-                format!("invalid glob `{}`: {message}", texts[i]),
-            )
-        })
+        Globs::new(&texts)
+            .map(Some)
+            .map_err(|(i, message)| self.error(patterns[i].span(), format!("invalid glob `{}`: {message}", texts[i])))
     }
 
     fn types(&self, types: &[Spanned<String>]) -> Result<TypeSet, ConfigError> {
@@ -352,16 +403,11 @@ impl Validator<'_> {
             .iter()
             .map(|t| {
                 FileType::from_name(t.get_ref()).ok_or_else(|| {
-                    let hint = suggest(t.get_ref(), &names)
-                        .map(|s| format!("did you mean `{s}`? "))
-                        .unwrap_or_default();
+                    let hint =
+                        suggest(t.get_ref(), &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
                     self.error(
                         t.span(),
-                        format!(
-                            "unknown file type `{}`; {hint}known types: {}",
-                            t.get_ref(),
-                            names.join(", ")
-                        ),
+                        format!("unknown file type `{}`; {hint}known types: {}", t.get_ref(), names.join(", ")),
                     )
                 })
             })
@@ -377,16 +423,11 @@ impl Validator<'_> {
             .iter()
             .map(|s| {
                 Stage::from_name(s.get_ref()).ok_or_else(|| {
-                    let hint = suggest(s.get_ref(), &names)
-                        .map(|n| format!("did you mean `{n}`? "))
-                        .unwrap_or_default();
+                    let hint =
+                        suggest(s.get_ref(), &names).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
                     self.error(
                         s.span(),
-                        format!(
-                            "unknown stage `{}`; {hint}stages are: {}",
-                            s.get_ref(),
-                            names.join(", ")
-                        ),
+                        format!("unknown stage `{}`; {hint}stages are: {}", s.get_ref(), names.join(", ")),
                     )
                 })
             })
@@ -414,11 +455,11 @@ mod tests {
     use super::*;
 
     fn ok(src: &str) -> Config {
-        parse(src, Some(Path::new("checks.toml"))).unwrap_or_else(|e| panic!("{e}"))
+        parse(src, Some(Path::new("checks.toml")), None).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn err(src: &str) -> ConfigError {
-        match parse(src, Some(Path::new("checks.toml"))) {
+        match parse(src, Some(Path::new("checks.toml")), None) {
             Ok(_) => panic!("expected an error for:\n{src}"),
             Err(e) => e,
         }
@@ -491,7 +532,11 @@ timeout = "10m"
         let globs = Globs::new(&["*.php".to_string()]).expect("globs");
         assert!(globs.is_match("a.php") && globs.is_match("src/Deep/a.php"));
         let anchored = Globs::new(&["src/*.php".to_string()]).expect("globs");
-        assert!(anchored.is_match("src/a.php") && !anchored.is_match("src/Deep/a.php") && !anchored.is_match("lib/src/a.php"));
+        assert!(
+            anchored.is_match("src/a.php")
+                && !anchored.is_match("src/Deep/a.php")
+                && !anchored.is_match("lib/src/a.php")
+        );
         let deep = Globs::new(&["src/**/*.php".to_string()]).expect("globs");
         assert!(deep.is_match("src/a.php") && deep.is_match("src/A/B/c.php"));
         let dotted = Globs::new(&["./config/*.yaml".to_string()]).expect("globs");
@@ -511,7 +556,7 @@ timeout = "10m"
 
     #[test]
     fn embedded_default_is_valid() {
-        let config = load(None).expect("default config");
+        let config = load(None, None).expect("default config");
         assert!(!config.checks.is_empty());
         assert!(config.path.is_none());
     }

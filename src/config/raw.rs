@@ -30,6 +30,11 @@ pub struct RawCheck {
     pub name: Option<String>,
     pub run: Option<Spanned<String>>,
     pub builtin: Option<Spanned<String>>,
+    pub uses: Option<Spanned<String>>,
+    pub config: Option<Spanned<String>>,
+    pub args: Option<Spanned<Vec<String>>>,
+    pub phar: Option<Spanned<String>>,
+    pub fail_outside_selection: Option<bool>,
     pub fix: Option<Spanned<String>>,
     pub files: Option<Vec<Spanned<String>>>,
     pub exclude: Option<Vec<Spanned<String>>>,
@@ -64,6 +69,11 @@ pub const CHECK_KEYS: &[&str] = &[
     "name",
     "run",
     "builtin",
+    "uses",
+    "config",
+    "args",
+    "phar",
+    "fail_outside_selection",
     "fix",
     "files",
     "exclude",
@@ -109,9 +119,7 @@ impl RawCheck {
             "patterns" => self.patterns.as_ref().map(Spanned::span),
             "assume_in_merge" => self.assume_in_merge.as_ref().map(Spanned::span),
             "credentials_files" => self.credentials_files.as_ref().map(Spanned::span),
-            "allow_missing_credentials" => {
-                self.allow_missing_credentials.as_ref().map(Spanned::span)
-            }
+            "allow_missing_credentials" => self.allow_missing_credentials.as_ref().map(Spanned::span),
             _ => None,
         }
     }

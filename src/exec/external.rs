@@ -36,29 +36,15 @@ pub struct Batch<'a> {
 
 pub fn run_batch(batch: &Batch) -> BatchResult {
     let Some((program, rest)) = batch.command.split_first() else {
-        return BatchResult {
-            error: Some("empty command".into()),
-            ..BatchResult::default()
-        };
+        return BatchResult { error: Some("empty command".into()), ..BatchResult::default() };
     };
     let resolved = match resolve(program, batch.root) {
         Ok(path) => path,
-        Err(message) => {
-            return BatchResult {
-                error: Some(message),
-                ..BatchResult::default()
-            }
-        }
+        Err(message) => return BatchResult { error: Some(message), ..BatchResult::default() },
     };
-    let before: Vec<Option<u64>> = batch
-        .watched
-        .iter()
-        .map(|f| fingerprint(batch.root, f))
-        .collect();
+    let before: Vec<Option<u64>> = batch.watched.iter().map(|f| fingerprint(batch.root, f)).collect();
     let mut cmd = Command::new(&resolved);
-    cmd.current_dir(batch.root)
-        .args(rest)
-        .args(batch.args.iter().map(|f| safe_arg(&f.rel)));
+    cmd.current_dir(batch.root).args(rest).args(batch.args.iter().map(|f| safe_arg(&f.rel)));
     cmd.env("WARD", "1");
     for (key, value) in batch.env {
         cmd.env(key, value);
@@ -66,10 +52,7 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
     let finished = match process::run(cmd, batch.timeout) {
         Ok(finished) => finished,
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            return BatchResult {
-                error: Some("interrupted".into()),
-                ..BatchResult::default()
-            }
+            return BatchResult { error: Some("interrupted".into()), ..BatchResult::default() }
         }
         Err(e) => {
             return BatchResult {
@@ -85,30 +68,15 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
         .filter(|(f, before)| fingerprint(batch.root, f) != *before)
         .map(|(f, _)| f.path.clone())
         .collect();
-    let Finished {
-        code,
-        signal,
-        stdout,
-        stderr,
-        timed_out,
-    } = finished;
+    let Finished { code, signal, stdout, stderr, timed_out } = finished;
     let error = if timed_out {
-        Some(format!(
-            "timed out after {}",
-            humantime::format_duration(batch.timeout.unwrap_or_default())
-        ))
+        Some(format!("timed out after {}", humantime::format_duration(batch.timeout.unwrap_or_default())))
     } else if process::interrupted() {
         Some("interrupted".to_string())
     } else {
         signal.map(|s| format!("killed by signal {s}"))
     };
-    BatchResult {
-        exit_code: code,
-        stdout,
-        stderr,
-        modified,
-        error,
-    }
+    BatchResult { exit_code: code, stdout, stderr, modified, error }
 }
 
 /// A file name that starts with `-` goes to the tool as `./-name`, so no tool reads it as an option.
@@ -142,10 +110,7 @@ pub fn resolve(program: &str, root: &Path) -> Result<PathBuf, String> {
         let path = root.join(program);
         return match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => Ok(path),
-            _ => Err(format!(
-                "{program}: command not found (no such file in {})",
-                root.display()
-            )),
+            _ => Err(format!("{program}: command not found (no such file in {})", root.display())),
         };
     }
     let mut dirs = vec![root.join("vendor/bin"), root.join("node_modules/.bin")];
@@ -154,6 +119,9 @@ pub fn resolve(program: &str, root: &Path) -> Result<PathBuf, String> {
     }
     let search = std::env::join_paths(dirs).map_err(|e| e.to_string())?;
     which::which_in(program, Some(search), root).map_err(|_| {
-        format!("{program}: command not found; looked in vendor/bin, node_modules/.bin and PATH")
+        let hint = crate::config::presets::install_hint(program)
+            .map(|h| format!("; install it with `{h}`"))
+            .unwrap_or_default();
+        format!("{program}: command not found; looked in vendor/bin, node_modules/.bin and PATH{hint}")
     })
 }

@@ -8,6 +8,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::checks::builtin::engine::{self, CheckResult, ContentTarget};
+use crate::cli::Stage;
+use crate::config::presets::Verdict;
 use crate::config::{Check, CheckKind, Config};
 use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
 use crate::plan::{JobKind, Mode, Plan};
@@ -27,6 +29,7 @@ pub struct Run<'a> {
     pub mode: Mode,
     pub jobs: usize,
     pub fail_fast: bool,
+    pub stage: Stage,
 }
 
 /// Called once per planned check, in config order, as soon as it and every check before it
@@ -48,6 +51,8 @@ struct Acc {
     modified: Vec<String>,
     diagnostics: Vec<Diagnostic>,
     errors: Vec<String>,
+    /// The tool's exit code, read by its preset's rules, says the code has problems.
+    failed_by_exit: bool,
     ran: bool,
     cancelled: bool,
 }
@@ -117,9 +122,7 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         .build()?;
     // FIFO keeps config order as the start order, which --fail-fast and people expect.
     pool.scope_fifo(|scope| {
-        let ready: Vec<usize> = (0..plan.jobs.len())
-            .filter(|&j| plan.jobs[j].deps.is_empty())
-            .collect();
+        let ready: Vec<usize> = (0..plan.jobs.len()).filter(|&j| plan.jobs[j].deps.is_empty()).collect();
         for j in ready {
             spawn(scope, &shared, j);
         }
@@ -144,11 +147,7 @@ fn spawn<'s>(scope: &rayon::ScopeFifo<'s>, shared: &'s Shared<'s>, job: usize) {
                 state.acc[c].started.get_or_insert(started);
             }
         }
-        let output = if stop {
-            JobOutput::Cancelled
-        } else {
-            run_job(shared, job)
-        };
+        let output = if stop { JobOutput::Cancelled } else { run_job(shared, job) };
         let mut state = lock(&shared.state);
         record(shared, &mut state, job, output);
         for c in checks {
@@ -175,8 +174,7 @@ fn spawn<'s>(scope: &rayon::ScopeFifo<'s>, shared: &'s Shared<'s>, job: usize) {
 fn run_job(shared: &Shared, job: usize) -> JobOutput {
     let run = shared.run;
     let plan = run.plan;
-    let entries =
-        |ids: &[usize]| -> Vec<&FileEntry> { ids.iter().map(|&i| &run.files.files[i]).collect() };
+    let entries = |ids: &[usize]| -> Vec<&FileEntry> { ids.iter().map(|&i| &run.files.files[i]).collect() };
     match &plan.jobs[job].kind {
         JobKind::External { planned, files } => {
             let pc = &plan.checks[*planned];
@@ -184,16 +182,15 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
             let CheckKind::External(external) = &check.kind else {
                 return JobOutput::Cancelled;
             };
+            if let Some(why) = &external.unusable {
+                return JobOutput::External(BatchResult { error: Some(why.clone()), ..BatchResult::default() });
+            }
             let command = match run.mode {
                 Mode::Fix => external.fix.as_ref().unwrap_or(&external.run),
                 Mode::Check => &external.run,
             };
             let args = entries(files);
-            let watched = if check.pass_files {
-                args.clone()
-            } else {
-                entries(&pc.files)
-            };
+            let watched = if check.pass_files { args.clone() } else { entries(&pc.files) };
             JobOutput::External(external::run_batch(&Batch {
                 root: run.root,
                 command,
@@ -215,10 +212,7 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 .into_iter()
                 .enumerate()
                 .filter(|(_, checks)| !checks.is_empty())
-                .map(|(f, checks)| ContentTarget {
-                    file: &run.files.files[f],
-                    checks,
-                })
+                .map(|(f, checks)| ContentTarget { file: &run.files.files[f], checks })
                 .collect();
             let results = engine::run_content(&shared.ctx, &builtins, &targets);
             JobOutput::Builtins(planned.iter().copied().zip(results).collect())
@@ -228,15 +222,8 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 return JobOutput::Cancelled;
             };
             let pc = &plan.checks[*planned];
-            let files = if run.config.checks[pc.check].pass_files {
-                entries(&pc.files)
-            } else {
-                Vec::new()
-            };
-            JobOutput::Builtins(vec![(
-                *planned,
-                engine::run_paths(&shared.ctx, builtin, &files),
-            )])
+            let files = if run.config.checks[pc.check].pass_files { entries(&pc.files) } else { Vec::new() };
+            JobOutput::Builtins(vec![(*planned, engine::run_paths(&shared.ctx, builtin, &files))])
         }
     }
 }
@@ -279,14 +266,23 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 if acc.exit_code.is_none_or(|old| code.abs() > old.abs()) {
                     acc.exit_code = Some(code);
                 }
+                if batch.error.is_none() {
+                    if let CheckKind::External(external) = &check.kind {
+                        let stdout = String::from_utf8_lossy(&batch.stdout);
+                        let stderr = String::from_utf8_lossy(&batch.stderr);
+                        match external.exit.verdict(code, &stdout, &stderr) {
+                            Verdict::Pass => {}
+                            Verdict::Fail => acc.failed_by_exit = true,
+                            Verdict::ToolError(message) => acc.errors.push(message),
+                        }
+                    }
+                }
             }
             append_output(&mut acc.output, &batch.stdout);
             append_output(&mut acc.output, &batch.stderr);
             acc.modified.extend(batch.modified);
             acc.errors.extend(batch.error);
-            failed = acc.exit_code.is_some_and(|c| c != 0)
-                || !acc.modified.is_empty()
-                || !acc.errors.is_empty();
+            failed = acc.failed_by_exit || !acc.modified.is_empty() || !acc.errors.is_empty();
         }
         JobOutput::Builtins(results) => {
             for (c, result) in results {
@@ -295,10 +291,7 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 acc.ended = Some(now);
                 failed |= result.error.is_some()
                     || !result.modified.is_empty()
-                    || result
-                        .diagnostics
-                        .iter()
-                        .any(|d| d.severity == Severity::Error);
+                    || result.diagnostics.iter().any(|d| d.severity == Severity::Error);
                 acc.diagnostics.extend(result.diagnostics);
                 acc.modified.extend(result.modified);
                 acc.errors.extend(result.error);
@@ -325,13 +318,10 @@ fn finish_check(shared: &Shared, state: &mut State, c: usize) {
     let pc = &run.plan.checks[c];
     let check = &run.config.checks[pc.check];
     let acc = std::mem::take(&mut state.acc[c]);
-    state.outcomes[c] = Some(outcome(
-        check,
-        pc.files.len(),
-        pc.skip.clone(),
-        acc,
-        run.mode,
-    ));
+    let mut selected: Vec<&str> = pc.files.iter().map(|&f| run.files.files[f].path.as_str()).collect();
+    // Path order is not string order ("a/b" sorts before "a-c" as paths): sort for searching.
+    selected.sort_unstable();
+    state.outcomes[c] = Some(outcome(check, &selected, pc.skip.clone(), acc, run));
     // Report in config order: flush every finished check at the front of the line.
     while state.next_to_report < state.outcomes.len() {
         let Some(done) = &state.outcomes[state.next_to_report] else {
@@ -342,13 +332,30 @@ fn finish_check(shared: &Shared, state: &mut State, c: usize) {
     }
 }
 
-fn outcome(
-    check: &Check,
-    files: usize,
-    skip: Option<String>,
-    mut acc: Acc,
-    mode: Mode,
-) -> CheckOutcome {
+/// In the pre-commit stage a finding in a file that is not being committed (phpstan reporting a
+/// file that depends on a changed one) informs but does not block the commit.
+fn demote_outside_selection(check: &Check, selected: &[&str], acc: &mut Acc, stage: Stage) {
+    let CheckKind::External(external) = &check.kind else { return };
+    if stage != Stage::PreCommit || external.fail_outside_selection {
+        return;
+    }
+    let had_errors = acc.diagnostics.iter().any(|d| d.severity == Severity::Error);
+    for d in &mut acc.diagnostics {
+        let outside = d.path.as_deref().is_some_and(|p| selected.binary_search(&p).is_err());
+        if outside && d.severity == Severity::Error {
+            d.severity = Severity::Warning;
+            d.message.push_str(" (in a file that is not being committed)");
+        }
+    }
+    if had_errors && !acc.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        acc.failed_by_exit = false;
+    }
+}
+
+fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc, run: &Run) -> CheckOutcome {
+    let mode = run.mode;
+    let files = selected.len();
+    demote_outside_selection(check, selected, &mut acc, run.stage);
     let duration_ms = match (acc.started, acc.ended) {
         (Some(s), Some(e)) => e.saturating_duration_since(s).as_millis() as u64,
         _ => 0,
@@ -362,23 +369,14 @@ fn outcome(
         acc.errors.dedup();
         (Status::Error, Some(acc.errors.join("; ")))
     } else if acc.cancelled && !acc.ran {
-        let why = if process::interrupted() {
-            "interrupted"
-        } else {
-            "not run: --fail-fast stopped the run after a failure"
-        };
+        let why =
+            if process::interrupted() { "interrupted" } else { "not run: --fail-fast stopped the run after a failure" };
         (Status::Skipped, Some(why.to_string()))
     } else if external && mode == Mode::Check && !acc.modified.is_empty() {
-        (
-            Status::Error,
-            Some("the command modified files although --check forbids writing".to_string()),
-        )
-    } else if acc.exit_code.is_some_and(|c| c != 0)
+        (Status::Error, Some("the command modified files although --check forbids writing".to_string()))
+    } else if acc.failed_by_exit
         || !acc.modified.is_empty()
-        || acc
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error && !external)
+        || acc.diagnostics.iter().any(|d| d.severity == Severity::Error && !external)
     {
         (Status::Failed, None)
     } else {

@@ -37,19 +37,13 @@ pub fn interrupted() -> bool {
 pub fn install_signal_handlers() -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    thread::Builder::new()
-        .name("ward-signals".into())
-        .spawn(move || {
-            for _ in signals.forever() {
-                let again = INTERRUPTED.swap(true, Ordering::SeqCst);
-                signal_all(if again {
-                    Signal::SIGKILL
-                } else {
-                    Signal::SIGTERM
-                });
-                start_watchdog();
-            }
-        })?;
+    thread::Builder::new().name("ward-signals".into()).spawn(move || {
+        for _ in signals.forever() {
+            let again = INTERRUPTED.swap(true, Ordering::SeqCst);
+            signal_all(if again { Signal::SIGKILL } else { Signal::SIGTERM });
+            start_watchdog();
+        }
+    })?;
     Ok(())
 }
 
@@ -76,15 +70,9 @@ pub struct Finished {
 /// Runs `cmd` to completion with both streams captured, in its own process group so that a
 /// timeout or a signal stops the whole tree it started.
 pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finished> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     if interrupted() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::Interrupted,
-            "interrupted",
-        ));
+        return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"));
     }
     let mut child = cmd.spawn()?;
     let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
@@ -93,12 +81,7 @@ pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finis
         let mut guard = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
         guard.get_or_insert_with(HashMap::new).insert(
             id,
-            Running {
-                pgid,
-                deadline: timeout.map(|t| Instant::now() + t),
-                terminated_at: None,
-                timed_out: false,
-            },
+            Running { pgid, deadline: timeout.map(|t| Instant::now() + t), terminated_at: None, timed_out: false },
         );
     }
     if interrupted() {
@@ -123,39 +106,28 @@ pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finis
     let stderr = stderr_reader.join().unwrap_or_default();
     let timed_out = {
         let mut guard = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .get_or_insert_with(HashMap::new)
-            .remove(&id)
-            .is_some_and(|r| r.timed_out)
+        guard.get_or_insert_with(HashMap::new).remove(&id).is_some_and(|r| r.timed_out)
     };
     let status = status?;
-    Ok(Finished {
-        code: status.code(),
-        signal: status.signal(),
-        stdout,
-        stderr,
-        timed_out,
-    })
+    Ok(Finished { code: status.code(), signal: status.signal(), stdout, stderr, timed_out })
 }
 
 /// Kills children past their deadline, and escalates to SIGKILL for those that ignore SIGTERM.
 fn start_watchdog() {
     WATCHDOG.call_once(|| {
-        let _ = thread::Builder::new()
-            .name("ward-watchdog".into())
-            .spawn(|| loop {
-                thread::sleep(Duration::from_millis(20));
-                let now = Instant::now();
-                let mut guard = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
-                for child in guard.get_or_insert_with(HashMap::new).values_mut() {
-                    if child.terminated_at.is_none() && child.deadline.is_some_and(|d| now >= d) {
-                        child.timed_out = true;
-                        child.terminated_at = Some(now);
-                        let _ = killpg(child.pgid, Signal::SIGTERM);
-                    } else if child.terminated_at.is_some_and(|t| now >= t + GRACE) {
-                        let _ = killpg(child.pgid, Signal::SIGKILL);
-                    }
+        let _ = thread::Builder::new().name("ward-watchdog".into()).spawn(|| loop {
+            thread::sleep(Duration::from_millis(20));
+            let now = Instant::now();
+            let mut guard = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+            for child in guard.get_or_insert_with(HashMap::new).values_mut() {
+                if child.terminated_at.is_none() && child.deadline.is_some_and(|d| now >= d) {
+                    child.timed_out = true;
+                    child.terminated_at = Some(now);
+                    let _ = killpg(child.pgid, Signal::SIGTERM);
+                } else if child.terminated_at.is_some_and(|t| now >= t + GRACE) {
+                    let _ = killpg(child.pgid, Signal::SIGKILL);
                 }
-            });
+            }
+        });
     });
 }

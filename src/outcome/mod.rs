@@ -111,10 +111,7 @@ impl Report {
     pub const VERSION: u32 = 1;
 
     pub fn new(checks: Vec<CheckOutcome>, duration_ms: u64) -> Self {
-        let mut summary = Summary {
-            duration_ms,
-            ..Summary::default()
-        };
+        let mut summary = Summary { duration_ms, ..Summary::default() };
         for check in &checks {
             match check.status {
                 Status::Passed => summary.passed += 1,
@@ -123,11 +120,7 @@ impl Report {
                 Status::Error => summary.errors += 1,
             }
         }
-        Report {
-            version: Self::VERSION,
-            summary,
-            checks,
-        }
+        Report { version: Self::VERSION, summary, checks }
     }
 
     /// True when nothing failed and nothing errored.

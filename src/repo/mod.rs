@@ -33,13 +33,7 @@ impl Repo {
     pub fn discover(dir: &Path) -> Result<Option<Repo>> {
         let out = Command::new("git")
             .current_dir(dir)
-            .args([
-                "rev-parse",
-                "--path-format=absolute",
-                "--show-toplevel",
-                "--git-dir",
-                "--git-common-dir",
-            ])
+            .args(["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"])
             .stdin(Stdio::null())
             .output()
             .context("could not run git; is it installed?")?;
@@ -48,30 +42,17 @@ impl Repo {
             if stderr.contains("not a git repository") {
                 return Ok(None);
             }
-            bail!(
-                "`git rev-parse` failed in {}: {}",
-                dir.display(),
-                stderr.trim()
-            );
+            bail!("`git rev-parse` failed in {}: {}", dir.display(), stderr.trim());
         }
-        let mut lines = out
-            .stdout
-            .split(|b| *b == b'\n')
-            .map(|l| PathBuf::from(OsStr::from_bytes(l)));
-        let (Some(root), Some(git_dir), Some(common_dir)) =
-            (lines.next(), lines.next(), lines.next())
-        else {
+        let mut lines = out.stdout.split(|b| *b == b'\n').map(|l| PathBuf::from(OsStr::from_bytes(l)));
+        let (Some(root), Some(git_dir), Some(common_dir)) = (lines.next(), lines.next(), lines.next()) else {
             bail!("unexpected output from `git rev-parse`");
         };
         if root.as_os_str().is_empty() {
             // A bare repository or the inside of .git: there is no work tree to check.
             return Ok(None);
         }
-        Ok(Some(Repo {
-            root,
-            git_dir,
-            common_dir,
-        }))
+        Ok(Some(Repo { root, git_dir, common_dir }))
     }
 
     /// A git command run at the top of the work tree, with a quiet, stable environment.
@@ -101,11 +82,7 @@ impl Repo {
             .context("could not run git")?;
         if !out.status.success() {
             return Err(GitError {
-                args: args
-                    .iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
                 code: out.status.code(),
             }
@@ -151,9 +128,7 @@ impl Repo {
             .output()
             .context("could not run git")?;
         match out.status.code() {
-            Some(0) => Ok(Some(
-                String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
-            )),
+            Some(0) => Ok(Some(String::from_utf8_lossy(&out.stdout).trim_end().to_string())),
             Some(1) => Ok(None),
             _ => bail!("`git config --get {key}` failed"),
         }
@@ -175,23 +150,14 @@ impl Repo {
 
     /// Every tracked file, once each even while a merge leaves several stages.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
-        Ok(split_z(&self.output([
-            "ls-files",
-            "-z",
-            "--deduplicate",
-        ])?))
+        Ok(split_z(&self.output(["ls-files", "-z", "--deduplicate"])?))
     }
 
     /// Files changed between the merge base of `from` and `to`, and `to`; deletions excluded.
     pub fn changed_files(&self, from: &str, to: &str) -> Result<Vec<PathBuf>> {
         for rev in [from, to] {
-            self.output([
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("{rev}^{{commit}}"),
-            ])
-            .with_context(|| format!("`{rev}` is not a commit in this repository"))?;
+            self.output(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+                .with_context(|| format!("`{rev}` is not a commit in this repository"))?;
         }
         let out = self.output([
             "diff",
@@ -214,10 +180,7 @@ impl Repo {
             .stderr(Stdio::null())
             .output()
             .context("could not run git")?;
-        Ok(out
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string()))
+        Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string()))
     }
 
     /// The hooks directory git uses, honouring `core.hooksPath`.
@@ -229,10 +192,7 @@ impl Repo {
 
 /// Splits NUL-terminated git output into paths, keeping every byte of each name.
 pub fn split_z(out: &[u8]) -> Vec<PathBuf> {
-    out.split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
-        .collect()
+    out.split(|b| *b == 0).filter(|p| !p.is_empty()).map(|p| PathBuf::from(OsString::from_vec(p.to_vec()))).collect()
 }
 
 fn trim_newline(bytes: &[u8]) -> &[u8] {

@@ -23,12 +23,7 @@ pub fn line_width(names: impl Iterator<Item = usize>, available: usize) -> usize
 }
 
 /// One check: its status line and, when it failed, errored or when verbose, its details.
-pub fn render_check(
-    check: &CheckOutcome,
-    width: usize,
-    styles: &Styles,
-    verbosity: Verbosity,
-) -> String {
+pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosity: Verbosity) -> String {
     let mut out = String::new();
     let interesting = matches!(check.status, Status::Failed | Status::Error);
     if verbosity == Verbosity::Quiet && !interesting {
@@ -44,45 +39,21 @@ pub fn render_check(
         Status::Skipped => ("Skipped", styles.skipped, ""),
     };
     let name_width = check.name.chars().count();
-    let dots = width
-        .saturating_sub(name_width + note.len() + label.len())
-        .max(1);
-    let _ = writeln!(
-        out,
-        "{}{}{}{}",
-        check.name,
-        ".".repeat(dots),
-        note,
-        Styles::paint(style, label)
-    );
+    let dots = width.saturating_sub(name_width + note.len() + label.len()).max(1);
+    let _ = writeln!(out, "{}{}{}{}", check.name, ".".repeat(dots), note, Styles::paint(style, label));
     if !interesting && verbosity != Verbosity::Verbose {
         return out;
     }
     let subtle = |s: &str| Styles::paint(styles.subtle, s);
     let _ = writeln!(out, "{}", subtle(&format!("- id: {}", check.id)));
     if verbosity == Verbosity::Verbose {
-        let _ = writeln!(
-            out,
-            "{}",
-            subtle(&format!(
-                "- duration: {:.2}s",
-                check.duration_ms as f64 / 1000.0
-            ))
-        );
+        let _ = writeln!(out, "{}", subtle(&format!("- duration: {:.2}s", check.duration_ms as f64 / 1000.0)));
     }
     if let Some(code) = check.exit_code.filter(|c| *c != 0) {
         let _ = writeln!(out, "{}", subtle(&format!("- exit code: {code}")));
     }
-    if let Some(reason) = check
-        .reason
-        .as_deref()
-        .filter(|_| check.status != Status::Skipped)
-    {
-        let _ = writeln!(
-            out,
-            "{}",
-            Styles::paint(styles.error, &format!("- error: {reason}"))
-        );
+    if let Some(reason) = check.reason.as_deref().filter(|_| check.status != Status::Skipped) {
+        let _ = writeln!(out, "{}", Styles::paint(styles.error, &format!("- error: {reason}")));
     } else if let Some(reason) = check.reason.as_deref() {
         let _ = writeln!(out, "{}", subtle(&format!("- {reason}")));
     }
@@ -105,27 +76,16 @@ pub fn render_check(
 
 /// What a person reads under a failed check: the findings, else the tool's own output.
 fn details(check: &CheckOutcome, verbosity: Verbosity) -> String {
-    let shown: Vec<&Diagnostic> = check
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity != Severity::Info || verbosity == Verbosity::Verbose)
-        .collect();
+    let shown: Vec<&Diagnostic> =
+        check.diagnostics.iter().filter(|d| d.severity != Severity::Info || verbosity == Verbosity::Verbose).collect();
     if shown.is_empty() || verbosity == Verbosity::Verbose {
         let mut text = check.output.clone();
         if !shown.is_empty() && check.output.trim().is_empty() {
-            text = shown
-                .iter()
-                .map(|d| format_diagnostic(d))
-                .collect::<Vec<_>>()
-                .join("\n");
+            text = shown.iter().map(|d| format_diagnostic(d)).collect::<Vec<_>>().join("\n");
         }
         return text;
     }
-    shown
-        .iter()
-        .map(|d| format_diagnostic(d))
-        .collect::<Vec<_>>()
-        .join("\n")
+    shown.iter().map(|d| format_diagnostic(d)).collect::<Vec<_>>().join("\n")
 }
 
 /// `path:line:col: message`, the shape editors and terminals turn into links.
@@ -153,36 +113,19 @@ pub fn format_diagnostic(d: &Diagnostic) -> String {
 pub fn render_summary(report: &Report, styles: &Styles) -> String {
     let s = &report.summary;
     let mut parts = vec![Styles::paint(
-        if s.failed + s.errors == 0 {
-            styles.passed
-        } else {
-            styles.subtle
-        },
+        if s.failed + s.errors == 0 { styles.passed } else { styles.subtle },
         &format!("{} passed", s.passed),
     )];
     if s.failed > 0 {
-        parts.push(Styles::paint(
-            styles.failed,
-            &format!("{} failed", s.failed),
-        ));
+        parts.push(Styles::paint(styles.failed, &format!("{} failed", s.failed)));
     }
     if s.errors > 0 {
-        parts.push(Styles::paint(
-            styles.failed,
-            &format!("{} could not run", s.errors),
-        ));
+        parts.push(Styles::paint(styles.failed, &format!("{} could not run", s.errors)));
     }
     if s.skipped > 0 {
-        parts.push(Styles::paint(
-            styles.skipped,
-            &format!("{} skipped", s.skipped),
-        ));
+        parts.push(Styles::paint(styles.skipped, &format!("{} skipped", s.skipped)));
     }
-    format!(
-        "{} in {:.2}s\n",
-        parts.join(", "),
-        s.duration_ms as f64 / 1000.0
-    )
+    format!("{} in {:.2}s\n", parts.join(", "), s.duration_ms as f64 / 1000.0)
 }
 
 #[cfg(test)]
@@ -206,12 +149,7 @@ mod tests {
 
     #[test]
     fn status_line_is_padded_to_width() {
-        let line = render_check(
-            &outcome(Status::Passed),
-            40,
-            &Styles::new(false),
-            Verbosity::Normal,
-        );
+        let line = render_check(&outcome(Status::Passed), 40, &Styles::new(false), Verbosity::Normal);
         assert_eq!(line, format!("php lint{}Passed\n", ".".repeat(40 - 8 - 6)));
     }
 
@@ -229,30 +167,17 @@ mod tests {
         check.exit_code = Some(255);
         check.output = "Parse error in a.php\n".into();
         let text = render_check(&check, 40, &Styles::new(false), Verbosity::Normal);
-        assert!(
-            text.contains("- id: php-lint\n- exit code: 255\n\n    Parse error in a.php\n"),
-            "{text}"
-        );
+        assert!(text.contains("- id: php-lint\n- exit code: 255\n\n    Parse error in a.php\n"), "{text}");
     }
 
     #[test]
     fn quiet_hides_passing_checks() {
-        assert_eq!(
-            render_check(
-                &outcome(Status::Passed),
-                40,
-                &Styles::new(false),
-                Verbosity::Quiet
-            ),
-            ""
-        );
+        assert_eq!(render_check(&outcome(Status::Passed), 40, &Styles::new(false), Verbosity::Quiet), "");
     }
 
     #[test]
     fn diagnostic_shape() {
-        let d = Diagnostic::error("src/a.php", "trailing whitespace")
-            .at_line(3)
-            .at_column(7);
+        let d = Diagnostic::error("src/a.php", "trailing whitespace").at_line(3).at_column(7);
         assert_eq!(format_diagnostic(&d), "src/a.php:3:7: trailing whitespace");
     }
 }

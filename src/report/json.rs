@@ -4,8 +4,7 @@ use crate::outcome::Report;
 
 pub fn render(report: &Report) -> String {
     // Serializing plain owned data cannot fail; the fallback keeps the contract anyway.
-    let mut text =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     text.push('\n');
     text
 }

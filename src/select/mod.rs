@@ -84,10 +84,7 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     };
     paths.sort();
     paths.dedup();
-    let files = paths
-        .par_iter()
-        .filter_map(|rel| classify(root, rel))
-        .collect();
+    let files = paths.par_iter().filter_map(|rel| classify(root, rel)).collect();
     Ok(FileSet { files })
 }
 
@@ -96,12 +93,9 @@ fn given_paths(root: &Path, cwd: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf
     let mut out = Vec::new();
     for path in given {
         let absolute = normalize(&cwd.join(path));
-        let meta = fs::symlink_metadata(&absolute)
-            .with_context(|| format!("cannot check {}", path.display()))?;
+        let meta = fs::symlink_metadata(&absolute).with_context(|| format!("cannot check {}", path.display()))?;
         // A file outside the work tree (a commit message in the git dir) keeps its absolute path.
-        let rel = absolute
-            .strip_prefix(root)
-            .map_or_else(|_| absolute.clone(), Path::to_path_buf);
+        let rel = absolute.strip_prefix(root).map_or_else(|_| absolute.clone(), Path::to_path_buf);
         if meta.is_dir() {
             out.extend(walk(root, &absolute)?);
         } else {
@@ -155,12 +149,7 @@ pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
     if meta.file_type().is_symlink() {
         // What a link points at is not its content: only link-aware checks look at it.
         types.insert(FileType::Symlink);
-        return Some(FileEntry {
-            rel: rel.to_path_buf(),
-            path,
-            types,
-            size: meta.len(),
-        });
+        return Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() });
     } else if !meta.is_file() {
         return None;
     }
@@ -175,12 +164,7 @@ pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
     } else {
         sniff(&full, &mut types);
     }
-    Some(FileEntry {
-        rel: rel.to_path_buf(),
-        path,
-        types,
-        size: meta.len(),
-    })
+    Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() })
 }
 
 /// Text or binary, and the shebang's language, from the first 8 KiB.
@@ -219,10 +203,7 @@ mod tests {
 
     #[test]
     fn normalize_resolves_dots() {
-        assert_eq!(
-            normalize(Path::new("/r/sub/../a/./b")),
-            PathBuf::from("/r/a/b")
-        );
+        assert_eq!(normalize(Path::new("/r/sub/../a/./b")), PathBuf::from("/r/a/b"));
     }
 
     #[test]

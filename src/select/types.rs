@@ -189,10 +189,7 @@ mod tests {
     fn extension_table() {
         assert_eq!(from_file_name("src/Kernel.php"), Some(FileType::Php));
         assert_eq!(from_file_name("config/services.YAML"), Some(FileType::Yaml));
-        assert_eq!(
-            from_file_name("templates/base.html.twig"),
-            Some(FileType::Twig)
-        );
+        assert_eq!(from_file_name("templates/base.html.twig"), Some(FileType::Twig));
         assert_eq!(from_file_name("phpunit.xml.dist"), Some(FileType::Xml));
         assert_eq!(from_file_name("composer.lock"), Some(FileType::Json));
         assert_eq!(from_file_name("Cargo.lock"), None);
@@ -205,14 +202,8 @@ mod tests {
     fn shebangs() {
         assert_eq!(from_shebang(b"#!/bin/sh"), Some(FileType::Shell));
         assert_eq!(from_shebang(b"#!/usr/bin/env bash"), Some(FileType::Shell));
-        assert_eq!(
-            from_shebang(b"#!/usr/bin/env -S php -d x=1"),
-            Some(FileType::Php)
-        );
-        assert_eq!(
-            from_shebang(b"#!/usr/bin/python3.11"),
-            Some(FileType::Python)
-        );
+        assert_eq!(from_shebang(b"#!/usr/bin/env -S php -d x=1"), Some(FileType::Php));
+        assert_eq!(from_shebang(b"#!/usr/bin/python3.11"), Some(FileType::Python));
         assert_eq!(from_shebang(b"#!/usr/bin/perl"), None);
         assert_eq!(from_shebang(b"echo"), None);
     }

@@ -27,10 +27,19 @@ fn json_report_has_the_documented_shape_on_stdout_alone() {
     run.code(1);
     assert_eq!(report["version"], 1);
     let summary = &report["summary"];
-    assert_eq!((summary["passed"].as_u64(), summary["failed"].as_u64(), summary["skipped"].as_u64(), summary["errors"].as_u64()), (Some(1), Some(1), Some(1), Some(0)));
+    assert_eq!(
+        (
+            summary["passed"].as_u64(),
+            summary["failed"].as_u64(),
+            summary["skipped"].as_u64(),
+            summary["errors"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1), Some(0))
+    );
     assert!(summary["duration_ms"].is_u64());
     let bad = check(&report, "bad");
-    for key in ["id", "name", "status", "exit_code", "duration_ms", "files", "modified_files", "output", "diagnostics"] {
+    for key in ["id", "name", "status", "exit_code", "duration_ms", "files", "modified_files", "output", "diagnostics"]
+    {
         assert!(bad.get(key).is_some(), "missing {key} in {bad}");
     }
     assert_eq!(bad["name"], "Bad one");
@@ -64,9 +73,11 @@ fn colour_follows_flag_and_environment() {
     assert!(repo.ward(&["run", "--color", "always"]).stdout.contains(esc));
     let forced = Run::from(repo.ward_cmd().arg("run").env("FORCE_COLOR", "1").output().expect("ward"));
     assert!(forced.stdout.contains(esc));
-    let both = Run::from(repo.ward_cmd().arg("run").env("FORCE_COLOR", "1").env("NO_COLOR", "1").output().expect("ward"));
+    let both =
+        Run::from(repo.ward_cmd().arg("run").env("FORCE_COLOR", "1").env("NO_COLOR", "1").output().expect("ward"));
     assert!(!both.stdout.contains(esc), "NO_COLOR wins over FORCE_COLOR");
-    let flag_wins = Run::from(repo.ward_cmd().args(["run", "--color", "always"]).env("NO_COLOR", "1").output().expect("ward"));
+    let flag_wins =
+        Run::from(repo.ward_cmd().args(["run", "--color", "always"]).env("NO_COLOR", "1").output().expect("ward"));
     assert!(flag_wins.stdout.contains(esc), "an explicit flag wins");
 }
 

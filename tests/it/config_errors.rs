@@ -66,13 +66,19 @@ fn bad_glob() {
 #[test]
 fn unknown_type() {
     let err = error_for("[checks.a]\nrun = \"tools/mark\"\ntypes = [\"phpp\"]\n");
-    assert!(err.contains("checks.toml:3:10:") && err.contains("unknown file type `phpp`; did you mean `php`?"), "{err}");
+    assert!(
+        err.contains("checks.toml:3:10:") && err.contains("unknown file type `phpp`; did you mean `php`?"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_stage() {
     let err = error_for("[checks.a]\nrun = \"tools/mark\"\nstages = [\"pre-comit\"]\n");
-    assert!(err.contains("checks.toml:3:11:") && err.contains("unknown stage `pre-comit`; did you mean `pre-commit`?"), "{err}");
+    assert!(
+        err.contains("checks.toml:3:11:") && err.contains("unknown stage `pre-comit`; did you mean `pre-commit`?"),
+        "{err}"
+    );
 }
 
 #[test]

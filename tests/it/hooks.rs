@@ -37,7 +37,9 @@ fn hook_script_records_the_ward_path_and_falls_back_to_path() {
     let script = fs::read_to_string(repo.path(".git/hooks/pre-commit")).expect("hook");
     assert!(script.contains(WARD), "absolute path recorded:\n{script}");
     assert!(script.contains("command -v ward"), "PATH fallback:\n{script}");
-    let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(repo.path(".git/hooks/pre-commit")).expect("meta").permissions());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &fs::metadata(repo.path(".git/hooks/pre-commit")).expect("meta").permissions(),
+    );
     assert_eq!(mode & 0o111, 0o111);
 }
 

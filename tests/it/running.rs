@@ -30,7 +30,10 @@ fn twenty_thousand_files_go_to_one_check_in_several_batches_each_exactly_once() 
 fn two_slow_checks_overlap_with_two_jobs() {
     let repo = TestRepo::new();
     let marks = repo.temp().join("marks");
-    let body = format!("echo start-$1 $(date +%s%N) >> '{m}'; sleep 1; echo end-$1 $(date +%s%N) >> '{m}'", m = marks.display());
+    let body = format!(
+        "echo start-$1 $(date +%s%N) >> '{m}'; sleep 1; echo end-$1 $(date +%s%N) >> '{m}'",
+        m = marks.display()
+    );
     repo.script("tools/slow", &body);
     repo.config("[checks.one]\nrun = \"tools/slow one\"\npass_files = false\nalways_run = true\n\n[checks.two]\nrun = \"tools/slow two\"\npass_files = false\nalways_run = true\n");
     repo.commit("base");
@@ -44,7 +47,10 @@ fn two_slow_checks_overlap_with_two_jobs() {
             .and_then(|t| t.trim().parse().ok())
             .unwrap_or_else(|| panic!("no {tag} in {text}"))
     };
-    assert!(time("start-two") < time("end-one") && time("start-one") < time("end-two"), "checks did not overlap:\n{text}");
+    assert!(
+        time("start-two") < time("end-one") && time("start-one") < time("end-two"),
+        "checks did not overlap:\n{text}"
+    );
     assert!(elapsed < Duration::from_millis(1900), "took {elapsed:?}");
 }
 
@@ -52,14 +58,21 @@ fn two_slow_checks_overlap_with_two_jobs() {
 fn one_job_runs_checks_one_after_another() {
     let repo = TestRepo::new();
     let marks = repo.temp().join("marks");
-    let body = format!("echo start-$1 $(date +%s%N) >> '{m}'; sleep 0.3; echo end-$1 $(date +%s%N) >> '{m}'", m = marks.display());
+    let body = format!(
+        "echo start-$1 $(date +%s%N) >> '{m}'; sleep 0.3; echo end-$1 $(date +%s%N) >> '{m}'",
+        m = marks.display()
+    );
     repo.script("tools/slow", &body);
     repo.config("[checks.one]\nrun = \"tools/slow one\"\npass_files = false\nalways_run = true\n\n[checks.two]\nrun = \"tools/slow two\"\npass_files = false\nalways_run = true\n");
     repo.commit("base");
     repo.ward(&["run", "--all", "--jobs", "1"]).code(0);
     let text = std::fs::read_to_string(&marks).expect("marks");
     let order: Vec<&str> = text.lines().map(|l| l.split(' ').next().unwrap_or("")).collect();
-    assert!(order == ["start-one", "end-one", "start-two", "end-two"] || order == ["start-two", "end-two", "start-one", "end-one"], "{text}");
+    assert!(
+        order == ["start-one", "end-one", "start-two", "end-two"]
+            || order == ["start-two", "end-two", "start-one", "end-one"],
+        "{text}"
+    );
 }
 
 #[test]
@@ -69,7 +82,12 @@ fn a_failing_command_fails_the_run_with_its_output_and_code() {
     repo.config("[checks.lint]\nname = \"php lint\"\nrun = \"tools/lint\"\nfiles = [\"*.php\"]\n");
     repo.write("a.php", "<?php\n").add_all();
     let run = repo.ward(&["run"]);
-    run.code(1).stdout_has("php lint").stdout_has("Failed").stdout_has("- id: lint").stdout_has("- exit code: 3").stdout_has("bad style in a.php");
+    run.code(1)
+        .stdout_has("php lint")
+        .stdout_has("Failed")
+        .stdout_has("- id: lint")
+        .stdout_has("- exit code: 3")
+        .stdout_has("bad style in a.php");
 }
 
 #[test]
@@ -97,7 +115,10 @@ fn a_missing_tool_is_the_checks_error_not_a_crash() {
     let cs = check(&report, "cs");
     assert_eq!(cs["status"], "error");
     let reason = cs["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("command not found") && reason.contains("vendor/bin") && reason.contains("PATH"), "{reason}");
+    assert!(
+        reason.contains("command not found") && reason.contains("vendor/bin") && reason.contains("PATH"),
+        "{reason}"
+    );
     assert_eq!(check(&report, "ok")["status"], "passed");
     assert_eq!(report["summary"]["errors"], 1);
 }
@@ -118,7 +139,13 @@ fn skip_flag_and_skip_variable_skip_checks() {
     let repo = TestRepo::new();
     repo.config("[checks.a]\nrun = \"false\"\n\n[checks.b]\nrun = \"false\"\n\n[checks.c]\nrun = \"true\"\n");
     repo.write("x.txt", "x\n").add_all();
-    let run = Run::from(repo.ward_cmd().args(["run", "--skip", "a", "--format", "json"]).env("SKIP", "b, nothing").output().expect("ward"));
+    let run = Run::from(
+        repo.ward_cmd()
+            .args(["run", "--skip", "a", "--format", "json"])
+            .env("SKIP", "b, nothing")
+            .output()
+            .expect("ward"),
+    );
     run.code(0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(check(&report, "a")["status"], "skipped");
@@ -207,7 +234,9 @@ fn commands_are_not_run_through_a_shell() {
 fn check_env_reaches_the_tool() {
     let repo = TestRepo::new();
     repo.script("tools/env", "echo \"APP_ENV=$APP_ENV WARD=$WARD\"");
-    repo.config("[checks.e]\nrun = \"tools/env\"\nenv = { APP_ENV = \"test\" }\nalways_run = true\npass_files = false\n");
+    repo.config(
+        "[checks.e]\nrun = \"tools/env\"\nenv = { APP_ENV = \"test\" }\nalways_run = true\npass_files = false\n",
+    );
     repo.commit("base");
     let (_, report) = repo.ward_json(&["--all"]);
     assert_eq!(check(&report, "e")["output"], "APP_ENV=test WARD=1\n");

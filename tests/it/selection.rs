@@ -108,7 +108,15 @@ fn odd_file_names_reach_the_tool_intact() {
     repo.add_all();
     repo.ward(&["run"]).code(0);
     let seen = sorted(recorded(&log));
-    assert_eq!(seen, sorted(vec!["./-leading-dash.txt".into(), "new\nline.txt".into(), "with space.txt".into(), "ünïcødé.txt".into()]));
+    assert_eq!(
+        seen,
+        sorted(vec![
+            "./-leading-dash.txt".into(),
+            "new\nline.txt".into(),
+            "with space.txt".into(),
+            "ünïcødé.txt".into()
+        ])
+    );
 }
 
 #[test]
@@ -117,7 +125,10 @@ fn outside_git_all_walks_the_tree_and_honours_gitignore() {
     let log = repo.temp().join("seen");
     repo.script("tools/record", &recorder(&log));
     repo.config("[checks.record]\nrun = \"tools/record\"\nexclude = [\"tools/**\", \"checks.toml\"]\n");
-    repo.write(".gitignore", "ignored/\n*.log\n").write("a.txt", "a\n").write("ignored/b.txt", "b\n").write("c.log", "c\n");
+    repo.write(".gitignore", "ignored/\n*.log\n")
+        .write("a.txt", "a\n")
+        .write("ignored/b.txt", "b\n")
+        .write("c.log", "c\n");
     repo.ward(&["run", "--all"]).code(0);
     assert_eq!(sorted(recorded(&log)), vec![".gitignore", "a.txt"]);
 }

@@ -21,18 +21,8 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(
-        root: &'a Path,
-        repo: Option<&'a Repo>,
-        mode: Mode,
-        selection: &'a Selection,
-    ) -> Self {
-        Context {
-            root,
-            repo,
-            mode,
-            selection,
-        }
+    pub fn new(root: &'a Path, repo: Option<&'a Repo>, mode: Mode, selection: &'a Selection) -> Self {
+        Context { root, repo, mode, selection }
     }
 }
 
@@ -48,11 +38,7 @@ pub struct ContentTarget<'a> {
     pub checks: Vec<usize>,
 }
 
-pub fn run_content(
-    ctx: &Context,
-    checks: &[&Builtin],
-    targets: &[ContentTarget],
-) -> Vec<CheckResult> {
+pub fn run_content(ctx: &Context, checks: &[&Builtin], targets: &[ContentTarget]) -> Vec<CheckResult> {
     let mut results = vec![CheckResult::default(); checks.len()];
     for t in targets {
         let Ok(mut buf) = std::fs::read(ctx.root.join(&t.file.rel)) else {

@@ -46,10 +46,7 @@ impl Builtin {
             "trailing-whitespace" => Ok(Builtin::TrailingWhitespace),
             "end-of-file-fixer" => Ok(Builtin::EndOfFileFixer),
             "check-json" => Ok(Builtin::CheckJson),
-            _ => Err(OptionError {
-                key: None,
-                message: format!("unknown built-in `{name}`"),
-            }),
+            _ => Err(OptionError { key: None, message: format!("unknown built-in `{name}`") }),
         }
     }
     pub fn name(&self) -> &'static str {

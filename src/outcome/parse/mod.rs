@@ -11,10 +11,7 @@ pub enum Format {
 
 impl Format {
     pub const NAMES: &'static [&'static str] = &["gcc"];
-    pub fn from_config(
-        format: Option<&str>,
-        _regex: Option<&str>,
-    ) -> Result<Option<Format>, String> {
+    pub fn from_config(format: Option<&str>, _regex: Option<&str>) -> Result<Option<Format>, String> {
         match format {
             None => Ok(None),
             Some("gcc") => Ok(Some(Format::Gcc)),
