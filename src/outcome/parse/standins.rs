@@ -292,3 +292,65 @@ fn real_php_cs_fixer_finds_the_planted_style_issue() {
         .with_rule("single_space_around_construct,braces_position")]
     );
 }
+
+#[test]
+fn deptrac_standin_skipped_violations_and_use_statements() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "src/Ui/Page.php",
+        "<?php\nnamespace App\\Ui;\n\nuse App\\Db\\Conn;\n\nclass Page\n{\n}\n",
+    );
+    write(
+        "src/Core/Service.php",
+        "<?php\nnamespace App\\Core;\n\nclass Service\n{\n    public function run(): void\n    {\n        \\App\\Db\\Conn::open();\n    }\n}\n",
+    );
+    write("src/Db/Conn.php", "<?php\nnamespace App\\Db;\n\nfinal class Conn\n{\n    public static function open(): void\n    {\n    }\n}\n");
+    write(
+        "deptrac.yaml",
+        "deptrac:\n  paths: [src]\n  analyser:\n    types: [class, use]\n  layers:\n\
+         \x20   - {name: Ui, collectors: [{type: directory, value: src/Ui/.*}]}\n\
+         \x20   - {name: Core, collectors: [{type: className, value: '^App\\\\Core\\\\'}]}\n\
+         \x20   - {name: Db, collectors: [{type: directory, value: src/Db/.*}]}\n\
+         \x20 ruleset:\n    Ui: []\n    Core: []\n\
+         \x20 skip_violations:\n    App\\Core\\Service: [App\\Db\\Conn]\n    App\\Ui\\Page: [App\\Gone]\n",
+    );
+    let out = run_standin(
+        &python,
+        "deptrac",
+        &["--no-progress", "--report-skipped", "--formatter", "json"],
+        root,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diags = parse(&Format::Deptrac, &out.stdout, &out.stderr, root);
+    let summary: Vec<(Option<&str>, Option<u32>, Severity, Option<&str>)> = diags
+        .iter()
+        .map(|d| (d.path.as_deref(), d.line, d.severity, d.rule.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                Some("src/Core/Service.php"),
+                Some(8),
+                Severity::Warning,
+                Some("skipped-violation")
+            ),
+            (
+                Some("src/Ui/Page.php"),
+                Some(4),
+                Severity::Error,
+                Some("violation")
+            ),
+            // The unmatched skip_violations entry is an analyser error, counted but not described.
+            (None, None, Severity::Error, None),
+        ]
+    );
+}
