@@ -330,7 +330,7 @@ fn deptrac_standin_skipped_violations_and_use_statements() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let diags = parse(&Format::Deptrac, &out.stdout, &out.stderr, root);
-    let summary: Vec<(Option<&str>, Option<u32>, Severity, Option<&str>)> = diags
+    let summary: Vec<_> = diags
         .iter()
         .map(|d| (d.path.as_deref(), d.line, d.severity, d.rule.as_deref()))
         .collect();
