@@ -13,7 +13,7 @@ mod shared;
 #[cfg(test)]
 mod standins;
 
-use std::path::Path as FsPath;
+use std::path::Path;
 
 use super::Diagnostic;
 
@@ -100,7 +100,7 @@ fn unknown_format(name: &str) -> String {
 }
 
 /// Never panics on garbage; unparseable output gives an empty Vec (the raw output is still shown to the user by the caller).
-pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &FsPath) -> Vec<Diagnostic> {
+pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
     match format {
         Format::Checkstyle => checkstyle::parse(stdout, root),
         Format::Gcc => gcc::parse(stdout, stderr, root),
