@@ -1,25 +1,138 @@
-//! STUB of the parsers contract; replaced on merge.
+//! Parsers that turn a tool's output into diagnostics.
+
+mod checkstyle;
+mod deptrac;
+mod gcc;
+mod json_lines;
+mod path;
+mod pattern;
+mod php_cs_fixer;
+mod phpstan;
+mod sarif;
+mod shared;
+#[cfg(test)]
+mod standins;
 
 use std::path::Path;
 
 use super::Diagnostic;
 
+pub use path::relativize;
+
+/// How a check's output is read; chosen by `format`/`regex` in checks.toml.
 #[derive(Clone, Debug)]
 pub enum Format {
+    Checkstyle,
     Gcc,
+    Regex(regex::Regex),
+    Sarif,
+    JsonLines,
+    PhpCsFixer,
+    Phpstan,
+    Deptrac,
 }
 
 impl Format {
-    pub const NAMES: &'static [&'static str] = &["gcc"];
-    pub fn from_config(format: Option<&str>, _regex: Option<&str>) -> Result<Option<Format>, String> {
-        match format {
-            None => Ok(None),
-            Some("gcc") => Ok(Some(Format::Gcc)),
-            Some(other) => Err(format!("unknown format `{other}`")),
+    /// Every value `format` accepts in checks.toml.
+    pub const NAMES: &'static [&'static str] =
+        &["checkstyle", "gcc", "regex", "sarif", "json-lines", "php-cs-fixer", "phpstan", "deptrac"];
+
+    /// From checks.toml: `format = "checkstyle"|"gcc"|"sarif"|"json-lines"|"php-cs-fixer"|"phpstan"|"deptrac"`,
+    /// or `regex` given (named groups: path/file, line, column/col, severity, message, rule/code).
+    pub fn from_config(format: Option<&str>, regex: Option<&str>) -> Result<Option<Format>, String> {
+        let named = match format {
+            None => None,
+            Some(name) => Some(Self::named(name)?),
+        };
+        match (named, regex) {
+            (None, None) => Ok(None),
+            (None, Some(pattern)) | (Some(None), Some(pattern)) => {
+                pattern::compile(pattern).map(|re| Some(Format::Regex(re)))
+            }
+            (Some(None), None) => Err("format = \"regex\" needs a `regex` pattern".to_string()),
+            (Some(Some(format)), None) => Ok(Some(format)),
+            (Some(Some(_)), Some(_)) => Err(format!(
+                "`regex` only goes with format = \"regex\", not format = \"{}\"",
+                format.unwrap_or_default()
+            )),
         }
+    }
+
+    /// `Ok(None)` stands for "regex", whose pattern comes from a separate key.
+    fn named(name: &str) -> Result<Option<Format>, String> {
+        Ok(Some(match name {
+            "checkstyle" => Format::Checkstyle,
+            "gcc" => Format::Gcc,
+            "regex" => return Ok(None),
+            "sarif" => Format::Sarif,
+            "json-lines" => Format::JsonLines,
+            "php-cs-fixer" => Format::PhpCsFixer,
+            "phpstan" => Format::Phpstan,
+            "deptrac" => Format::Deptrac,
+            _ => return Err(unknown_format(name)),
+        }))
     }
 }
 
-pub fn parse(_format: &Format, _stdout: &[u8], _stderr: &[u8], _root: &Path) -> Vec<Diagnostic> {
-    Vec::new()
+fn unknown_format(name: &str) -> String {
+    let closest = Format::NAMES
+        .iter()
+        .map(|known| (strsim::jaro_winkler(name, known), *known))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let mut message = format!("unknown format \"{name}\"");
+    if let Some((_, known)) = closest {
+        message.push_str(&format!(", did you mean \"{known}\"?"));
+    }
+    message.push_str(&format!(" (known formats: {})", Format::NAMES.join(", ")));
+    message
+}
+
+/// Never panics on garbage; unparseable output gives an empty Vec (the raw output is still shown to the user by the caller).
+pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
+    match format {
+        Format::Checkstyle => checkstyle::parse(stdout, root),
+        Format::Gcc => gcc::parse(stdout, stderr, root),
+        Format::Regex(re) => pattern::parse(re, stdout, stderr, root),
+        Format::Sarif => sarif::parse(stdout, root),
+        Format::JsonLines => json_lines::parse(stdout, stderr, root),
+        Format::PhpCsFixer => php_cs_fixer::parse(stdout, stderr, root),
+        Format::Phpstan => phpstan::parse(stdout, root),
+        Format::Deptrac => deptrac::parse(stdout, root),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_accepted() {
+        for name in Format::NAMES {
+            let regex = (*name == "regex").then_some("(?P<path>[^:]+):(?P<message>.*)");
+            assert!(Format::from_config(Some(name), regex).is_ok_and(|f| f.is_some()), "{name}");
+        }
+    }
+
+    #[test]
+    fn nothing_configured_means_no_parser() {
+        assert!(matches!(Format::from_config(None, None), Ok(None)));
+    }
+
+    #[test]
+    fn regex_alone_selects_the_regex_format() {
+        let format = Format::from_config(None, Some(r"^(?P<file>\S+): (?P<message>.*)$"));
+        assert!(matches!(format, Ok(Some(Format::Regex(_)))));
+    }
+
+    #[test]
+    fn misconfigurations_are_explained() {
+        let err = Format::from_config(Some("chekstyle"), None).unwrap_err();
+        assert!(err.contains("did you mean \"checkstyle\""), "{err}");
+        assert!(Format::from_config(Some("regex"), None).unwrap_err().contains("needs a `regex`"));
+        let err = Format::from_config(Some("gcc"), Some("(?P<message>.*)")).unwrap_err();
+        assert!(err.contains("only goes with"), "{err}");
+        assert!(Format::from_config(None, Some("(?P<message>")).is_err());
+        assert!(Format::from_config(None, Some(r"\d+")).unwrap_err().contains("named group"));
+    }
 }

@@ -1,0 +1,61 @@
+//! Small helpers every parser shares: severity words, lines, JSON access.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::outcome::{Diagnostic, Severity};
+
+/// Maps the severity words tools print (gcc, shellcheck, checkstyle, SARIF, yamllint) to ours.
+pub(super) fn severity_word(word: &str) -> Option<Severity> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "error" | "err" | "fatal" | "fatal error" | "failure" | "critical" | "blocker" | "major" => {
+            Some(Severity::Error)
+        }
+        "warning" | "warn" | "minor" => Some(Severity::Warning),
+        "note" | "info" | "information" | "style" | "notice" | "hint" | "ignore" | "none" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+/// Lines of stdout then stderr, lossily decoded, without their line terminators.
+pub(super) fn output_lines<'a>(stdout: &'a [u8], stderr: &'a [u8]) -> impl Iterator<Item = String> + 'a {
+    [stdout, stderr].into_iter().flat_map(|stream| {
+        let text: Cow<'a, str> = String::from_utf8_lossy(stream);
+        text.lines().map(|line| line.trim_end_matches('\r').to_string()).collect::<Vec<_>>()
+    })
+}
+
+/// The one JSON document a tool printed on stdout, tolerating noise before it
+/// (PHP notices or deprecations printed by `display_errors=stdout`).
+pub(super) fn json_document(stdout: &[u8]) -> Option<Value> {
+    if let Ok(value) = serde_json::from_slice::<Value>(stdout) {
+        return Some(value);
+    }
+    let text = String::from_utf8_lossy(stdout);
+    let start = text.find("\n{").map(|at| at + 1)?;
+    serde_json::from_str(&text[start..]).ok()
+}
+
+/// Reads a line or column that a tool printed as a number or as a numeric string.
+pub(super) fn number(value: Option<&Value>) -> Option<u32> {
+    match value? {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub(super) fn text(value: Option<&Value>) -> Option<&str> {
+    value?.as_str()
+}
+
+/// Parses a line or column number; 0 means "unknown" to most tools.
+pub(super) fn position(text: &str) -> Option<u32> {
+    text.trim().parse::<u32>().ok().filter(|n| *n > 0)
+}
+
+/// A finding about the whole project rather than one file.
+pub(super) fn project_diagnostic(severity: Severity, message: impl Into<String>) -> Diagnostic {
+    Diagnostic { path: None, line: None, column: None, severity, message: message.into(), rule: None }
+}
