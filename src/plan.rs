@@ -163,7 +163,7 @@ fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Req
                 let program = if writes { external.fix.as_ref().unwrap_or(&external.run) } else { &external.run };
                 let serial_start = jobs.len();
                 if check.pass_files {
-                    for batch in batches(files, &pc.files, program, request, check.serial) {
+                    for batch in batches(files, &pc.files, program, request, check.serial, check.batch_size) {
                         let writes = if writes { batch.clone() } else { Vec::new() };
                         jobs.push(Job {
                             reads: batch.clone(),
@@ -238,11 +238,13 @@ fn batches(
     program: &[String],
     request: &Request,
     serial: bool,
+    batch_size: Option<usize>,
 ) -> Vec<Vec<usize>> {
     const POINTER: usize = std::mem::size_of::<usize>();
     let base: usize = program.iter().map(|w| w.len() + 1 + POINTER).sum();
     let budget = request.arg_limit.saturating_sub(base).max(1);
     let per_batch = if serial { selected.len().max(1) } else { selected.len().div_ceil(request.jobs.max(1)).max(4) };
+    let per_batch = batch_size.map_or(per_batch, |limit| per_batch.min(limit));
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut used = 0;

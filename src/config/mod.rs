@@ -53,6 +53,8 @@ pub struct Check {
     pub types: TypeSet,
     pub pass_files: bool,
     pub serial: bool,
+    /// At most this many files per process (`php -l` in PHP before 8.3 reads only one).
+    pub batch_size: Option<usize>,
     pub always_run: bool,
     pub stages: Vec<Stage>,
     pub env: Vec<(String, String)>,
@@ -211,6 +213,12 @@ impl Validator<'_> {
             types,
             pass_files,
             serial: raw.serial.unwrap_or(false),
+            batch_size: match &raw.batch_size {
+                Some(size) if *size.get_ref() == 0 => {
+                    return Err(self.error(size.span(), "`batch_size` must be at least 1"));
+                }
+                size => size.as_ref().map(|s| *s.get_ref()),
+            },
             always_run: raw.always_run.unwrap_or(false),
             stages: self.stages(raw.stages.as_deref())?,
             env: raw.env.clone().map(|e| e.into_iter().collect()).unwrap_or_default(),

@@ -7,3 +7,4 @@ mod config_errors;
 mod hooks;
 mod running;
 mod selection;
+mod tools;
