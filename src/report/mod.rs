@@ -1,4 +1,8 @@
 //! Report formats: each a pure function from the report to bytes.
 
+mod common;
+#[cfg(test)]
+mod fixture;
 pub mod human;
 pub mod json;
+pub mod junit;
