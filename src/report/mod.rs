@@ -6,3 +6,4 @@ mod fixture;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod sarif;
