@@ -3,6 +3,7 @@
 mod common;
 #[cfg(test)]
 mod fixture;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
