@@ -4,6 +4,7 @@ mod common;
 #[cfg(test)]
 mod fixture;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
