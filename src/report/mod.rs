@@ -1,5 +1,6 @@
 //! Report formats: each a pure function from the report to bytes.
 
+pub mod checkstyle;
 mod common;
 #[cfg(test)]
 mod fixture;
