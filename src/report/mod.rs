@@ -9,4 +9,5 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod merge;
 pub mod sarif;
