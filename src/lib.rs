@@ -1,6 +1,7 @@
 //! `ward`: a config-driven pre-commit and CI check runner.
 
 pub mod checks;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config;
