@@ -19,10 +19,7 @@ pub struct CiBase {
 /// The base and head the CI provider names, or `None` outside CI or when it names none (a
 /// new branch's first push, a scheduled pipeline): the caller then falls back to the merge
 /// base with the default branch. Environment and file reads are injected so this stays pure.
-pub fn detect(
-    env: &dyn Fn(&str) -> Option<String>,
-    read_file: &dyn Fn(&Path) -> Option<String>,
-) -> Option<CiBase> {
+pub fn detect(env: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Option<String>) -> Option<CiBase> {
     let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     github(&var, read_file).or_else(|| gitlab(&var))
 }
@@ -30,10 +27,7 @@ pub fn detect(
 const GITHUB: &str = "GitHub Actions";
 const GITLAB: &str = "GitLab CI";
 
-fn github(
-    var: &dyn Fn(&str) -> Option<String>,
-    read_file: &dyn Fn(&Path) -> Option<String>,
-) -> Option<CiBase> {
+fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Option<String>) -> Option<CiBase> {
     if var("GITHUB_ACTIONS")? != "true" {
         return None;
     }
@@ -45,14 +39,8 @@ fn github(
         let sha = event.as_ref()?.pointer(pointer)?.as_str()?;
         usable_sha(sha).then(|| sha.to_string())
     };
-    let found = |base: String, head: String, explanation: String| {
-        Some(CiBase {
-            base,
-            head,
-            provider: GITHUB,
-            explanation,
-        })
-    };
+    let found =
+        |base: String, head: String, explanation: String| Some(CiBase { base, head, provider: GITHUB, explanation });
 
     if let Some(base) = sha_at("/pull_request/base/sha") {
         // pull_request_target checks out the base branch, so the pull request is its head sha;
@@ -119,12 +107,7 @@ fn gitlab(var: &dyn Fn(&str) -> Option<String>) -> Option<CiBase> {
     let sha = |name: &str| var(name).filter(|s| usable_sha(s));
     let head = sha("CI_COMMIT_SHA").unwrap_or_else(|| "HEAD".into());
     let found = |base: String, explanation: &str| {
-        Some(CiBase {
-            base,
-            head: head.clone(),
-            provider: GITLAB,
-            explanation: explanation.into(),
-        })
+        Some(CiBase { base, head: head.clone(), provider: GITLAB, explanation: explanation.into() })
     };
 
     // Only merged-results and merge-train pipelines set it. They check out a merge commit on
@@ -168,10 +151,8 @@ fn gitlab(var: &dyn Fn(&str) -> Option<String>) -> Option<CiBase> {
 pub fn shallow_fetch_advice(base: &str, remote: &str) -> String {
     let what = if is_hex(base, 7) {
         format!(" {base}")
-    } else if let Some(branch) = base
-        .strip_prefix(remote)
-        .and_then(|b| b.strip_prefix('/'))
-        .filter(|b| is_branch_name(b))
+    } else if let Some(branch) =
+        base.strip_prefix(remote).and_then(|b| b.strip_prefix('/')).filter(|b| is_branch_name(b))
     {
         format!(" +refs/heads/{branch}:refs/remotes/{remote}/{branch}")
     } else {
@@ -210,11 +191,9 @@ fn is_branch_name(name: &str) -> bool {
         && !name.contains("//")
         && !name.contains("/.")
         && name != "@"
-        && !name.chars().any(|c| {
-            c.is_control()
-                || c.is_whitespace()
-                || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
-        })
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
 }
 
 #[cfg(test)]
@@ -229,16 +208,9 @@ mod tests {
 
     /// Runs `detect` with these variables and, at `/event.json`, this event file.
     fn detect_with(vars: &[(&str, &str)], event: Option<&str>) -> Option<CiBase> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let env = |name: &str| vars.get(name).cloned();
-        let read_file = |path: &Path| {
-            (path == Path::new("/event.json"))
-                .then(|| event.map(str::to_string))
-                .flatten()
-        };
+        let read_file = |path: &Path| (path == Path::new("/event.json")).then(|| event.map(str::to_string)).flatten();
         detect(&env, &read_file)
     }
 
@@ -263,13 +235,7 @@ mod tests {
     fn not_in_ci() {
         assert_eq!(detect_with(&[], None), None);
         assert_eq!(detect_with(&[("CI", "true")], None), None);
-        assert_eq!(
-            detect_with(
-                &[("GITHUB_ACTIONS", "false"), ("GITHUB_BASE_REF", "main")],
-                None
-            ),
-            None
-        );
+        assert_eq!(detect_with(&[("GITHUB_ACTIONS", "false"), ("GITHUB_BASE_REF", "main")], None), None);
         assert_eq!(detect_with(&[("GITLAB_CI", "")], None), None);
     }
 
@@ -279,27 +245,16 @@ mod tests {
         let found = found.expect("detected");
         assert_eq!((found.base.as_str(), found.head.as_str()), (BASE, "HEAD"));
         assert_eq!(found.provider, "GitHub Actions");
-        assert!(
-            found.explanation.contains("pull_request.base.sha"),
-            "{}",
-            found.explanation
-        );
+        assert!(found.explanation.contains("pull_request.base.sha"), "{}", found.explanation);
     }
 
     #[test]
     fn github_pull_request_falls_back_to_the_base_ref() {
         let mut vars = github("pull_request");
         vars.push(("GITHUB_BASE_REF", "release/1.x"));
-        for event in [
-            None,
-            Some("not json"),
-            Some(r#"{"pull_request": {"base": {"sha": "xyz"}}}"#),
-        ] {
+        for event in [None, Some("not json"), Some(r#"{"pull_request": {"base": {"sha": "xyz"}}}"#)] {
             let found = detect_with(&vars, event).expect("detected");
-            assert_eq!(
-                (found.base.as_str(), found.head.as_str()),
-                ("origin/release/1.x", "HEAD")
-            );
+            assert_eq!((found.base.as_str(), found.head.as_str()), ("origin/release/1.x", "HEAD"));
             assert!(found.explanation.contains("GITHUB_BASE_REF"));
         }
         let found = detect_with(&vars, Some(&pull_request_event())).expect("detected");
@@ -308,25 +263,18 @@ mod tests {
 
     #[test]
     fn github_pull_request_target_compares_with_the_pull_request_head() {
-        let found = detect_with(&github("pull_request_target"), Some(&pull_request_event()))
-            .expect("detected");
+        let found = detect_with(&github("pull_request_target"), Some(&pull_request_event())).expect("detected");
         assert_eq!((found.base.as_str(), found.head.as_str()), (BASE, HEAD));
     }
 
     #[test]
     fn github_push_uses_before_unless_the_branch_is_new() {
         let push = |before: &str| {
-            format!(
-                r#"{{"ref": "refs/heads/main", "before": "{before}", "after": "{HEAD}", "created": false}}"#
-            )
+            format!(r#"{{"ref": "refs/heads/main", "before": "{before}", "after": "{HEAD}", "created": false}}"#)
         };
         let found = detect_with(&github("push"), Some(&push(BASE))).expect("detected");
         assert_eq!((found.base.as_str(), found.head.as_str()), (BASE, HEAD));
-        assert!(
-            found.explanation.starts_with("push event"),
-            "{}",
-            found.explanation
-        );
+        assert!(found.explanation.starts_with("push event"), "{}", found.explanation);
         assert_eq!(detect_with(&github("push"), Some(&push(ZERO))), None);
         let sha256 = "ab".repeat(32);
         let found = detect_with(&github("push"), Some(&push(&sha256))).expect("detected");
@@ -344,19 +292,12 @@ mod tests {
 
     #[test]
     fn github_without_anything_to_compare() {
-        assert_eq!(
-            detect_with(&github("schedule"), Some(r#"{"schedule": "0 0 * * *"}"#)),
-            None
-        );
+        assert_eq!(detect_with(&github("schedule"), Some(r#"{"schedule": "0 0 * * *"}"#)), None);
         assert_eq!(detect_with(&github("workflow_dispatch"), None), None);
     }
 
     fn gitlab(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-        let mut vars = vec![
-            ("CI", "true"),
-            ("GITLAB_CI", "true"),
-            ("CI_COMMIT_SHA", HEAD),
-        ];
+        let mut vars = vec![("CI", "true"), ("GITLAB_CI", "true"), ("CI_COMMIT_SHA", HEAD)];
         vars.extend_from_slice(extra);
         vars
     }
@@ -390,37 +331,21 @@ mod tests {
     fn gitlab_merge_request_without_diff_base_uses_the_target_branch() {
         let vars = gitlab(&[("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "develop")]);
         let found = detect_with(&vars, None).expect("detected");
-        assert_eq!(
-            (found.base.as_str(), found.head.as_str()),
-            ("origin/develop", HEAD)
-        );
+        assert_eq!((found.base.as_str(), found.head.as_str()), ("origin/develop", HEAD));
     }
 
     #[test]
     fn gitlab_branch_pipeline_uses_before_sha_unless_zero() {
-        let found =
-            detect_with(&gitlab(&[("CI_COMMIT_BEFORE_SHA", BASE)]), None).expect("detected");
+        let found = detect_with(&gitlab(&[("CI_COMMIT_BEFORE_SHA", BASE)]), None).expect("detected");
         assert_eq!((found.base.as_str(), found.head.as_str()), (BASE, HEAD));
-        assert_eq!(
-            detect_with(&gitlab(&[("CI_COMMIT_BEFORE_SHA", ZERO)]), None),
-            None
-        );
+        assert_eq!(detect_with(&gitlab(&[("CI_COMMIT_BEFORE_SHA", ZERO)]), None), None);
         let no_head = [("GITLAB_CI", "true"), ("CI_COMMIT_BEFORE_SHA", BASE)];
         assert_eq!(detect_with(&no_head, None).expect("detected").head, "HEAD");
     }
 
     #[test]
     fn hostile_values_are_ignored() {
-        for branch in [
-            "-x",
-            "--upload-pack=evil",
-            "main..evil",
-            "a b",
-            "a~1",
-            "HEAD^",
-            "x:y",
-            "@",
-        ] {
+        for branch in ["-x", "--upload-pack=evil", "main..evil", "a b", "a~1", "HEAD^", "x:y", "@"] {
             let vars = gitlab(&[("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", branch)]);
             assert_eq!(detect_with(&vars, None), None, "{branch}");
         }
@@ -433,23 +358,13 @@ mod tests {
     fn advice_names_the_exact_command() {
         let branch = shallow_fetch_advice("origin/main", "origin");
         assert!(
-            branch.contains(
-                "git fetch --no-tags --deepen=1000 origin +refs/heads/main:refs/remotes/origin/main\n"
-            ),
+            branch.contains("git fetch --no-tags --deepen=1000 origin +refs/heads/main:refs/remotes/origin/main\n"),
             "{branch}"
         );
         assert!(branch.contains("git fetch --no-tags --unshallow origin +refs/heads/main"));
         let sha = shallow_fetch_advice(BASE, "origin");
-        assert!(
-            sha.contains(&format!(
-                "git fetch --no-tags --deepen=1000 origin {BASE}\n"
-            )),
-            "{sha}"
-        );
+        assert!(sha.contains(&format!("git fetch --no-tags --deepen=1000 origin {BASE}\n")), "{sha}");
         let local = shallow_fetch_advice("v1.2", "upstream");
-        assert!(
-            local.contains("git fetch --no-tags --deepen=1000 upstream\n"),
-            "{local}"
-        );
+        assert!(local.contains("git fetch --no-tags --deepen=1000 upstream\n"), "{local}");
     }
 }

@@ -43,8 +43,7 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let mut xml =
-        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     for (path, findings) in files {
         xml.push_str(&format!("  <file name=\"{}\">\n", xml_attr(path)));
         for finding in findings {
@@ -109,12 +108,7 @@ mod tests {
             }
         }
         assert_eq!(errors.len(), 10);
-        let find = |source: &str| {
-            errors
-                .iter()
-                .find(|(_, a)| a["source"] == source)
-                .expect("present")
-        };
+        let find = |source: &str| errors.iter().find(|(_, a)| a["source"] == source).expect("present");
         let (file, lines) = find("ward.lint.lines");
         assert_eq!(file, "src/a.php");
         assert_eq!(lines["message"], "line one\nline two: 100% done, a,b");
@@ -125,10 +119,7 @@ mod tests {
         assert_eq!(find("ward.lint.info-rule").1["message"], "note red");
         let (file, scan) = find("ward.sec,scan");
         assert_eq!(file, "checks.toml");
-        assert_eq!(
-            scan["message"],
-            "Sec: scan could not run: `sec` not found in PATH"
-        );
+        assert_eq!(scan["message"], "Sec: scan could not run: `sec` not found in PATH");
         assert_eq!(find("ward.lint").0, "src/dir with space/ü.php");
     }
 }

@@ -59,10 +59,7 @@ fn needs_cleaning(c: char) -> bool {
 /// An XML attribute value: cleaned and escaped, with `\t`, `\n` and `\r` as character references
 /// because parsers normalise literal ones to spaces.
 pub(crate) fn xml_attr(text: &str) -> String {
-    quick_xml::escape::escape(clean(text))
-        .replace('\t', "&#9;")
-        .replace('\n', "&#10;")
-        .replace('\r', "&#13;")
+    quick_xml::escape::escape(clean(text)).replace('\t', "&#9;").replace('\n', "&#10;").replace('\r', "&#13;")
 }
 
 /// XML element text: cleaned and escaped, `\r` as a reference because parsers turn it into `\n`.
@@ -118,11 +115,7 @@ pub(crate) fn head(text: &str, max: usize) -> String {
         return lines.join("\n");
     }
     let left = lines.len() - max;
-    format!(
-        "{}\n… {left} more line{}",
-        lines[..max].join("\n"),
-        plural(left)
-    )
+    format!("{}\n… {left} more line{}", lines[..max].join("\n"), plural(left))
 }
 
 pub(crate) fn plural(n: usize) -> &'static str {
@@ -164,27 +157,12 @@ impl Unexplained {
 pub(crate) fn unexplained(check: &CheckOutcome) -> Option<Unexplained> {
     let is_error = match check.status {
         Status::Error => true,
-        Status::Failed
-            if !check
-                .diagnostics
-                .iter()
-                .any(|d| d.severity == Severity::Error) =>
-        {
-            false
-        }
+        Status::Failed if !check.diagnostics.iter().any(|d| d.severity == Severity::Error) => false,
         _ => return None,
     };
     let name = clean(&check.name);
-    let reason = check
-        .reason
-        .as_deref()
-        .map(clean)
-        .filter(|r| !r.trim().is_empty());
-    let mut title = if is_error {
-        format!("{name} could not run")
-    } else {
-        format!("{name} failed")
-    };
+    let reason = check.reason.as_deref().map(clean).filter(|r| !r.trim().is_empty());
+    let mut title = if is_error { format!("{name} could not run") } else { format!("{name} failed") };
     if let Some(reason) = &reason {
         title.push_str(&format!(": {}", reason.trim()));
     }
@@ -210,11 +188,7 @@ pub(crate) fn unexplained(check: &CheckOutcome) -> Option<Unexplained> {
     if details.is_empty() {
         details = title.clone();
     }
-    Some(Unexplained {
-        is_error,
-        title,
-        details,
-    })
+    Some(Unexplained { is_error, title, details })
 }
 
 #[cfg(test)]
@@ -223,7 +197,8 @@ mod tests {
 
     #[test]
     fn clean_strips_colours_links_and_control_characters() {
-        let raw = "\u{1b}[1;31merror\u{1b}[0m: bad\u{0}\u{7}\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{7}\t\r\n\u{ffff}é";
+        let raw =
+            "\u{1b}[1;31merror\u{1b}[0m: bad\u{0}\u{7}\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{7}\t\r\n\u{ffff}é";
         assert_eq!(clean(raw), "error: badlink\t\r\né");
         assert!(matches!(clean("plain <text> ünïcode"), Cow::Borrowed(_)));
     }
@@ -234,27 +209,18 @@ mod tests {
             xml_attr("<a href=\"x\">'&'</a>\t\n\r\u{0}\u{1b}[1m"),
             "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;&#9;&#10;&#13;"
         );
-        assert_eq!(
-            xml_text("a < b && \"c\"\r\n\u{8}"),
-            "a &lt; b &amp;&amp; \"c\"&#13;\n"
-        );
+        assert_eq!(xml_text("a < b && \"c\"\r\n\u{8}"), "a &lt; b &amp;&amp; \"c\"&#13;\n");
     }
 
     #[test]
     fn describe_leaves_out_unknown_parts() {
-        let full = Diagnostic::error("a.rs", "bad")
-            .at_line(3)
-            .at_column(4)
-            .with_rule("r");
+        let full = Diagnostic::error("a.rs", "bad").at_line(3).at_column(4).with_rule("r");
         assert_eq!(describe(&full), "a.rs:3:4: bad [r]");
         let no_column = Diagnostic::error("a.rs", "bad").at_line(3);
         assert_eq!(describe(&no_column), "a.rs:3: bad");
         let column_without_line = Diagnostic::error("a.rs", "bad").at_column(3);
         assert_eq!(describe(&column_without_line), "a.rs: bad");
-        let no_path = Diagnostic {
-            path: None,
-            ..Diagnostic::error("", "whole project")
-        };
+        let no_path = Diagnostic { path: None, ..Diagnostic::error("", "whole project") };
         assert_eq!(describe(&no_path), "whole project");
     }
 

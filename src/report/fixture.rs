@@ -32,9 +32,8 @@ pub(crate) fn report() -> Report {
     let mut yaml = check("yaml", Status::Passed);
     yaml.duration_ms = 7;
     yaml.files = 1;
-    yaml.diagnostics = vec![Diagnostic::error("config.yml", "deprecated key `on`")
-        .at_line(2)
-        .with_severity(Severity::Warning)];
+    yaml.diagnostics =
+        vec![Diagnostic::error("config.yml", "deprecated key `on`").at_line(2).with_severity(Severity::Warning)];
 
     let mut lint = check("lint", Status::Failed);
     lint.name = "Lint & <Style>".into();
@@ -53,10 +52,7 @@ pub(crate) fn report() -> Report {
             .with_severity(Severity::Warning),
         quotes,
         Diagnostic::error("src/dir with space/ü.php", "unicode ✓ 日本"),
-        Diagnostic {
-            path: None,
-            ..Diagnostic::error("", "project-wide: config, missing").with_rule("config")
-        },
+        Diagnostic { path: None, ..Diagnostic::error("", "project-wide: config, missing").with_rule("config") },
         Diagnostic::error("src/b.php", "note \u{1b}[31mred\u{1b}[0m\u{0}")
             .at_line(1)
             .at_column(1)

@@ -18,11 +18,7 @@ pub fn render(report: &Report) -> String {
             } else {
                 head(&problem.details, HEAD_LINES)
             };
-            out.push_str(&format!(
-                "::error title={}::{}\n",
-                escape_property(&problem.title),
-                escape_data(&message)
-            ));
+            out.push_str(&format!("::error title={}::{}\n", escape_property(&problem.title), escape_data(&message)));
         }
     }
     out
@@ -50,19 +46,12 @@ fn annotation(check: &CheckOutcome, diagnostic: &Diagnostic) -> String {
     };
     properties.push(format!("title={}", escape_property(&title)));
     let message = clean(&diagnostic.message);
-    format!(
-        "::{command} {}::{}\n",
-        properties.join(","),
-        escape_data(message.trim_end())
-    )
+    format!("::{command} {}::{}\n", properties.join(","), escape_data(message.trim_end()))
 }
 
 /// Escapes a command's message as the Actions runner unescapes it.
 fn escape_data(text: &str) -> String {
-    clean(text)
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    clean(text).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value, where `:` and `,` also end the value.
@@ -75,11 +64,7 @@ pub fn step_summary(report: &Report) -> String {
     let s = &report.summary;
     let verdict = if report.is_success() { "✅" } else { "❌" };
     let mut counts = Vec::new();
-    for (n, word) in [
-        (s.failed, "failed"),
-        (s.errors, "errored"),
-        (s.passed, "passed"),
-    ] {
+    for (n, word) in [(s.failed, "failed"), (s.errors, "errored"), (s.passed, "passed")] {
         if n > 0 {
             counts.push(format!("{n} {word}"));
         }
@@ -90,11 +75,7 @@ pub fn step_summary(report: &Report) -> String {
     if counts.is_empty() {
         counts.push("no checks".into());
     }
-    let mut md = format!(
-        "## ward {verdict}\n\n{} in {}\n\n",
-        counts.join(", "),
-        duration(s.duration_ms)
-    );
+    let mut md = format!("## ward {verdict}\n\n{} in {}\n\n", counts.join(", "), duration(s.duration_ms));
 
     if !report.checks.is_empty() {
         md.push_str("| Check | Status | Files | Time |\n| --- | --- | ---: | ---: |\n");
@@ -114,11 +95,8 @@ pub fn step_summary(report: &Report) -> String {
         }
     }
 
-    let failing: Vec<&CheckOutcome> = report
-        .checks
-        .iter()
-        .filter(|c| matches!(c.status, Status::Failed | Status::Error))
-        .collect();
+    let failing: Vec<&CheckOutcome> =
+        report.checks.iter().filter(|c| matches!(c.status, Status::Failed | Status::Error)).collect();
     if failing.is_empty() {
         return md;
     }
@@ -136,11 +114,7 @@ pub fn step_summary(report: &Report) -> String {
         }
     }
     for ((whole_project, path), mut findings) in by_file {
-        let heading = if whole_project {
-            "Whole project".to_string()
-        } else {
-            markdown(path)
-        };
+        let heading = if whole_project { "Whole project".to_string() } else { markdown(path) };
         md.push_str(&format!("\n#### {heading}\n\n"));
         findings.sort_by_key(|(_, d)| (d.line, d.column));
         for (check, diagnostic) in findings {
@@ -240,9 +214,7 @@ mod tests {
         let out = render(&fixture::report());
         for line in out.lines() {
             assert!(
-                line.starts_with("::error ")
-                    || line.starts_with("::warning ")
-                    || line.starts_with("::notice "),
+                line.starts_with("::error ") || line.starts_with("::warning ") || line.starts_with("::notice "),
                 "{line}"
             );
         }
@@ -251,10 +223,7 @@ mod tests {
 
     #[test]
     fn markdown_is_escaped() {
-        assert_eq!(
-            markdown("a|b <b>*x*</b>\n`c` & $y$"),
-            r"a\|b \<b\>\*x\*\</b\> \`c\` \& \$y\$"
-        );
+        assert_eq!(markdown("a|b <b>*x*</b>\n`c` & $y$"), r"a\|b \<b\>\*x\*\</b\> \`c\` \& \$y\$");
         assert_eq!(code_block("a ``` b"), "````text\na ``` b\n````\n");
         assert_eq!(duration(999), "999 ms");
         assert_eq!(duration(61_234), "61.23 s");

@@ -59,11 +59,7 @@ pub fn render(report: &Report) -> String {
                 fingerprint: fingerprints.next(&check.id, CONFIG_PATH, "", &problem.title),
                 description: problem.message(),
                 check_name: check.id.clone(),
-                severity: if problem.is_error {
-                    "critical"
-                } else {
-                    "major"
-                },
+                severity: if problem.is_error { "critical" } else { "major" },
                 location: location(CONFIG_PATH, None),
             });
         }
@@ -74,12 +70,7 @@ pub fn render(report: &Report) -> String {
 }
 
 fn location(path: &str, line: Option<u32>) -> Location {
-    Location {
-        path: path.to_string(),
-        lines: Lines {
-            begin: line.filter(|&l| l >= 1).unwrap_or(1),
-        },
-    }
+    Location { path: path.to_string(), lines: Lines { begin: line.filter(|&l| l >= 1).unwrap_or(1) } }
 }
 
 /// SHA-256 of check, path, rule and message, never the line, so a finding keeps its identity
@@ -103,11 +94,7 @@ impl Fingerprints {
             hasher.update(repeat.to_string().as_bytes());
         }
         *repeat += 1;
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -142,33 +129,16 @@ mod tests {
                 assert!(!text.is_empty(), "{field} in {issue}");
             }
             let severity = issue["severity"].as_str().unwrap_or_default();
-            assert!(
-                ["info", "minor", "major", "critical", "blocker"].contains(&severity),
-                "{issue}"
-            );
-            assert!(!issue["location"]["path"]
-                .as_str()
-                .unwrap_or_default()
-                .is_empty());
-            assert!(issue["location"]["lines"]["begin"]
-                .as_u64()
-                .is_some_and(|l| l >= 1));
+            assert!(["info", "minor", "major", "critical", "blocker"].contains(&severity), "{issue}");
+            assert!(!issue["location"]["path"].as_str().unwrap_or_default().is_empty());
+            assert!(issue["location"]["lines"]["begin"].as_u64().is_some_and(|l| l >= 1));
             let fingerprint = issue["fingerprint"].as_str().unwrap_or_default();
             assert_eq!(fingerprint.len(), 64);
             assert!(fingerprint.bytes().all(|b| b.is_ascii_hexdigit()));
-            assert!(
-                fingerprints.insert(fingerprint.to_string()),
-                "repeated {fingerprint}"
-            );
+            assert!(fingerprints.insert(fingerprint.to_string()), "repeated {fingerprint}");
         }
-        let file_less = issues
-            .iter()
-            .filter(|i| i["location"]["path"] == CONFIG_PATH)
-            .count();
-        assert_eq!(
-            file_less, 4,
-            "one path-less finding and three unexplained failures"
-        );
+        let file_less = issues.iter().filter(|i| i["location"]["path"] == CONFIG_PATH).count();
+        assert_eq!(file_less, 4, "one path-less finding and three unexplained failures");
     }
 
     #[test]
@@ -181,19 +151,10 @@ mod tests {
         let base = Diagnostic::error("a.rs", "bad").at_line(3).with_rule("r");
         let fingerprint = one(base.clone());
         assert_eq!(fingerprint, one(base.clone().at_line(40).at_column(2)));
-        assert_ne!(
-            fingerprint,
-            one(Diagnostic::error("b.rs", "bad").at_line(3).with_rule("r"))
-        );
-        assert_ne!(
-            fingerprint,
-            one(Diagnostic::error("a.rs", "bad!").at_line(3).with_rule("r"))
-        );
+        assert_ne!(fingerprint, one(Diagnostic::error("b.rs", "bad").at_line(3).with_rule("r")));
+        assert_ne!(fingerprint, one(Diagnostic::error("a.rs", "bad!").at_line(3).with_rule("r")));
         assert_ne!(fingerprint, one(base.clone().with_rule("s")));
         // Pinned: SHA-256 is the same everywhere, so a change here breaks every MR comparison.
-        assert_eq!(
-            fingerprint,
-            "64efe217db3e93a014c58717c9b805402ebbbd76e25aaefe21548b108eef45df"
-        );
+        assert_eq!(fingerprint, "64efe217db3e93a014c58717c9b805402ebbbd76e25aaefe21548b108eef45df");
     }
 }

@@ -1,9 +1,7 @@
 //! JUnit XML, as GitLab and Jenkins read it: a test suite per check, a test case per file.
 
 use crate::outcome::{CheckOutcome, Report, Status};
-use crate::report::common::{
-    clean, describe, group_by_path, seconds, source, unexplained, xml_attr, xml_text,
-};
+use crate::report::common::{clean, describe, group_by_path, seconds, source, unexplained, xml_attr, xml_text};
 
 /// The report as a `<testsuites>` document.
 pub fn render(report: &Report) -> String {
@@ -96,20 +94,11 @@ fn suite(check: &CheckOutcome) -> Suite {
     if let Some(first) = cases.first_mut() {
         first.time_ms = check.duration_ms;
     }
-    Suite {
-        id: check.id.clone(),
-        time_ms: check.duration_ms,
-        cases,
-    }
+    Suite { id: check.id.clone(), time_ms: check.duration_ms, cases }
 }
 
 fn case(check: &CheckOutcome, path: Option<&str>, verdict: Verdict) -> Case {
-    Case {
-        name: path.unwrap_or(&check.id).to_string(),
-        file: path.map(str::to_string),
-        time_ms: 0,
-        verdict,
-    }
+    Case { name: path.unwrap_or(&check.id).to_string(), file: path.map(str::to_string), time_ms: 0, verdict }
 }
 
 impl Suite {
@@ -128,20 +117,16 @@ impl Suite {
             seconds(self.time_ms),
         ));
         for case in &self.cases {
-            xml.push_str(&format!(
-                "    <testcase classname=\"{id}\" name=\"{}\"",
-                xml_attr(&case.name)
-            ));
+            xml.push_str(&format!("    <testcase classname=\"{id}\" name=\"{}\"", xml_attr(&case.name)));
             if let Some(file) = &case.file {
                 xml.push_str(&format!(" file=\"{}\"", xml_attr(file)));
             }
             xml.push_str(&format!(" time=\"{}\"", seconds(case.time_ms)));
             match &case.verdict {
                 Verdict::Passed(None) => xml.push_str("/>\n"),
-                Verdict::Passed(Some(out)) => xml.push_str(&format!(
-                    ">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                    xml_text(out)
-                )),
+                Verdict::Passed(Some(out)) => {
+                    xml.push_str(&format!(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_text(out)))
+                }
                 Verdict::Skipped(reason) => {
                     xml.push_str(">\n      <skipped");
                     if let Some(reason) = reason {
@@ -248,9 +233,7 @@ mod tests {
     fn run_python(program: &str, stdin: &[u8]) -> Option<String> {
         use std::io::Write;
         let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-        let probe = Command::new("python3")
-            .args(["-c", "import junitparser"])
-            .output();
+        let probe = Command::new("python3").args(["-c", "import junitparser"]).output();
         if !probe.as_ref().is_ok_and(|o| o.status.success()) {
             let why = "python3 with junitparser is missing (pip install junitparser)";
             assert!(!in_ci, "{why}; CI must have it");
@@ -264,12 +247,7 @@ mod tests {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("python3 runs");
-        child
-            .stdin
-            .take()
-            .expect("piped stdin")
-            .write_all(stdin)
-            .expect("write stdin");
+        child.stdin.take().expect("piped stdin").write_all(stdin).expect("write stdin");
         let output = child.wait_with_output().expect("python3 finishes");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         assert!(

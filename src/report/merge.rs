@@ -13,11 +13,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report> {
         // An empty merge would read as "all passed" when CI collected no shard at all.
         bail!("no reports to merge");
     }
-    if let Some((i, report)) = reports
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.version != Report::VERSION)
-    {
+    if let Some((i, report)) = reports.iter().enumerate().find(|(_, r)| r.version != Report::VERSION) {
         bail!(
             "report {} has format version {}, but this ward reads version {}; merge the reports \
              with the ward that wrote them",
@@ -27,11 +23,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report> {
         );
     }
     // Shards run side by side, so the run took as long as the slowest one.
-    let duration_ms = reports
-        .iter()
-        .map(|r| r.summary.duration_ms)
-        .max()
-        .unwrap_or(0);
+    let duration_ms = reports.iter().map(|r| r.summary.duration_ms).max().unwrap_or(0);
     let mut order: HashMap<String, usize> = HashMap::new();
     let mut groups: Vec<Vec<CheckOutcome>> = Vec::new();
     for check in reports.into_iter().flat_map(|r| r.checks) {
@@ -43,10 +35,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report> {
             }
         }
     }
-    Ok(Report::new(
-        groups.into_iter().map(merge_check).collect(),
-        duration_ms,
-    ))
+    Ok(Report::new(groups.into_iter().map(merge_check).collect(), duration_ms))
 }
 
 /// Error > failed > passed > skipped: a check skipped for lack of files in one shard and passed
@@ -61,11 +50,7 @@ fn rank(status: Status) -> u8 {
 }
 
 fn merge_check(shards: Vec<CheckOutcome>) -> CheckOutcome {
-    let status = shards
-        .iter()
-        .map(|c| c.status)
-        .max_by_key(|&s| rank(s))
-        .unwrap_or(Status::Skipped);
+    let status = shards.iter().map(|c| c.status).max_by_key(|&s| rank(s)).unwrap_or(Status::Skipped);
     let deciding: Vec<&CheckOutcome> = shards.iter().filter(|c| c.status == status).collect();
 
     // Like pre-commit across batches: the code furthest from zero, the first on a tie.
@@ -83,28 +68,18 @@ fn merge_check(shards: Vec<CheckOutcome>) -> CheckOutcome {
     }
     let reason = (!reasons.is_empty()).then(|| reasons.join("; "));
 
-    let outputs: Vec<&str> = shards
-        .iter()
-        .map(|c| c.output.trim_end())
-        .filter(|o| !o.is_empty())
-        .collect();
+    let outputs: Vec<&str> = shards.iter().map(|c| c.output.trim_end()).filter(|o| !o.is_empty()).collect();
     let mut output = outputs.join("\n\n");
     if !output.is_empty() {
         output.push('\n');
     }
 
-    let mut modified_files: Vec<String> = shards
-        .iter()
-        .flat_map(|c| c.modified_files.iter().cloned())
-        .collect();
+    let mut modified_files: Vec<String> = shards.iter().flat_map(|c| c.modified_files.iter().cloned()).collect();
     modified_files.sort();
     modified_files.dedup();
 
     // Checks that see the whole project run in every shard and repeat the same findings.
-    let mut diagnostics: Vec<_> = shards
-        .iter()
-        .flat_map(|c| c.diagnostics.iter().cloned())
-        .collect();
+    let mut diagnostics: Vec<_> = shards.iter().flat_map(|c| c.diagnostics.iter().cloned()).collect();
     diagnostics.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.message, &a.rule, a.severity)
             .cmp(&(&b.path, b.line, b.column, &b.message, &b.rule, b.severity))
@@ -139,14 +114,8 @@ mod tests {
     #[test]
     fn checks_merge_by_id_in_first_seen_order() {
         let merged = merge(vec![
-            shard(
-                vec![check("a", Status::Passed), check("b", Status::Passed)],
-                10,
-            ),
-            shard(
-                vec![check("c", Status::Passed), check("a", Status::Passed)],
-                30,
-            ),
+            shard(vec![check("a", Status::Passed), check("b", Status::Passed)], 10),
+            shard(vec![check("c", Status::Passed), check("a", Status::Passed)], 30),
         ])
         .expect("merges");
         let ids: Vec<&str> = merged.checks.iter().map(|c| c.id.as_str()).collect();
@@ -165,11 +134,7 @@ mod tests {
             (Status::Skipped, Status::Skipped, Status::Skipped),
         ];
         for (one, two, expected) in cases {
-            let merged = merge(vec![
-                shard(vec![check("x", one)], 0),
-                shard(vec![check("x", two)], 0),
-            ])
-            .expect("merges");
+            let merged = merge(vec![shard(vec![check("x", one)], 0), shard(vec![check("x", two)], 0)]).expect("merges");
             assert_eq!(merged.checks[0].status, expected, "{one:?} + {two:?}");
         }
     }
@@ -181,11 +146,7 @@ mod tests {
         let mut passed = check("lint", Status::Passed);
         passed.files = 4;
         passed.duration_ms = 80;
-        let merged = merge(vec![
-            shard(vec![skipped], 5),
-            shard(vec![passed.clone()], 90),
-        ])
-        .expect("merges");
+        let merged = merge(vec![shard(vec![skipped], 5), shard(vec![passed.clone()], 90)]).expect("merges");
         assert_eq!(merged.checks, vec![passed]);
         assert_eq!(merged.summary.skipped, 0);
         assert!(merged.is_success());
@@ -206,10 +167,7 @@ mod tests {
         let mut three = check("lint", Status::Failed);
         three.files = 1;
         three.modified_files = vec!["b.rs".into()];
-        let project_wide = Diagnostic {
-            path: None,
-            ..Diagnostic::error("", "config missing")
-        };
+        let project_wide = Diagnostic { path: None, ..Diagnostic::error("", "config missing") };
         two.diagnostics = vec![
             Diagnostic::error("b.rs", "bad").at_line(9),
             project_wide.clone(),
@@ -218,16 +176,9 @@ mod tests {
         three.diagnostics = vec![
             Diagnostic::error("a.rs", "worse").at_line(1),
             project_wide.clone(),
-            Diagnostic::error("a.rs", "worse")
-                .at_line(1)
-                .with_severity(Severity::Warning),
+            Diagnostic::error("a.rs", "worse").at_line(1).with_severity(Severity::Warning),
         ];
-        let merged = merge(vec![
-            shard(vec![one], 50),
-            shard(vec![two], 20),
-            shard(vec![three], 0),
-        ])
-        .expect("merges");
+        let merged = merge(vec![shard(vec![one], 50), shard(vec![two], 20), shard(vec![three], 0)]).expect("merges");
         let lint = &merged.checks[0];
         assert_eq!(lint.status, Status::Failed);
         assert_eq!(lint.exit_code, Some(2));
@@ -240,9 +191,7 @@ mod tests {
             vec![
                 project_wide,
                 Diagnostic::error("a.rs", "worse").at_line(1),
-                Diagnostic::error("a.rs", "worse")
-                    .at_line(1)
-                    .with_severity(Severity::Warning),
+                Diagnostic::error("a.rs", "worse").at_line(1).with_severity(Severity::Warning),
                 Diagnostic::error("b.rs", "bad").at_line(2).at_column(7),
                 Diagnostic::error("b.rs", "bad").at_line(9),
             ]
@@ -257,16 +206,8 @@ mod tests {
             c.reason = Some(reason.into());
             shard(vec![c], 0)
         };
-        let merged = merge(vec![
-            errored("timed out"),
-            errored("timed out"),
-            errored("killed"),
-        ])
-        .expect("merges");
-        assert_eq!(
-            merged.checks[0].reason.as_deref(),
-            Some("timed out; killed")
-        );
+        let merged = merge(vec![errored("timed out"), errored("timed out"), errored("killed")]).expect("merges");
+        assert_eq!(merged.checks[0].reason.as_deref(), Some("timed out; killed"));
         assert_eq!(merged.summary.errors, 1);
     }
 
@@ -285,10 +226,7 @@ mod tests {
         let mut newer = shard(vec![check("a", Status::Passed)], 0);
         newer.version = Report::VERSION + 1;
         let err = merge(vec![shard(Vec::new(), 0), newer]).expect_err("refused");
-        assert!(
-            err.to_string().contains("report 2 has format version 2"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("report 2 has format version 2"), "{err}");
         assert!(merge(Vec::new()).is_err());
     }
 }

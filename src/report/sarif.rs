@@ -5,16 +5,11 @@ use serde::Serialize;
 use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
 use crate::report::common::{clean, unexplained};
 
-const SCHEMA: &str =
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The report as a SARIF log.
 pub fn render(report: &Report) -> String {
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: report.checks.iter().map(run).collect(),
-    };
+    let log = Log { schema: SCHEMA, version: "2.1.0", runs: report.checks.iter().map(run).collect() };
     let mut text = serde_json::to_string_pretty(&log).expect("plain structs always serialize");
     text.push('\n');
     text
@@ -129,20 +124,14 @@ fn run(check: &CheckOutcome) -> Run<'_> {
             rules.push(rule);
         }
     }
-    let mut results: Vec<SarifResult> = check
-        .diagnostics
-        .iter()
-        .map(|d| result(d, &rules))
-        .collect();
+    let mut results: Vec<SarifResult> = check.diagnostics.iter().map(|d| result(d, &rules)).collect();
     let problem = unexplained(check);
     if let Some(problem) = &problem {
         results.push(SarifResult {
             rule_id: None,
             rule_index: None,
             level: "error",
-            message: Message {
-                text: problem.message(),
-            },
+            message: Message { text: problem.message() },
             locations: Vec::new(),
         });
     }
@@ -152,12 +141,9 @@ fn run(check: &CheckOutcome) -> Run<'_> {
             execution_successful: status != Status::Error,
             exit_code: check.exit_code,
             tool_execution_notifications: match (status, problem) {
-                (Status::Error, Some(problem)) => vec![Notification {
-                    level: "error",
-                    message: Message {
-                        text: problem.title,
-                    },
-                }],
+                (Status::Error, Some(problem)) => {
+                    vec![Notification { level: "error", message: Message { text: problem.title } }]
+                }
                 _ => Vec::new(),
             },
         }],
@@ -170,9 +156,7 @@ fn run(check: &CheckOutcome) -> Run<'_> {
                 rules: rules.into_iter().map(|id| Rule { id }).collect(),
             },
         },
-        automation_details: AutomationDetails {
-            id: format!("ward/{}/", check.id),
-        },
+        automation_details: AutomationDetails { id: format!("ward/{}/", check.id) },
         invocations,
         results,
     }
@@ -189,29 +173,17 @@ fn result<'a>(diagnostic: &'a Diagnostic, rules: &[&str]) -> SarifResult<'a> {
             Severity::Warning => "warning",
             Severity::Info => "note",
         },
-        message: Message {
-            text: if text.is_empty() {
-                "(no message)".into()
-            } else {
-                text
-            },
-        },
+        message: Message { text: if text.is_empty() { "(no message)".into() } else { text } },
         locations: diagnostic
             .path
             .iter()
             .map(|path| Location {
                 physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: uri(path),
-                        uri_base_id: "%SRCROOT%",
-                    },
+                    artifact_location: ArtifactLocation { uri: uri(path), uri_base_id: "%SRCROOT%" },
                     region: diagnostic
                         .line
                         .filter(|&l| l >= 1)
-                        .map(|start_line| Region {
-                            start_line,
-                            start_column: diagnostic.column.filter(|&c| c >= 1),
-                        }),
+                        .map(|start_line| Region { start_line, start_column: diagnostic.column.filter(|&c| c >= 1) }),
                 },
             })
             .collect(),
@@ -259,10 +231,7 @@ mod tests {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json"),
             PathBuf::from("/work/shared/schemas/sarif-schema-2.1.0.json"),
         ];
-        let Some(text) = candidates
-            .iter()
-            .find_map(|p| std::fs::read_to_string(p).ok())
-        else {
+        let Some(text) = candidates.iter().find_map(|p| std::fs::read_to_string(p).ok()) else {
             panic!(
                 "the SARIF 2.1.0 schema is missing: looked for {}; it belongs in shared/schemas/ \
                  beside the repository",
@@ -280,9 +249,7 @@ mod tests {
                 || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
                     && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
         });
-        let chars_ok = bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?#[]%".contains(&b));
+        let chars_ok = bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?#[]%".contains(&b));
         let first_segment = text.split(['/', '?', '#']).next().unwrap_or_default();
         escapes_ok && chars_ok && !first_segment.contains(':')
     }
@@ -299,10 +266,8 @@ mod tests {
         let validator = validator();
         let rendered = render(report);
         let instance: Value = serde_json::from_str(&rendered).expect("render gives JSON");
-        let errors: Vec<String> = validator
-            .iter_errors(&instance)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{}\n{rendered}", errors.join("\n"));
     }
 
@@ -315,10 +280,7 @@ mod tests {
             Diagnostic::error("a:b/c d.rs", "").at_line(0).at_column(0),
             Diagnostic::error("x.rs", "column without line").at_column(4),
         ];
-        assert_valid(&Report::new(
-            vec![odd, fixture::check("ok", Status::Passed)],
-            1,
-        ));
+        assert_valid(&Report::new(vec![odd, fixture::check("ok", Status::Passed)], 1));
     }
 
     #[test]
@@ -333,14 +295,8 @@ mod tests {
             !validator.is_valid(&log)
         };
         assert!(broken(&format!("{location}/region/startLine"), json!(0)));
-        assert!(broken(
-            &format!("{location}/artifactLocation/uri"),
-            json!("a b.rs")
-        ));
-        assert!(broken(
-            &format!("{location}/artifactLocation/uri"),
-            json!("c:x.rs")
-        ));
+        assert!(broken(&format!("{location}/artifactLocation/uri"), json!("a b.rs")));
+        assert!(broken(&format!("{location}/artifactLocation/uri"), json!("c:x.rs")));
         assert!(broken("/runs/2/results/0/level", json!("fatal")));
         assert!(broken("/version", json!("2.0.0")));
     }
@@ -354,11 +310,7 @@ mod tests {
         assert_eq!(region(0), &json!({ "startLine": 3, "startColumn": 5 }));
         assert_eq!(region(1), &json!({ "startLine": 10 }));
         assert_eq!(region(3), &Value::Null);
-        assert_eq!(
-            lint["results"][4].get("locations"),
-            None,
-            "a path-less finding"
-        );
+        assert_eq!(lint["results"][4].get("locations"), None, "a path-less finding");
         let types = &log["runs"][3]["results"][0];
         assert_eq!(types["level"], "error");
         assert_eq!(types.get("locations"), None, "a file-less failure");

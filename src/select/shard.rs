@@ -71,11 +71,8 @@ pub fn assign(paths_and_sizes: &[(&str, u64)], count: usize) -> Vec<usize> {
     let count = count.max(1);
     let weight = |i: usize| paths_and_sizes[i].1.max(MIN_WEIGHT);
     let mut order: Vec<usize> = (0..paths_and_sizes.len()).collect();
-    order.sort_by(|&a, &b| {
-        (Reverse(weight(a)), paths_and_sizes[a].0).cmp(&(Reverse(weight(b)), paths_and_sizes[b].0))
-    });
-    let mut loads: BinaryHeap<Reverse<(u64, usize)>> =
-        (0..count).map(|shard| Reverse((0, shard))).collect();
+    order.sort_by(|&a, &b| (Reverse(weight(a)), paths_and_sizes[a].0).cmp(&(Reverse(weight(b)), paths_and_sizes[b].0)));
+    let mut loads: BinaryHeap<Reverse<(u64, usize)>> = (0..count).map(|shard| Reverse((0, shard))).collect();
     let mut shards = vec![0; paths_and_sizes.len()];
     for file in order {
         let Some(Reverse((load, shard))) = loads.pop() else {
@@ -95,37 +92,19 @@ mod tests {
     fn parses_index_and_count() {
         assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
         assert_eq!("1/1".parse(), Ok(Shard { index: 1, count: 1 }));
-        assert_eq!(
-            " 3 / 3 ".parse::<Shard>().map(|s| s.to_string()),
-            Ok("3/3".into())
-        );
+        assert_eq!(" 3 / 3 ".parse::<Shard>().map(|s| s.to_string()), Ok("3/3".into()));
         assert_eq!("2/4".parse::<Shard>().map(|s| s.position()), Ok(1));
     }
 
     #[test]
     fn rejects_nonsense_clearly() {
         let err = |s: &str| s.parse::<Shard>().expect_err(s).to_string();
-        assert_eq!(
-            err("0/4"),
-            "invalid shard `0/4`: shards are numbered from 1, so use 1/4 to 4/4"
-        );
-        assert_eq!(
-            err("5/4"),
-            "invalid shard `5/4`: there are only 4 shards, so the index cannot be 5"
-        );
-        assert_eq!(
-            err("a/b"),
-            "invalid shard `a/b`: expected INDEX/COUNT with whole numbers, like `2/4`"
-        );
-        assert_eq!(
-            err("1/0"),
-            "invalid shard `1/0`: the count must be at least 1"
-        );
+        assert_eq!(err("0/4"), "invalid shard `0/4`: shards are numbered from 1, so use 1/4 to 4/4");
+        assert_eq!(err("5/4"), "invalid shard `5/4`: there are only 4 shards, so the index cannot be 5");
+        assert_eq!(err("a/b"), "invalid shard `a/b`: expected INDEX/COUNT with whole numbers, like `2/4`");
+        assert_eq!(err("1/0"), "invalid shard `1/0`: the count must be at least 1");
         for bad in ["", "2", "2/", "/4", "-1/4", "1/4/2", "1.5/4"] {
-            assert!(
-                matches!(bad.parse::<Shard>(), Err(ShardError::Syntax(_))),
-                "{bad}"
-            );
+            assert!(matches!(bad.parse::<Shard>(), Err(ShardError::Syntax(_))), "{bad}");
         }
     }
 
@@ -168,11 +147,7 @@ mod tests {
         let input = borrow(&files);
         for count in [1, 2, 3, 4, 7, 16] {
             let shards = assign(&input, count);
-            assert_eq!(
-                shards.len(),
-                input.len(),
-                "every file gets exactly one shard"
-            );
+            assert_eq!(shards.len(), input.len(), "every file gets exactly one shard");
             let mut weights = vec![0u64; count];
             for (&(_, size), &shard) in input.iter().zip(&shards) {
                 assert!(shard < count);
@@ -181,10 +156,7 @@ mod tests {
             let mean = weights.iter().sum::<u64>() as f64 / count as f64;
             for (shard, &w) in weights.iter().enumerate() {
                 let off = (w as f64 - mean).abs() / mean;
-                assert!(
-                    off <= 0.2,
-                    "shard {shard}/{count} weighs {w}, mean {mean}: {off:.3} off"
-                );
+                assert!(off <= 0.2, "shard {shard}/{count} weighs {w}, mean {mean}: {off:.3} off");
             }
         }
     }
@@ -193,8 +165,7 @@ mod tests {
     fn same_files_in_any_order_land_in_the_same_shards() {
         let files = files();
         let input = borrow(&files);
-        let expected: Vec<(&str, usize)> =
-            input.iter().map(|f| f.0).zip(assign(&input, 4)).collect();
+        let expected: Vec<(&str, usize)> = input.iter().map(|f| f.0).zip(assign(&input, 4)).collect();
 
         let mut rng = Rng(7);
         let mut shuffled = input.clone();
@@ -203,11 +174,7 @@ mod tests {
             shuffled.swap(i, j);
         }
         shuffled.reverse();
-        let mut got: Vec<(&str, usize)> = shuffled
-            .iter()
-            .map(|f| f.0)
-            .zip(assign(&shuffled, 4))
-            .collect();
+        let mut got: Vec<(&str, usize)> = shuffled.iter().map(|f| f.0).zip(assign(&shuffled, 4)).collect();
         got.sort();
         let mut expected_sorted = expected.clone();
         expected_sorted.sort();
@@ -227,9 +194,6 @@ mod tests {
     fn edge_cases() {
         assert!(assign(&[], 3).is_empty());
         assert_eq!(assign(&[("a", 1), ("b", 2)], 0), [0, 0]);
-        assert_eq!(
-            assign(&[("a", 10), ("b", 5_000), ("c", 4_000)], 5),
-            [2, 0, 1]
-        );
+        assert_eq!(assign(&[("a", 10), ("b", 5_000), ("c", 4_000)], 5), [2, 0, 1]);
     }
 }
