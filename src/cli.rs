@@ -28,9 +28,33 @@ pub enum Command {
     List(ConfigArgs),
     /// Load and validate the configuration; exit 0 when valid, 2 when not.
     Validate(ConfigArgs),
+    /// Work with saved reports (`ward report merge` for sharded CI runs).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Run by the installed git hooks.
     #[command(hide = true)]
     HookImpl(HookImplArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the JSON reports of CI shards into one, as if one job had run everything.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `ward run --format json --output FILE` in each shard.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+
+    /// Format of the merged report.
+    #[arg(long, value_enum, default_value_t = Format::Json, value_name = "FORMAT")]
+    pub format: Format,
+
+    /// Write it here instead of standard output; `FORMAT=FILE` picks another format (repeatable).
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -86,9 +110,20 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Format::Human, value_name = "FORMAT")]
     pub format: Format,
 
-    /// Write the report to FILE; the human summary still goes to the terminal.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report to FILE (in --format, or FORMAT=FILE for another format; repeatable);
+    /// the human report still goes to the terminal.
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+
+    /// In CI: check what the pull request changed (base found from the CI's variables), in the
+    /// `ci` stage, without writing a byte.
+    #[arg(long, conflicts_with_all = ["all", "files", "from_ref"])]
+    pub ci: bool,
+
+    /// Run only shard INDEX of COUNT size-balanced parts of the files (`2/4`); merge the shards'
+    /// JSON reports with `ward report merge`.
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub shard: Option<crate::select::shard::Shard>,
 
     /// Print every check's output, also when it passed.
     #[arg(long, short = 'v', conflicts_with = "quiet")]
@@ -98,9 +133,9 @@ pub struct RunArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
-    /// The stage being run; checks declare the stages they belong to.
-    #[arg(long, value_enum, default_value_t = Stage::Manual, value_name = "STAGE")]
-    pub stage: Stage,
+    /// The stage being run; checks declare the stages they belong to [default: manual; ci with --ci].
+    #[arg(long, value_enum, value_name = "STAGE")]
+    pub stage: Option<Stage>,
 
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -135,8 +170,26 @@ pub struct HookImplArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Check lines and a summary for people.
     Human,
+    /// The whole report as one JSON document (see the README).
     Json,
+    /// JUnit XML for GitLab, Jenkins and other test report readers.
+    Junit,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations (and a job summary in $GITHUB_STEP_SUMMARY).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// Checkstyle XML.
+    Checkstyle,
+}
+
+impl Format {
+    pub fn from_name(name: &str) -> Option<Format> {
+        <Format as ValueEnum>::from_str(name, true).ok()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

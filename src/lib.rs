@@ -31,6 +31,7 @@ pub fn main() -> ExitCode {
         Command::Uninstall(args) => commands::uninstall(args),
         Command::List(args) => commands::list(args),
         Command::Validate(args) => commands::validate(args),
+        Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
     };
     match result {

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use crate::checks::builtin::Scope;
 use crate::cli::Stage;
 use crate::config::{Check, CheckKind, Config};
+use crate::select::shard::{self, Shard};
 use crate::select::FileSet;
 
 /// What the run does with fixers.
@@ -26,6 +27,8 @@ pub struct Request<'a> {
     pub jobs: usize,
     /// The bytes one command line may take (argument strings and pointers).
     pub arg_limit: usize,
+    /// Only this shard's part of the files (whole-project checks run in shard 1 only).
+    pub shard: Option<Shard>,
 }
 
 /// A check of this run: selected by stage and id, with the files it matched.
@@ -88,18 +91,23 @@ pub fn matches(config: &Config, check: &Check, path: &str, types: crate::select:
 
 /// Decides what runs: which checks, on which files, in which jobs.
 pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
+    let in_shard = shard_mask(files, request.shard);
+    let first_shard = request.shard.is_none_or(|s| s.index == 1);
     let mut checks = Vec::new();
     for (index, check) in config.checks.iter().enumerate() {
         if !check.in_stage(request.stage) || (!request.only.is_empty() && !request.only.contains(&check.id)) {
             continue;
         }
-        let matched: Vec<usize> = files
-            .files
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| matches(config, check, &f.path, f.types))
-            .map(|(i, _)| i)
-            .collect();
+        // The extras beyond the selection exist only for `ci_all_files` checks in CI.
+        let candidates =
+            if check.ci_all_files && request.stage == Stage::Ci { files.files.len() } else { files.selected() };
+        let matched: Vec<usize> =
+            (0..candidates).filter(|&i| matches(config, check, &files.files[i].path, files.files[i].types)).collect();
+        let whole_project = !check.pass_files || (check.always_run && matched.is_empty());
+        if whole_project && !first_shard {
+            continue;
+        }
+        let matched = if whole_project { matched } else { matched.into_iter().filter(|&i| in_shard[i]).collect() };
         let skip = if request.skip.contains(&check.id) {
             Some("skipped by SKIP or --skip".to_string())
         } else if matched.is_empty() && !check.always_run {
@@ -112,6 +120,13 @@ pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
     }
     let jobs = jobs(config, files, &checks, request);
     Plan { checks, jobs }
+}
+
+/// Which files belong to this shard: all of them without sharding.
+fn shard_mask(files: &FileSet, shard: Option<Shard>) -> Vec<bool> {
+    let Some(shard) = shard else { return vec![true; files.files.len()] };
+    let weights: Vec<(&str, u64)> = files.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+    shard::assign(&weights, shard.count).into_iter().map(|s| s == shard.position()).collect()
 }
 
 fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Request) -> Vec<Job> {
@@ -273,6 +288,7 @@ mod tests {
 
     fn files(names: &[&str]) -> FileSet {
         FileSet {
+            extra: 0,
             files: names
                 .iter()
                 .map(|n| FileEntry {
@@ -286,7 +302,7 @@ mod tests {
     }
 
     fn request<'a>(skip: &'a HashSet<String>, jobs: usize, arg_limit: usize) -> Request<'a> {
-        Request { stage: Stage::Manual, only: &[], skip, mode: Mode::Fix, jobs, arg_limit }
+        Request { stage: Stage::Manual, only: &[], skip, mode: Mode::Fix, jobs, arg_limit, shard: None }
     }
 
     fn external_batches(plan: &Plan) -> Vec<Vec<usize>> {

@@ -2,6 +2,7 @@
 
 mod hook;
 mod list;
+mod merge;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use anyhow::{Context as _, Result};
 
 pub use hook::{hook_impl, install, uninstall};
 pub use list::{list, validate};
+pub use merge::merge;
 pub use run::run;
 
 use crate::config::{self, Config};
@@ -64,4 +66,29 @@ impl Workspace {
             anyhow::Error::new(e)
         })
     }
+}
+
+/// Writes `--output [FORMAT=]FILE` reports.
+pub fn write_outputs(outputs: &[String], default: crate::cli::Format, report: &crate::outcome::Report) -> Result<()> {
+    for spec in outputs {
+        let (format, path) = crate::report::parse_output(spec, default);
+        let text = crate::report::render(format, report).unwrap_or_default();
+        std::fs::write(&path, text).with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The range a CI job checks: from its provider's variables, else the merge base with the
+/// default branch.
+pub fn ci_range(repo: &Repo) -> Result<(String, String, String)> {
+    let env = |k: &str| std::env::var(k).ok();
+    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    if let Some(base) = crate::ci::detect(&env, &read) {
+        return Ok((base.base, base.head, format!("{}: {}", base.provider, base.explanation)));
+    }
+    let default = repo.default_branch()?.context(
+        "--ci found no base: not a pull or merge request pipeline, and no origin/HEAD, origin/main or \
+         origin/master; use --from-ref REF",
+    )?;
+    Ok((default.clone(), "HEAD".into(), format!("merge base with the default branch {default}")))
 }

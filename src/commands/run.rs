@@ -5,15 +5,15 @@ use std::time::Instant;
 
 use anyhow::{bail, Context as _, Result};
 
-use crate::cli::{Format, RunArgs};
+use crate::cli::{Format, RunArgs, Stage};
 use crate::config::{suggest, Config};
 use crate::exec::{self, process};
 use crate::exit::ExitStatus;
 use crate::outcome::Report;
 use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
+use crate::repo::Repo;
 use crate::report::human::{self, Verbosity};
-use crate::report::json;
 use crate::select::{self, Selection, Source};
 
 use super::Workspace;
@@ -23,28 +23,34 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     process::install_signal_handlers().context("cannot install signal handlers")?;
     let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
-    let machine_on_stdout = args.format != Format::Human && args.output.is_none();
+    let machine_on_stdout = args.format != Format::Human && args.output.is_empty();
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     check_ids(&config, &args.checks)?;
+    let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
 
-    let selection = selection(args);
+    let selection = selection(args, ws.repo.as_ref(), &printer)?;
     let source = match &ws.repo {
         Some(repo) => Source::Git(repo),
         None => Source::Dir(&ws.root),
     };
-    let files = select::select(&source, &selection, &ws.cwd)?;
+    let mut files =
+        select::select(&source, &selection, &ws.cwd).map_err(|e| shallow_advice(e, ws.repo.as_ref(), &selection))?;
+    if stage == Stage::Ci && selection != Selection::All && config.checks.iter().any(|c| c.ci_all_files) {
+        // Checks with `ci_all_files` see every file; the others still see only the selection.
+        select::add_unselected(&mut files, &select::select(&source, &Selection::All, &ws.cwd)?);
+    }
     let skip = skipped(args);
     let jobs = args
         .jobs
         .filter(|j| *j > 0)
         .or(Some(config.settings.jobs).filter(|j| *j > 0))
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let mode = if args.check { Mode::Check } else { Mode::Fix };
+    let mode = if args.check || args.ci { Mode::Check } else { Mode::Fix };
     let plan = plan::plan(
         &config,
         &files,
-        &Request { stage: args.stage, only: &args.checks, skip: &skip, mode, jobs, arg_limit: arg_limit() },
+        &Request { stage, only: &args.checks, skip: &skip, mode, jobs, arg_limit: arg_limit(), shard: args.shard },
     );
 
     let verbosity = if args.quiet {
@@ -70,16 +76,16 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
             mode,
             jobs,
             fail_fast: args.fail_fast || config.settings.fail_fast,
-            stage: args.stage,
+            stage,
         },
         &on_done,
     )?;
     let report = Report::new(outcomes, started.elapsed().as_millis() as u64);
     if plan.checks.is_empty() {
-        printer.line(&format!("no checks for the {} stage", args.stage.name()));
+        printer.line(&format!("no checks for the {} stage", stage.name()));
     }
     printer.write(&human::render_summary(&report, &printer.styles));
-    write_machine_report(args, &report)?;
+    write_reports(args, &report)?;
     if process::interrupted() {
         printer.line("interrupted: running checks were stopped");
         return Ok(ExitStatus::Interrupted);
@@ -87,16 +93,30 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     Ok(if report.is_success() { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
-fn selection(args: &RunArgs) -> Selection {
-    if args.all {
+fn selection(args: &RunArgs, repo: Option<&Repo>, printer: &Printer) -> Result<Selection> {
+    Ok(if args.all {
         Selection::All
     } else if !args.files.is_empty() {
         Selection::Files(args.files.clone())
     } else if let Some(from) = &args.from_ref {
         Selection::Range { from: from.clone(), to: args.to_ref.clone() }
+    } else if args.ci {
+        let repo = repo.context("--ci needs a git repository")?;
+        let (from, to, explanation) = super::ci_range(repo)?;
+        printer.line(&format!("checking the files changed in {from}...{to} ({explanation})"));
+        Selection::Range { from, to }
     } else {
         Selection::Staged
+    })
+}
+
+/// A range that git cannot resolve in a shallow clone gets the exact fetch command to run.
+fn shallow_advice(err: anyhow::Error, repo: Option<&Repo>, selection: &Selection) -> anyhow::Error {
+    let (Some(repo), Selection::Range { from, .. }) = (repo, selection) else { return err };
+    if !repo.is_shallow() {
+        return err;
     }
+    err.context(crate::ci::shallow_fetch_advice(from, "origin"))
 }
 
 /// `--skip` and the comma-separated `SKIP` variable, as pre-commit users know it.
@@ -123,24 +143,25 @@ fn check_ids(config: &Config, ids: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn write_machine_report(args: &RunArgs, report: &Report) -> Result<()> {
-    let text = match args.format {
-        Format::Human => match &args.output {
-            // A file asked for without a machine format gets the JSON report: it is for tools.
-            Some(_) => json::render(report),
-            None => return Ok(()),
-        },
-        Format::Json => json::render(report),
-    };
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write the report to {}", path.display()))
-        }
-        None => {
+/// Writes every machine report asked for; the GitHub format also fills the job summary.
+fn write_reports(args: &RunArgs, report: &Report) -> Result<()> {
+    if args.output.is_empty() {
+        if let Some(text) = crate::report::render(args.format, report) {
             Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
-            Ok(())
         }
     }
+    super::write_outputs(&args.output, args.format, report)?;
+    let github = args.format == Format::Github || args.output.iter().any(|o| o.starts_with("github="));
+    if github {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).with_context(|| {
+                format!("cannot open $GITHUB_STEP_SUMMARY ({})", std::path::Path::new(&path).display())
+            })?;
+            file.write_all(crate::report::github::step_summary(report).as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// The bytes a command line may take: the system's limit less the environment and a margin.

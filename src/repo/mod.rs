@@ -198,3 +198,23 @@ pub fn split_z(out: &[u8]) -> Vec<PathBuf> {
 fn trim_newline(bytes: &[u8]) -> &[u8] {
     bytes.strip_suffix(b"\n").unwrap_or(bytes)
 }
+
+impl Repo {
+    /// True in a shallow clone, where a base commit may be missing.
+    pub fn is_shallow(&self) -> bool {
+        self.output(["rev-parse", "--is-shallow-repository"]).is_ok_and(|o| o.starts_with(b"true"))
+    }
+
+    /// The remote default branch (`origin/HEAD`, else `origin/main` or `origin/master`).
+    pub fn default_branch(&self) -> Result<Option<String>> {
+        if let Ok(out) = self.output(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]) {
+            return Ok(Some(String::from_utf8_lossy(&out).trim().to_string()));
+        }
+        for candidate in ["origin/main", "origin/master"] {
+            if self.output(["rev-parse", "--verify", "--quiet", &format!("refs/remotes/{candidate}")]).is_ok() {
+                return Ok(Some(candidate.to_string()));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -11,3 +11,31 @@ pub mod json;
 pub mod junit;
 pub mod merge;
 pub mod sarif;
+
+use crate::cli::Format;
+use crate::outcome::Report;
+
+/// The report in a machine format; `None` for the human format, which is printed as checks finish.
+pub fn render(format: Format, report: &Report) -> Option<String> {
+    Some(match format {
+        Format::Human => return None,
+        Format::Json => json::render(report),
+        Format::Junit => junit::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+        Format::Gitlab => gitlab::render(report),
+        Format::Checkstyle => checkstyle::render(report),
+    })
+}
+
+/// Where a machine report goes: `--output FILE` (in the default format) or `FORMAT=FILE`.
+pub fn parse_output(spec: &str, default: Format) -> (Format, std::path::PathBuf) {
+    if let Some((name, file)) = spec.split_once('=') {
+        if let Some(format) = Format::from_name(name) {
+            return (format, file.into());
+        }
+    }
+    // A human report is for the terminal: a file asked for without a machine format gets JSON.
+    let format = if default == Format::Human { Format::Json } else { default };
+    (format, spec.into())
+}

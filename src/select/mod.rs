@@ -36,6 +36,23 @@ pub struct FileEntry {
 #[derive(Clone, Debug, Default)]
 pub struct FileSet {
     pub files: Vec<FileEntry>,
+    /// How many files at the end are not selected but present for `ci_all_files` checks.
+    pub extra: usize,
+}
+
+impl FileSet {
+    /// The files of the selection proper (without the `ci_all_files` extras).
+    pub fn selected(&self) -> usize {
+        self.files.len() - self.extra
+    }
+}
+
+/// Appends the files of `all` that `files` lacks, as extras only `ci_all_files` checks see.
+pub fn add_unselected(files: &mut FileSet, all: &FileSet) {
+    let have: std::collections::HashSet<&Path> = files.files.iter().map(|f| f.rel.as_path()).collect();
+    let extra: Vec<FileEntry> = all.files.iter().filter(|f| !have.contains(f.rel.as_path())).cloned().collect();
+    files.extra += extra.len();
+    files.files.extend(extra);
 }
 
 use std::fs;
@@ -86,7 +103,7 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     paths.sort();
     paths.dedup();
     let files = paths.par_iter().filter_map(|rel| classify(root, rel)).collect();
-    Ok(FileSet { files })
+    Ok(FileSet { files, extra: 0 })
 }
 
 /// Resolves command-line paths against `cwd` into repository-relative paths; directories are walked.
