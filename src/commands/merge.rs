@@ -16,7 +16,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitStatus> {
         reports.push(report);
     }
     let merged = crate::report::merge::merge(reports)?;
-    if args.output.is_empty() {
+    if !crate::report::has_plain_output(&args.output) {
         let text = crate::report::render(args.format, &merged).unwrap_or_else(|| crate::report::json::render(&merged));
         Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
     }

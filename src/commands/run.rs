@@ -23,7 +23,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     process::install_signal_handlers().context("cannot install signal handlers")?;
     let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
-    let machine_on_stdout = args.format != Format::Human && args.output.is_empty();
+    let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     check_ids(&config, &args.checks)?;
@@ -145,7 +145,7 @@ fn check_ids(config: &Config, ids: &[String]) -> Result<()> {
 
 /// Writes every machine report asked for; the GitHub format also fills the job summary.
 fn write_reports(args: &RunArgs, report: &Report) -> Result<()> {
-    if args.output.is_empty() {
+    if !crate::report::has_plain_output(&args.output) {
         if let Some(text) = crate::report::render(args.format, report) {
             Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
         }

@@ -39,3 +39,9 @@ pub fn parse_output(spec: &str, default: Format) -> (Format, std::path::PathBuf)
     let format = if default == Format::Human { Format::Json } else { default };
     (format, spec.into())
 }
+
+/// True when an `--output FILE` without a `FORMAT=` prefix takes the `--format` report, which
+/// otherwise goes to standard output.
+pub fn has_plain_output(outputs: &[String]) -> bool {
+    outputs.iter().any(|spec| spec.split_once('=').and_then(|(name, _)| Format::from_name(name)).is_none())
+}

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod ci;
 mod cli;
 mod config_errors;
 mod hooks;
