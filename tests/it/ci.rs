@@ -11,8 +11,8 @@ fn pull_request() -> (TestRepo, PathBuf) {
     let remote = repo.temp().join("remote.git");
     let out = Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).output().expect("git");
     assert!(out.status.success());
-    repo.script("tools/no-todo", "if grep -n TODO \"$@\"; then exit 1; fi");
-    repo.config("[checks.no-todo]\nrun = \"tools/no-todo\"\nfiles = [\"*.txt\"]\n");
+    repo.script("tools/no-todo", "if grep -Hn TODO \"$@\"; then exit 1; fi");
+    repo.config("[checks.no-todo]\nrun = \"tools/no-todo\"\nfiles = [\"*.txt\"]\nregex = '^(?P<path>[^:]+):(?P<line>\\d+):(?P<message>.*)$'\n");
     repo.write("base.txt", "TODO from long ago\n").commit("base");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf-8")]);
     repo.git(&["push", "-q", "origin", "main"]);
@@ -274,4 +274,89 @@ fn shards_are_disjoint_complete_balanced_and_merge_into_the_unsharded_report() {
 fn a_bad_shard_is_a_usage_error() {
     let repo = TestRepo::new();
     repo.ward(&["run", "--all", "--shard", "5/4"]).code(2).stderr_has("only 4 shards");
+}
+
+/// The `ward ...` command lines of the README's YAML block that follows `heading`.
+fn readme_commands(heading: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let section = readme.split(heading).nth(1).unwrap_or_else(|| panic!("README has no {heading}"));
+    let block = section.split("```yaml").nth(1).and_then(|b| b.split("```").next()).expect("yaml block");
+    block
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("run: ").or_else(|| l.strip_prefix("- ")))
+        .filter(|l| l.starts_with("ward "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn readme_workflows_run_against_a_local_remote() {
+    let (repo, remote) = pull_request();
+    repo.git(&["push", "-q", "origin", "feature"]);
+    let clone = repo.temp().join("ci-checkout");
+    let out = repo.git_os([
+        "clone",
+        "-q",
+        "--branch",
+        "feature",
+        remote.to_str().expect("utf-8"),
+        clone.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+    let sh = |command: &str, env: &[(&str, String)]| -> Run {
+        let mut cmd = Command::new("sh");
+        cmd.current_dir(&clone).arg("-c").arg(command).env(
+            "PATH",
+            format!(
+                "{}:{}",
+                Path::new(WARD).parent().expect("dir").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("sh"))
+    };
+
+    let github = readme_commands("### GitHub Actions");
+    assert_eq!(github.len(), 2, "{github:?}");
+    let summary = repo.temp().join("summary.md");
+    for shard in 1..=4 {
+        let command = github[0].replace("${{ matrix.shard }}", &shard.to_string());
+        let env = [
+            ("GITHUB_ACTIONS", "true".to_string()),
+            ("GITHUB_EVENT_NAME", "pull_request".to_string()),
+            ("GITHUB_BASE_REF", "main".to_string()),
+            ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
+        ];
+        let run = sh(&command, &env);
+        assert!(run.code == Some(0) || run.code == Some(1), "{command}: {run:?}");
+        assert!(clone.join(format!("ward-{shard}.json")).is_file());
+    }
+    let merged = sh(&github[1], &[]);
+    merged.code(1);
+    let sarif = std::fs::read_to_string(clone.join("ward.sarif")).expect("merged sarif");
+    assert!(sarif.contains("feature.txt"));
+    assert!(clone.join("ward.xml").is_file());
+
+    let gitlab = readme_commands("### GitLab CI");
+    assert_eq!(gitlab.len(), 1, "{gitlab:?}");
+    let base = repo.git(&["rev-parse", "main"]).trim().to_string();
+    for shard in 1..=4 {
+        let env = [
+            ("GITLAB_CI", "true".to_string()),
+            ("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.clone()),
+            ("CI_NODE_INDEX", shard.to_string()),
+            ("CI_NODE_TOTAL", "4".to_string()),
+        ];
+        let run = sh(&gitlab[0], &env);
+        assert!(run.code == Some(0) || run.code == Some(1), "{run:?}");
+        for file in
+            [format!("ward-{shard}.json"), format!("ward-junit-{shard}.xml"), format!("ward-quality-{shard}.json")]
+        {
+            assert!(clone.join(&file).is_file(), "{file}");
+        }
+    }
 }
