@@ -13,6 +13,7 @@ use crate::outcome::Report;
 use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
 use crate::repo::Repo;
+use crate::report::guide;
 use crate::report::human::{self, Verbosity};
 use crate::select::{self, Selection, Source};
 
@@ -84,7 +85,9 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     if plan.checks.is_empty() {
         printer.line(&format!("no checks for the {} stage", stage.name()));
     }
-    printer.write(&human::render_summary(&report, &printer.styles));
+    let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
+    let guide = guide::Context { fixers: &fixers, check_mode: mode == Mode::Check, selection_args: &selection_args(&selection) };
+    printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
     if process::interrupted() {
         printer.line("interrupted: running checks were stopped");
@@ -117,6 +120,21 @@ fn shallow_advice(err: anyhow::Error, repo: Option<&Repo>, selection: &Selection
         return err;
     }
     err.context(crate::ci::shallow_fetch_advice(from, "origin"))
+}
+
+/// The flags that select the same files again, for the fix command the guide suggests.
+fn selection_args(selection: &Selection) -> String {
+    let quote = |s: &str| shlex::try_quote(s).map_or_else(|_| s.to_string(), |q| q.into_owned());
+    match selection {
+        Selection::Staged => String::new(),
+        Selection::All => " --all".to_string(),
+        Selection::Files(paths) => {
+            let paths: Vec<String> = paths.iter().map(|p| quote(&p.to_string_lossy())).collect();
+            format!(" --files {}", paths.join(" "))
+        }
+        Selection::Range { from, to } if to == "HEAD" => format!(" --from-ref {}", quote(from)),
+        Selection::Range { from, to } => format!(" --from-ref {} --to-ref {}", quote(from), quote(to)),
+    }
 }
 
 /// `--skip` and the comma-separated `SKIP` variable, as pre-commit users know it.

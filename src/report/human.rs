@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
+use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
 use crate::printer::Styles;
 
 const NO_FILES: &str = "(no files to check)";
@@ -63,6 +63,9 @@ pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosi
             let _ = writeln!(out, "    {path}");
         }
     }
+    if let Some(line) = findings_line(check).filter(|_| verbosity != Verbosity::Verbose) {
+        let _ = writeln!(out, "{}", subtle(&line));
+    }
     let body = details(check, verbosity);
     if !body.trim().is_empty() {
         out.push('\n');
@@ -74,18 +77,34 @@ pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosi
     out
 }
 
-/// What a person reads under a failed check: the findings, else the tool's own output.
+/// What a person reads under a failed check: the tool's own output when it has no findings
+/// (or with `-v`); findings are listed once, by file, in the guide after the check lines.
 fn details(check: &CheckOutcome, verbosity: Verbosity) -> String {
-    let shown: Vec<&Diagnostic> =
-        check.diagnostics.iter().filter(|d| d.severity != Severity::Info || verbosity == Verbosity::Verbose).collect();
-    if shown.is_empty() || verbosity == Verbosity::Verbose {
-        let mut text = check.output.clone();
-        if !shown.is_empty() && check.output.trim().is_empty() {
-            text = shown.iter().map(|d| format_diagnostic(d)).collect::<Vec<_>>().join("\n");
-        }
-        return text;
+    if verbosity == Verbosity::Verbose && !check.output.trim().is_empty() {
+        return check.output.clone();
     }
-    shown.iter().map(|d| format_diagnostic(d)).collect::<Vec<_>>().join("\n")
+    if check.diagnostics.is_empty() {
+        return check.output.clone();
+    }
+    if verbosity == Verbosity::Verbose {
+        return check.diagnostics.iter().map(format_diagnostic).collect::<Vec<_>>().join("\n");
+    }
+    String::new()
+}
+
+/// "- 3 problems in 2 files, listed by file below".
+fn findings_line(check: &CheckOutcome) -> Option<String> {
+    let problems = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).count();
+    if problems == 0 {
+        return None;
+    }
+    let files: std::collections::BTreeSet<&str> = check.diagnostics.iter().filter_map(|d| d.path.as_deref()).collect();
+    let noun = if problems == 1 { "problem" } else { "problems" };
+    Some(match files.len() {
+        0 => format!("- {problems} {noun}, listed below"),
+        1 => format!("- {problems} {noun} in 1 file, listed below"),
+        n => format!("- {problems} {noun} in {n} files, listed by file below"),
+    })
 }
 
 /// `path:line:col: message`, the shape editors and terminals turn into links.
@@ -107,25 +126,6 @@ pub fn format_diagnostic(d: &Diagnostic) -> String {
     } else {
         format!("{location}: {severity}{}", d.message)
     }
-}
-
-/// The closing line: counts and time.
-pub fn render_summary(report: &Report, styles: &Styles) -> String {
-    let s = &report.summary;
-    let mut parts = vec![Styles::paint(
-        if s.failed + s.errors == 0 { styles.passed } else { styles.subtle },
-        &format!("{} passed", s.passed),
-    )];
-    if s.failed > 0 {
-        parts.push(Styles::paint(styles.failed, &format!("{} failed", s.failed)));
-    }
-    if s.errors > 0 {
-        parts.push(Styles::paint(styles.failed, &format!("{} could not run", s.errors)));
-    }
-    if s.skipped > 0 {
-        parts.push(Styles::paint(styles.skipped, &format!("{} skipped", s.skipped)));
-    }
-    format!("{} in {:.2}s\n", parts.join(", "), s.duration_ms as f64 / 1000.0)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod common;
 mod fixture;
 pub mod github;
 pub mod gitlab;
+pub mod guide;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -1,0 +1,267 @@
+//! "Where do I start?": after the check lines, what to do first — what ward fixed, what a
+//! command can fix, what needs a person (by file), and one line of counts and slow checks.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
+
+use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
+use crate::printer::Styles;
+
+/// What the guide needs beyond the report: which checks can fix, and how this run was invoked.
+pub struct Context<'a> {
+    /// Ids of checks that can fix (built-in fixers, external checks with `fix`).
+    pub fixers: &'a HashSet<String>,
+    /// True in a `--check` run, where fixers only reported.
+    pub check_mode: bool,
+    /// The selection flags that reproduce this run's files (` --all`, ` --from-ref main`).
+    pub selection_args: &'a str,
+}
+
+pub fn render(report: &Report, ctx: &Context, styles: &Styles) -> String {
+    let mut out = String::new();
+    fixed(&mut out, report, ctx, styles);
+    fixable(&mut out, report, ctx, styles);
+    needs_a_person(&mut out, report, ctx, styles);
+    out.push_str(&closing_line(report, styles));
+    out
+}
+
+fn heading(out: &mut String, styles: &Styles, text: &str) {
+    let _ = writeln!(out, "\n{}", Styles::paint(styles.bold, text));
+}
+
+/// 1. Files ward already changed, and by which checks.
+fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
+    if ctx.check_mode {
+        return;
+    }
+    let mut by_file: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut checks = Vec::new();
+    for check in report.checks.iter().filter(|c| !c.modified_files.is_empty()) {
+        checks.push(check.id.as_str());
+        for path in &check.modified_files {
+            by_file.entry(path).or_default().push(&check.id);
+        }
+    }
+    if by_file.is_empty() {
+        return;
+    }
+    let files = plural(by_file.len(), "file was", "files were");
+    heading(out, styles, &format!("{files} fixed by {}: review and `git add` them", and_list(&checks)));
+    let width = by_file.keys().map(|p| p.chars().count()).max().unwrap_or(0);
+    for (path, ids) in &by_file {
+        let _ = writeln!(out, "  {}  {}", pad(&Styles::paint(styles.path, path), path, width), Styles::paint(styles.subtle, &ids.join(", ")));
+    }
+}
+
+/// 2. Checks that could fix but did not: the exact command that would.
+fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
+    let mut ids = Vec::new();
+    let mut files = BTreeSet::new();
+    for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
+        let would_fix = ctx.check_mode && check.status == Status::Failed;
+        let skipped_by_user = check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
+        if would_fix || skipped_by_user {
+            ids.push(check.id.as_str());
+            files.extend(check.diagnostics.iter().filter_map(|d| d.path.as_deref()));
+        }
+    }
+    if ids.is_empty() {
+        return;
+    }
+    let command = format!("ward run --fix {}{}", ids.join(" "), ctx.selection_args);
+    let what = if files.is_empty() { String::new() } else { format!(" to fix {}", plural(files.len(), "file", "files")) };
+    heading(out, styles, "A command can fix this");
+    let _ = writeln!(out, "  run `{}`{what}", Styles::paint(styles.bold, &command));
+}
+
+/// One finding a person must look at, tagged with the check that found it.
+struct Finding<'a> {
+    line: Option<u32>,
+    column: Option<u32>,
+    severity: Severity,
+    message: &'a str,
+    check: &'a str,
+}
+
+/// 3. Findings that need a person, merged per file across checks, most problems first.
+fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
+    let mut by_file: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
+    let mut general: Vec<String> = Vec::new();
+    for check in report.checks.iter() {
+        // A fixer's findings are what `ward run --fix` would change: section 2 covers them.
+        if ctx.fixers.contains(&check.id) && check.status == Status::Failed {
+            continue;
+        }
+        let shown: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).collect();
+        for d in &shown {
+            match d.path.as_deref() {
+                Some(path) => by_file.entry(path).or_default().push(Finding {
+                    line: d.line,
+                    column: d.column,
+                    severity: d.severity,
+                    message: &d.message,
+                    check: &check.id,
+                }),
+                None => general.push(format!("{}: {}", check.id, first_line(&d.message))),
+            }
+        }
+        match check.status {
+            Status::Error => general.push(format!("{} could not run: {}", check.id, check.reason.as_deref().unwrap_or("see its output above"))),
+            Status::Failed if !shown.iter().any(|d| d.severity == Severity::Error) && check.modified_files.is_empty() => {
+                general.push(format!("{} failed: its output is above", check.id));
+            }
+            _ => {}
+        }
+    }
+    if by_file.is_empty() && general.is_empty() {
+        return;
+    }
+    heading(out, styles, "Needs you, by file (most problems first)");
+    let mut files: Vec<(&str, Vec<Finding>)> = by_file.into_iter().collect();
+    files.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    for (path, mut findings) in files {
+        findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+        let _ = writeln!(out, "  {} ({})", Styles::paint(styles.path, path), findings.len());
+        for f in findings {
+            let at = match (f.line, f.column) {
+                (Some(l), Some(c)) => format!("{l}:{c}"),
+                (Some(l), None) => l.to_string(),
+                _ => "-".to_string(),
+            };
+            let message = match f.severity {
+                Severity::Warning => format!("{} {}", Styles::paint(styles.warning, "warning:"), first_line(f.message)),
+                _ => first_line(f.message).to_string(),
+            };
+            let _ = writeln!(out, "    {at:>7}  {message}  {}", Styles::paint(styles.subtle, &format!("[{}]", f.check)));
+        }
+    }
+    for line in general {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
+/// 4. Counts, time, and the slowest checks.
+pub fn closing_line(report: &Report, styles: &Styles) -> String {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    if s.failed > 0 {
+        parts.push(Styles::paint(styles.failed, &format!("{} failed", s.failed)));
+    }
+    if s.errors > 0 {
+        parts.push(Styles::paint(styles.failed, &format!("{} could not run", s.errors)));
+    }
+    parts.push(Styles::paint(if s.failed + s.errors == 0 { styles.passed } else { styles.subtle }, &format!("{} passed", s.passed)));
+    if s.skipped > 0 {
+        parts.push(Styles::paint(styles.skipped, &format!("{} skipped", s.skipped)));
+    }
+    let mut slow: Vec<&CheckOutcome> = report.checks.iter().filter(|c| c.duration_ms >= 100).collect();
+    slow.sort_by(|a, b| b.duration_ms.cmp(&a.duration_ms));
+    let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
+    let tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
+    format!("\n{} in {}{tail}\n", parts.join(", "), seconds(s.duration_ms))
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.2}s", ms as f64 / 1000.0)
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Pads a possibly coloured `painted` to the width of its plain `text`.
+fn pad(painted: &str, text: &str, width: usize) -> String {
+    format!("{painted}{}", " ".repeat(width.saturating_sub(text.chars().count())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &str, status: Status) -> CheckOutcome {
+        CheckOutcome {
+            id: id.into(),
+            name: id.into(),
+            status,
+            exit_code: None,
+            duration_ms: 5,
+            files: 1,
+            modified_files: vec![],
+            output: String::new(),
+            diagnostics: vec![],
+            reason: None,
+        }
+    }
+
+    fn render_plain(checks: Vec<CheckOutcome>, fixers: &[&str], check_mode: bool) -> String {
+        let fixers: HashSet<String> = fixers.iter().map(|s| s.to_string()).collect();
+        let report = Report::new(checks, 1234);
+        render(&report, &Context { fixers: &fixers, check_mode, selection_args: " --all" }, &Styles::new(false))
+    }
+
+    #[test]
+    fn fixed_files_come_first_with_the_checks_that_fixed_them() {
+        let mut ws = check("trailing-whitespace", Status::Failed);
+        ws.modified_files = vec!["a.php".into(), "b.md".into()];
+        let mut cs = check("php-cs-fixer", Status::Failed);
+        cs.modified_files = vec!["a.php".into()];
+        let text = render_plain(vec![ws, cs], &["trailing-whitespace", "php-cs-fixer"], false);
+        assert!(text.contains("2 files were fixed by trailing-whitespace and php-cs-fixer: review and `git add` them"), "{text}");
+        assert!(text.contains("  a.php  trailing-whitespace, php-cs-fixer\n"), "{text}");
+        assert!(!text.contains("Needs you"), "{text}");
+    }
+
+    #[test]
+    fn check_mode_names_the_fix_command() {
+        let mut cs = check("php-cs-fixer", Status::Failed);
+        cs.diagnostics = vec![Diagnostic::error("a.php", "needs fixing"), Diagnostic::error("b.php", "needs fixing")];
+        let text = render_plain(vec![cs], &["php-cs-fixer"], true);
+        assert!(text.contains("run `ward run --fix php-cs-fixer --all` to fix 2 files"), "{text}");
+    }
+
+    #[test]
+    fn findings_are_merged_per_file_most_first() {
+        let mut stan = check("phpstan", Status::Failed);
+        stan.diagnostics = vec![
+            Diagnostic::error("src/A.php", "Call to undefined method").at_line(12),
+            Diagnostic::error("src/B.php", "Unknown class").at_line(3),
+        ];
+        let mut dep = check("deptrac", Status::Failed);
+        dep.diagnostics = vec![Diagnostic::error("src/A.php", "Domain must not depend on Infra").at_line(4)];
+        let mut lint = check("php-lint", Status::Error);
+        lint.reason = Some("php: command not found".into());
+        let text = render_plain(vec![stan, dep, lint], &[], false);
+        let a = text.find("src/A.php (2)").expect("A first");
+        let b = text.find("src/B.php (1)").expect("B");
+        assert!(a < b, "{text}");
+        let four = text.find("Domain must not").expect("deptrac");
+        let twelve = text.find("Call to undefined").expect("phpstan");
+        assert!(four < twelve, "sorted by line within a file: {text}");
+        assert!(text.contains("[deptrac]") && text.contains("php-lint could not run: php: command not found"), "{text}");
+    }
+
+    #[test]
+    fn closing_line_counts_and_names_the_slowest() {
+        let mut slow = check("phpstan", Status::Passed);
+        slow.duration_ms = 3100;
+        let text = render_plain(vec![slow, check("a", Status::Skipped)], &[], false);
+        assert!(text.ends_with("1 passed, 1 skipped in 1.23s; slowest: phpstan 3.10s\n"), "{text}");
+    }
+}
