@@ -1,5 +1,4 @@
-//! Engine tests: fixer composition, single writes, check mode, and the git-backed checks against
-//! real repositories.
+//! Engine tests: fixer composition, single writes, check mode, and git-backed checks on real repositories.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

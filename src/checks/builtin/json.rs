@@ -175,4 +175,11 @@ mod tests {
         assert!(!applies_to("a/b.json5"));
         assert!(applies_to("composer.json"));
     }
+
+    #[test]
+    fn huge_and_cr_only_documents() {
+        let big = format!("{{\"k\": \"{}\"}}", "v".repeat(1 << 20));
+        assert!(report(big.as_bytes()).is_empty());
+        assert_eq!(report(b"{\r\"a\": 1,\r\"a\": 2\r}")[0].0, 3);
+    }
 }

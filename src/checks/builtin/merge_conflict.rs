@@ -119,4 +119,13 @@ mod tests {
     fn binaryish_and_cr_only_content() {
         assert_eq!(blocks(b"\xff<<<<<<<\r<<<<<<< x\r\xfe\r=======\r>>>>>>> y\r").len(), 1);
     }
+
+    #[test]
+    fn huge_lines() {
+        let mut input = b"<<<<<<< a\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 1 << 20));
+        input.extend_from_slice(b"\n=======\n>>>>>>> b");
+        assert_eq!(blocks(&input).len(), 1);
+        assert!(blocks(&vec![b'<'; 1 << 20]).is_empty(), "a line of 1 MB of `<` is not a marker");
+    }
 }

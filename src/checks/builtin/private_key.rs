@@ -67,4 +67,11 @@ mod tests {
     fn finds_keys_in_crlf_and_non_utf8_files() {
         assert_eq!(found(b"\xff\xfe\r\n\r\n-----BEGIN EC PRIVATE KEY-----\r\n"), vec![(3, 6)]);
     }
+
+    #[test]
+    fn huge_line_with_a_key_at_its_end() {
+        let mut input = vec![b'a'; 1 << 20];
+        input.extend_from_slice(b"BEGIN PRIVATE KEY");
+        assert_eq!(found(&input), vec![(1, (1 << 20) + 1)]);
+    }
 }

@@ -31,7 +31,10 @@ pub(crate) fn check_has_shebang(ctx: &Context, buf: &[u8], sink: &mut Sink) {
     }
     let path = quote(sink.path());
     let message = if ctx.core_file_mode() {
-        format!("is executable but has no shebang: run `chmod -x {path}` or `git add --chmod=-x {path}`, or add a `#!` line")
+        format!(
+            "is executable but has no shebang: run `chmod -x {path}` or `git add --chmod=-x {path}`, \
+             or add a `#!` line"
+        )
     } else {
         format!(
             "is executable in the index but has no shebang: run `git add --chmod=-x {path}` \

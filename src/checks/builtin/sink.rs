@@ -1,5 +1,4 @@
-//! Collects one check's diagnostics for one file, capping per-line findings so a huge file
-//! cannot flood the report.
+//! Collects one check's diagnostics for one file, capped so a huge file cannot flood the report.
 
 use crate::outcome::{Diagnostic, Severity};
 

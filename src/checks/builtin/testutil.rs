@@ -1,5 +1,4 @@
-//! Test fixtures: a real git repository in a temporary directory, isolated from the user's
-//! configuration, and file entries classified the way selection classifies them.
+//! Test fixtures: a real git repository, isolated from the user's configuration, and file entries.
 
 use std::fs;
 use std::io::Read;

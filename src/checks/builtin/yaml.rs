@@ -1,5 +1,4 @@
-//! check-yaml: the file parses as YAML, with no duplicate keys and, unless `unsafe`, only
-//! standard tags and a single document.
+//! check-yaml: the file parses as YAML with no duplicate keys; unless `unsafe`, standard tags only.
 
 use std::collections::HashMap;
 
