@@ -227,6 +227,14 @@ services:
     }
 
     #[test]
+    fn columns_are_one_based() {
+        let mut sink = Sink::new("f.yaml", "check-yaml");
+        check(&safe(), b"a: 1\n  \nb:\n  k: 1\n  k: 2\n", &mut sink);
+        let found = sink.finish();
+        assert_eq!((found[0].line, found[0].column), (Some(5), Some(3)));
+    }
+
+    #[test]
     fn multiple_documents() {
         let text = b"a: 1\n---\nb: 2\n";
         assert_eq!(report(safe(), text).len(), 1);
