@@ -294,7 +294,10 @@ mod tests {
                 .map(|n| FileEntry {
                     rel: n.into(),
                     path: n.to_string(),
-                    types: crate::select::types::from_file_name(n).into_iter().collect::<TypeSet>(),
+                    types: crate::select::types::from_file_name(n)
+                        .into_iter()
+                        .chain([crate::select::types::FileType::Text])
+                        .collect::<TypeSet>(),
                     size: 1,
                 })
                 .collect(),

@@ -86,7 +86,11 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         printer.line(&format!("no checks for the {} stage", stage.name()));
     }
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
-    let guide = guide::Context { fixers: &fixers, check_mode: mode == Mode::Check, selection_args: &selection_args(&selection) };
+    let guide = guide::Context {
+        fixers: &fixers,
+        check_mode: mode == Mode::Check,
+        selection_args: &selection_args(&selection),
+    };
     printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
     if process::interrupted() {

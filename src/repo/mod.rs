@@ -1,5 +1,7 @@
 //! The git facade: every git process `ward` starts goes through here.
 
+pub mod index;
+
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};

@@ -50,7 +50,12 @@ fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     heading(out, styles, &format!("{files} fixed by {}: review and `git add` them", and_list(&checks)));
     let width = by_file.keys().map(|p| p.chars().count()).max().unwrap_or(0);
     for (path, ids) in &by_file {
-        let _ = writeln!(out, "  {}  {}", pad(&Styles::paint(styles.path, path), path, width), Styles::paint(styles.subtle, &ids.join(", ")));
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            pad(&Styles::paint(styles.path, path), path, width),
+            Styles::paint(styles.subtle, &ids.join(", "))
+        );
     }
 }
 
@@ -60,7 +65,8 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut files = BTreeSet::new();
     for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
         let would_fix = ctx.check_mode && check.status == Status::Failed;
-        let skipped_by_user = check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
+        let skipped_by_user =
+            check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
             ids.push(check.id.as_str());
             files.extend(check.diagnostics.iter().filter_map(|d| d.path.as_deref()));
@@ -70,7 +76,8 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
         return;
     }
     let command = format!("ward run --fix {}{}", ids.join(" "), ctx.selection_args);
-    let what = if files.is_empty() { String::new() } else { format!(" to fix {}", plural(files.len(), "file", "files")) };
+    let what =
+        if files.is_empty() { String::new() } else { format!(" to fix {}", plural(files.len(), "file", "files")) };
     heading(out, styles, "A command can fix this");
     let _ = writeln!(out, "  run `{}`{what}", Styles::paint(styles.bold, &command));
 }
@@ -107,8 +114,14 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
             }
         }
         match check.status {
-            Status::Error => general.push(format!("{} could not run: {}", check.id, check.reason.as_deref().unwrap_or("see its output above"))),
-            Status::Failed if !shown.iter().any(|d| d.severity == Severity::Error) && check.modified_files.is_empty() => {
+            Status::Error => general.push(format!(
+                "{} could not run: {}",
+                check.id,
+                check.reason.as_deref().unwrap_or("see its output above")
+            )),
+            Status::Failed
+                if !shown.iter().any(|d| d.severity == Severity::Error) && check.modified_files.is_empty() =>
+            {
                 general.push(format!("{} failed: its output is above", check.id));
             }
             _ => {}
@@ -133,7 +146,8 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
                 Severity::Warning => format!("{} {}", Styles::paint(styles.warning, "warning:"), first_line(f.message)),
                 _ => first_line(f.message).to_string(),
             };
-            let _ = writeln!(out, "    {at:>7}  {message}  {}", Styles::paint(styles.subtle, &format!("[{}]", f.check)));
+            let _ =
+                writeln!(out, "    {at:>7}  {message}  {}", Styles::paint(styles.subtle, &format!("[{}]", f.check)));
         }
     }
     for line in general {
@@ -151,7 +165,10 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     if s.errors > 0 {
         parts.push(Styles::paint(styles.failed, &format!("{} could not run", s.errors)));
     }
-    parts.push(Styles::paint(if s.failed + s.errors == 0 { styles.passed } else { styles.subtle }, &format!("{} passed", s.passed)));
+    parts.push(Styles::paint(
+        if s.failed + s.errors == 0 { styles.passed } else { styles.subtle },
+        &format!("{} passed", s.passed),
+    ));
     if s.skipped > 0 {
         parts.push(Styles::paint(styles.skipped, &format!("{} skipped", s.skipped)));
     }
@@ -223,7 +240,10 @@ mod tests {
         let mut cs = check("php-cs-fixer", Status::Failed);
         cs.modified_files = vec!["a.php".into()];
         let text = render_plain(vec![ws, cs], &["trailing-whitespace", "php-cs-fixer"], false);
-        assert!(text.contains("2 files were fixed by trailing-whitespace and php-cs-fixer: review and `git add` them"), "{text}");
+        assert!(
+            text.contains("2 files were fixed by trailing-whitespace and php-cs-fixer: review and `git add` them"),
+            "{text}"
+        );
         assert!(text.contains("  a.php  trailing-whitespace, php-cs-fixer\n"), "{text}");
         assert!(!text.contains("Needs you"), "{text}");
     }
@@ -254,7 +274,10 @@ mod tests {
         let four = text.find("Domain must not").expect("deptrac");
         let twelve = text.find("Call to undefined").expect("phpstan");
         assert!(four < twelve, "sorted by line within a file: {text}");
-        assert!(text.contains("[deptrac]") && text.contains("php-lint could not run: php: command not found"), "{text}");
+        assert!(
+            text.contains("[deptrac]") && text.contains("php-lint could not run: php: command not found"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,9 +1,42 @@
-//! STUB of the built-ins contract; replaced by the real implementation on merge.
+//! The built-in checks (the pre-commit-hooks set): their options, metadata and registry.
 
 pub mod engine;
 
-use crate::select::types::TypeSet;
+mod aws;
+mod bom;
+mod branch;
+mod case_conflict;
+mod end_of_file;
+mod fileio;
+mod gitkeep;
+mod json;
+mod large_files;
+mod line_endings;
+mod lines;
+mod merge_conflict;
+mod private_key;
+mod shebangs;
+mod sink;
+mod submodules;
+mod symlinks;
+mod toml_syntax;
+mod trailing_whitespace;
+mod windows_names;
+mod xml;
+mod yaml;
 
+#[cfg(test)]
+mod testutil;
+
+use crate::select::types::{FileType, TypeSet};
+
+pub use aws::AwsEnvironment;
+pub use branch::BranchOptions;
+pub use line_endings::LineEndingFix;
+pub use trailing_whitespace::TrailingWhitespaceOptions;
+pub use yaml::YamlOptions;
+
+/// Every option key a `checks.toml` check table may carry for a built-in.
 #[derive(Clone, Debug, Default)]
 pub struct BuiltinOptions {
     pub max_kb: Option<u64>,
@@ -12,6 +45,7 @@ pub struct BuiltinOptions {
     pub chars: Option<String>,
     pub markdown_linebreak_ext: Option<Vec<String>>,
     pub allow_multiple_documents: Option<bool>,
+    /// The toml key `unsafe`.
     pub unsafe_yaml: Option<bool>,
     pub branches: Option<Vec<String>>,
     pub patterns: Option<Vec<String>>,
@@ -20,55 +54,355 @@ pub struct BuiltinOptions {
     pub allow_missing_credentials: Option<bool>,
 }
 
+impl BuiltinOptions {
+    /// The toml keys that are set, in declaration order.
+    fn set_keys(&self) -> Vec<&'static str> {
+        let flags = [
+            ("max_kb", self.max_kb.is_some()),
+            ("enforce_all", self.enforce_all.is_some()),
+            ("fix", self.fix.is_some()),
+            ("chars", self.chars.is_some()),
+            ("markdown_linebreak_ext", self.markdown_linebreak_ext.is_some()),
+            ("allow_multiple_documents", self.allow_multiple_documents.is_some()),
+            ("unsafe", self.unsafe_yaml.is_some()),
+            ("branches", self.branches.is_some()),
+            ("patterns", self.patterns.is_some()),
+            ("assume_in_merge", self.assume_in_merge.is_some()),
+            ("credentials_files", self.credentials_files.is_some()),
+            ("allow_missing_credentials", self.allow_missing_credentials.is_some()),
+        ];
+        flags.into_iter().filter(|(_, set)| *set).map(|(key, _)| key).collect()
+    }
+}
+
+/// A built-in's options were wrong: `key` is the toml key at fault (`None`: the builtin name itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OptionError {
     pub key: Option<&'static str>,
     pub message: String,
 }
 
-pub const NAMES: &[&str] = &["trailing-whitespace", "end-of-file-fixer", "check-json"];
-
-#[derive(Clone, Debug)]
-pub enum Builtin {
-    TrailingWhitespace,
-    EndOfFileFixer,
-    CheckJson,
+impl OptionError {
+    pub(crate) fn new(key: &'static str, message: impl Into<String>) -> Self {
+        OptionError { key: Some(key), message: message.into() }
+    }
 }
 
+impl std::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for OptionError {}
+
+/// Every built-in id, for suggestions and `ward list`.
+pub const NAMES: &[&str] = &[
+    "trailing-whitespace",
+    "end-of-file-fixer",
+    "mixed-line-ending",
+    "fix-byte-order-marker",
+    "check-merge-conflict",
+    "check-added-large-files",
+    "detect-private-key",
+    "detect-aws-credentials",
+    "check-case-conflict",
+    "check-illegal-windows-names",
+    "check-executables-have-shebangs",
+    "check-shebang-scripts-are-executable",
+    "check-symlinks",
+    "destroyed-symlinks",
+    "forbid-new-submodules",
+    "forbid-gitkeep-removal",
+    "check-json",
+    "check-yaml",
+    "check-xml",
+    "check-toml",
+    "no-commit-to-branch",
+];
+
+/// One configured built-in check with its validated options.
+#[derive(Clone, Debug)]
+pub enum Builtin {
+    TrailingWhitespace(TrailingWhitespaceOptions),
+    EndOfFileFixer,
+    MixedLineEnding(LineEndingFix),
+    FixByteOrderMarker,
+    CheckMergeConflict,
+    CheckAddedLargeFiles { max_kb: u64, enforce_all: bool },
+    DetectPrivateKey,
+    DetectAwsCredentials { credentials_files: Vec<String>, allow_missing: bool },
+    CheckCaseConflict,
+    CheckIllegalWindowsNames,
+    CheckExecutablesHaveShebangs,
+    CheckShebangScriptsAreExecutable,
+    CheckSymlinks,
+    DestroyedSymlinks,
+    ForbidNewSubmodules,
+    ForbidGitkeepRemoval,
+    CheckJson,
+    CheckYaml(YamlOptions),
+    CheckXml,
+    CheckToml,
+    NoCommitToBranch(BranchOptions),
+}
+
+/// What a built-in looks at, which decides how the engine runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
+    /// Scans file bytes; run through `engine::run_content`, one read per file for all such checks.
     Content,
+    /// Looks at names, metadata or git, once per run; run through `engine::run_paths`.
     Paths,
 }
 
-impl Builtin {
-    pub fn from_options(name: &str, _opts: &BuiltinOptions) -> Result<Builtin, OptionError> {
-        match name {
-            "trailing-whitespace" => Ok(Builtin::TrailingWhitespace),
-            "end-of-file-fixer" => Ok(Builtin::EndOfFileFixer),
-            "check-json" => Ok(Builtin::CheckJson),
-            _ => Err(OptionError { key: None, message: format!("unknown built-in `{name}`") }),
-        }
+/// The option keys each built-in accepts.
+fn allowed_keys(name: &str) -> &'static [&'static str] {
+    match name {
+        "trailing-whitespace" => &["chars", "markdown_linebreak_ext"],
+        "mixed-line-ending" => &["fix"],
+        "check-merge-conflict" => &["assume_in_merge"],
+        "check-added-large-files" => &["max_kb", "enforce_all"],
+        "detect-aws-credentials" => &["credentials_files", "allow_missing_credentials"],
+        "check-yaml" => &["allow_multiple_documents", "unsafe"],
+        "no-commit-to-branch" => &["branches", "patterns"],
+        _ => &[],
     }
+}
+
+impl Builtin {
+    /// Validates `opts` for the built-in called `name`.
+    pub fn from_options(name: &str, opts: &BuiltinOptions) -> Result<Builtin, OptionError> {
+        let Some(&name) = NAMES.iter().find(|n| **n == name) else {
+            return Err(unknown_name(name));
+        };
+        let allowed = allowed_keys(name);
+        if let Some(key) = opts.set_keys().into_iter().find(|k| !allowed.contains(k)) {
+            return Err(OptionError::new(key, format!("`{key}` does not apply to `{name}`")));
+        }
+        Ok(match name {
+            "trailing-whitespace" => Builtin::TrailingWhitespace(TrailingWhitespaceOptions::new(
+                opts.chars.as_deref(),
+                opts.markdown_linebreak_ext.as_deref(),
+            )?),
+            "end-of-file-fixer" => Builtin::EndOfFileFixer,
+            "mixed-line-ending" => Builtin::MixedLineEnding(LineEndingFix::parse(opts.fix.as_deref())?),
+            "fix-byte-order-marker" => Builtin::FixByteOrderMarker,
+            "check-merge-conflict" => Builtin::CheckMergeConflict,
+            "check-added-large-files" => Builtin::CheckAddedLargeFiles {
+                max_kb: opts.max_kb.unwrap_or(500),
+                enforce_all: opts.enforce_all.unwrap_or(false),
+            },
+            "detect-private-key" => Builtin::DetectPrivateKey,
+            "detect-aws-credentials" => Builtin::DetectAwsCredentials {
+                credentials_files: opts.credentials_files.clone().unwrap_or_default(),
+                allow_missing: opts.allow_missing_credentials.unwrap_or(false),
+            },
+            "check-case-conflict" => Builtin::CheckCaseConflict,
+            "check-illegal-windows-names" => Builtin::CheckIllegalWindowsNames,
+            "check-executables-have-shebangs" => Builtin::CheckExecutablesHaveShebangs,
+            "check-shebang-scripts-are-executable" => Builtin::CheckShebangScriptsAreExecutable,
+            "check-symlinks" => Builtin::CheckSymlinks,
+            "destroyed-symlinks" => Builtin::DestroyedSymlinks,
+            "forbid-new-submodules" => Builtin::ForbidNewSubmodules,
+            "forbid-gitkeep-removal" => Builtin::ForbidGitkeepRemoval,
+            "check-json" => Builtin::CheckJson,
+            "check-yaml" => Builtin::CheckYaml(YamlOptions::new(opts.allow_multiple_documents, opts.unsafe_yaml)),
+            "check-xml" => Builtin::CheckXml,
+            "check-toml" => Builtin::CheckToml,
+            _ => Builtin::NoCommitToBranch(BranchOptions::new(opts.branches.as_deref(), opts.patterns.as_deref())?),
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
-            Builtin::TrailingWhitespace => "trailing-whitespace",
+            Builtin::TrailingWhitespace(_) => "trailing-whitespace",
             Builtin::EndOfFileFixer => "end-of-file-fixer",
+            Builtin::MixedLineEnding(_) => "mixed-line-ending",
+            Builtin::FixByteOrderMarker => "fix-byte-order-marker",
+            Builtin::CheckMergeConflict => "check-merge-conflict",
+            Builtin::CheckAddedLargeFiles { .. } => "check-added-large-files",
+            Builtin::DetectPrivateKey => "detect-private-key",
+            Builtin::DetectAwsCredentials { .. } => "detect-aws-credentials",
+            Builtin::CheckCaseConflict => "check-case-conflict",
+            Builtin::CheckIllegalWindowsNames => "check-illegal-windows-names",
+            Builtin::CheckExecutablesHaveShebangs => "check-executables-have-shebangs",
+            Builtin::CheckShebangScriptsAreExecutable => "check-shebang-scripts-are-executable",
+            Builtin::CheckSymlinks => "check-symlinks",
+            Builtin::DestroyedSymlinks => "destroyed-symlinks",
+            Builtin::ForbidNewSubmodules => "forbid-new-submodules",
+            Builtin::ForbidGitkeepRemoval => "forbid-gitkeep-removal",
             Builtin::CheckJson => "check-json",
+            Builtin::CheckYaml(_) => "check-yaml",
+            Builtin::CheckXml => "check-xml",
+            Builtin::CheckToml => "check-toml",
+            Builtin::NoCommitToBranch(_) => "no-commit-to-branch",
         }
     }
+
+    /// True for checks that rewrite files in fix mode.
     pub fn is_fixer(&self) -> bool {
-        !matches!(self, Builtin::CheckJson)
+        match self {
+            Builtin::TrailingWhitespace(_) | Builtin::EndOfFileFixer | Builtin::FixByteOrderMarker => true,
+            Builtin::MixedLineEnding(fix) => *fix != LineEndingFix::No,
+            _ => false,
+        }
     }
+
     pub fn scope(&self) -> Scope {
-        Scope::Content
+        match self {
+            Builtin::TrailingWhitespace(_)
+            | Builtin::EndOfFileFixer
+            | Builtin::MixedLineEnding(_)
+            | Builtin::FixByteOrderMarker
+            | Builtin::CheckMergeConflict
+            | Builtin::DetectPrivateKey
+            | Builtin::DetectAwsCredentials { .. }
+            | Builtin::CheckExecutablesHaveShebangs
+            | Builtin::CheckShebangScriptsAreExecutable
+            | Builtin::CheckJson
+            | Builtin::CheckYaml(_)
+            | Builtin::CheckXml
+            | Builtin::CheckToml => Scope::Content,
+            Builtin::CheckAddedLargeFiles { .. }
+            | Builtin::CheckCaseConflict
+            | Builtin::CheckIllegalWindowsNames
+            | Builtin::CheckSymlinks
+            | Builtin::DestroyedSymlinks
+            | Builtin::ForbidNewSubmodules
+            | Builtin::ForbidGitkeepRemoval
+            | Builtin::NoCommitToBranch(_) => Scope::Paths,
+        }
     }
+
+    /// The implicit `types` when the user gives none; empty means every file.
     pub fn default_types(&self) -> TypeSet {
-        TypeSet::empty()
+        let only = |t: FileType| [t].into_iter().collect::<TypeSet>();
+        match self {
+            Builtin::CheckJson => only(FileType::Json),
+            Builtin::CheckYaml(_) => only(FileType::Yaml),
+            Builtin::CheckXml => only(FileType::Xml),
+            Builtin::CheckToml => only(FileType::Toml),
+            Builtin::CheckSymlinks => only(FileType::Symlink),
+            _ if self.scope() == Scope::Content => only(FileType::Text),
+            _ => TypeSet::empty(),
+        }
     }
+
+    /// One sentence for `ward list` and `ward explain`.
     pub fn describe(&self) -> &'static str {
-        "stub"
+        match self {
+            Builtin::TrailingWhitespace(_) => {
+                "Removes whitespace before line endings, keeping Markdown hard line breaks."
+            }
+            Builtin::EndOfFileFixer => "Makes every non-empty file end with exactly one line ending.",
+            Builtin::MixedLineEnding(_) => "Finds files that mix LF, CRLF and CR line endings and unifies them.",
+            Builtin::FixByteOrderMarker => "Removes the UTF-8 byte-order marker from the start of files.",
+            Builtin::CheckMergeConflict => "Finds unresolved merge conflict blocks (<<<<<<<, =======, >>>>>>>).",
+            Builtin::CheckAddedLargeFiles { .. } => "Stops newly added files larger than `max_kb` (500 KB by default).",
+            Builtin::DetectPrivateKey => "Finds private keys (PEM, OpenSSH, PuTTY, PGP, OpenVPN) in files.",
+            Builtin::DetectAwsCredentials { .. } => "Finds your configured AWS secret keys and tokens in files.",
+            Builtin::CheckCaseConflict => "Finds paths that differ only by case and would collide on macOS or Windows.",
+            Builtin::CheckIllegalWindowsNames => "Finds paths that cannot be checked out on Windows.",
+            Builtin::CheckExecutablesHaveShebangs => "Checks that executable text files start with a `#!` line.",
+            Builtin::CheckShebangScriptsAreExecutable => "Checks that files starting with `#!` are executable.",
+            Builtin::CheckSymlinks => "Finds symbolic links whose target does not exist.",
+            Builtin::DestroyedSymlinks => {
+                "Finds symbolic links that were replaced by a regular file holding the link target."
+            }
+            Builtin::ForbidNewSubmodules => "Stops new git submodules from being added.",
+            Builtin::ForbidGitkeepRemoval => {
+                "Stops the deletion of a `.gitkeep` that would leave its directory with no tracked file."
+            }
+            Builtin::CheckJson => "Checks that JSON files parse and have no duplicate keys.",
+            Builtin::CheckYaml(_) => "Checks that YAML files parse and have no duplicate keys.",
+            Builtin::CheckXml => "Checks that XML files are well-formed.",
+            Builtin::CheckToml => "Checks that TOML files parse.",
+            Builtin::NoCommitToBranch(_) => "Stops commits made directly on protected branches (main, master).",
+        }
     }
+
+    /// False for checks that look at the repository rather than at the selected files, so they
+    /// run once whatever is selected (the engine then gets an empty file list).
     pub fn pass_files(&self) -> bool {
-        true
+        !matches!(self, Builtin::NoCommitToBranch(_) | Builtin::ForbidGitkeepRemoval | Builtin::ForbidNewSubmodules)
+    }
+}
+
+/// The caller adds its own "did you mean" from `NAMES`, so only removed ids get a note here.
+fn unknown_name(name: &str) -> OptionError {
+    let note = match name {
+        "check-byte-order-marker" => " (it was replaced by `fix-byte-order-marker`)",
+        _ => "",
+    };
+    OptionError { key: None, message: format!("unknown built-in check `{name}`{note}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(name: &str, opts: BuiltinOptions) -> Result<Builtin, OptionError> {
+        Builtin::from_options(name, &opts)
+    }
+
+    #[test]
+    fn every_name_builds_with_defaults_and_round_trips() {
+        for name in NAMES {
+            let check = build(name, BuiltinOptions::default()).unwrap();
+            assert_eq!(check.name(), *name);
+            assert!(!check.describe().is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_errors_on_the_name() {
+        let err = build("check-jsn", BuiltinOptions::default()).unwrap_err();
+        assert_eq!(err, OptionError { key: None, message: "unknown built-in check `check-jsn`".into() });
+        let err = build("check-byte-order-marker", BuiltinOptions::default()).unwrap_err();
+        assert!(err.message.contains("replaced by `fix-byte-order-marker`"), "{}", err.message);
+    }
+
+    #[test]
+    fn options_that_do_not_apply_are_rejected_by_key() {
+        let opts = BuiltinOptions { max_kb: Some(1), ..Default::default() };
+        let err = build("check-json", opts).unwrap_err();
+        assert_eq!(err, OptionError::new("max_kb", "`max_kb` does not apply to `check-json`"));
+        let opts = BuiltinOptions { unsafe_yaml: Some(true), ..Default::default() };
+        assert_eq!(build("check-toml", opts).unwrap_err().key, Some("unsafe"));
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let opts = BuiltinOptions { fix: Some("dos".into()), ..Default::default() };
+        assert_eq!(build("mixed-line-ending", opts).unwrap_err().key, Some("fix"));
+        let opts = BuiltinOptions { patterns: Some(vec!["release/(".into()]), ..Default::default() };
+        assert_eq!(build("no-commit-to-branch", opts).unwrap_err().key, Some("patterns"));
+        let opts = BuiltinOptions { markdown_linebreak_ext: Some(vec!["README.md".into()]), ..Default::default() };
+        assert_eq!(build("trailing-whitespace", opts).unwrap_err().key, Some("markdown_linebreak_ext"));
+        let opts = BuiltinOptions { max_kb: Some(10), enforce_all: Some(true), ..Default::default() };
+        assert!(matches!(
+            build("check-added-large-files", opts).unwrap(),
+            Builtin::CheckAddedLargeFiles { max_kb: 10, enforce_all: true }
+        ));
+    }
+
+    #[test]
+    fn metadata() {
+        let json = build("check-json", BuiltinOptions::default()).unwrap();
+        assert_eq!(json.scope(), Scope::Content);
+        assert!(json.default_types().contains(FileType::Json));
+        assert!(!json.is_fixer());
+        let tw = build("trailing-whitespace", BuiltinOptions::default()).unwrap();
+        assert!(tw.is_fixer());
+        assert!(tw.default_types().contains(FileType::Text));
+        let branch = build("no-commit-to-branch", BuiltinOptions::default()).unwrap();
+        assert!(!branch.pass_files());
+        assert_eq!(branch.scope(), Scope::Paths);
+        assert_eq!(branch.default_types(), TypeSet::empty());
+        let report_only = BuiltinOptions { fix: Some("no".into()), ..Default::default() };
+        assert!(!build("mixed-line-ending", report_only).unwrap().is_fixer());
+        let large = build("check-added-large-files", BuiltinOptions::default()).unwrap();
+        assert!(matches!(large, Builtin::CheckAddedLargeFiles { max_kb: 500, enforce_all: false }));
     }
 }
