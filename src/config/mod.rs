@@ -184,6 +184,7 @@ impl Validator<'_> {
             ));
         }
         let kind = self.kind(&id, &raw, table_span.clone())?;
+        let reads_git_itself = matches!(&kind, CheckKind::Builtin(b) if !b.pass_files());
         let types = match &raw.types {
             Some(types) => self.types(types)?,
             None => match &kind {
@@ -219,7 +220,9 @@ impl Validator<'_> {
                 }
                 size => size.as_ref().map(|s| *s.get_ref()),
             },
-            always_run: raw.always_run.unwrap_or(false),
+            // Built-ins that read the staged diff themselves (a deleted .gitkeep, a new gitlink, the
+            // branch) have no selected file to wait for.
+            always_run: raw.always_run.unwrap_or(reads_git_itself),
             stages: self.stages(raw.stages.as_deref())?,
             env: raw.env.clone().map(|e| e.into_iter().collect()).unwrap_or_default(),
             timeout,

@@ -173,7 +173,7 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
         parts.push(Styles::paint(styles.skipped, &format!("{} skipped", s.skipped)));
     }
     let mut slow: Vec<&CheckOutcome> = report.checks.iter().filter(|c| c.duration_ms >= 100).collect();
-    slow.sort_by(|a, b| b.duration_ms.cmp(&a.duration_ms));
+    slow.sort_by_key(|c| std::cmp::Reverse(c.duration_ms));
     let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
     let tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
     format!("\n{} in {}{tail}\n", parts.join(", "), seconds(s.duration_ms))

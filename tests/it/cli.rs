@@ -49,7 +49,7 @@ fn json_report_has_the_documented_shape_on_stdout_alone() {
     assert_eq!(bad["output"], "nope\n");
     assert_eq!(check(&report, "none")["exit_code"], serde_json::Value::Null);
     // People's text went to stderr.
-    run.stderr_has("Bad one").stderr_has("1 passed, 1 failed, 1 skipped");
+    run.stderr_has("Bad one").stderr_has("1 failed, 1 passed, 1 skipped");
 }
 
 #[test]

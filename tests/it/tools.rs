@@ -221,7 +221,7 @@ fn phpstan_preset_reports_messages_with_identifiers() {
 #[test]
 fn phpstan_with_only_excluded_files_passes() {
     let Some(repo) = symfony_app() else { return };
-    let (run, report) = repo.ward_json(&["--files", "src/Legacy/LegacyMailer.php", "phpstan-changes"]);
+    let (run, report) = repo.ward_json(&["phpstan-changes", "--files", "src/Legacy/LegacyMailer.php"]);
     run.code(0);
     assert_eq!(check(&report, "phpstan-changes")["status"], "passed");
     assert!(check(&report, "phpstan-changes")["output"].as_str().unwrap_or("").contains("No files found to analyse"));

@@ -510,14 +510,14 @@ fn windows_names_through_the_engine() {
     assert!(run_paths(&ctx, &builtin("check-json"), &[]).error.is_some());
 }
 
-/// `cargo test --release --lib -- --ignored many_files`: the headline speed requirement.
+/// Many clean files through six content checks in both modes: nothing found, nothing written.
+/// (Speed is measured by bench/, not asserted here.)
 #[test]
-#[ignore = "timing test; run in release mode"]
-fn many_files_are_fast() {
+fn many_clean_files_give_nothing_in_either_mode() {
     let dir = tempfile::tempdir().unwrap();
     let body: Vec<u8> =
         (0..60).flat_map(|i| format!("line {i} of some ordinary source text;\n").into_bytes()).collect();
-    let names: Vec<String> = (0..10_000).map(|i| format!("d{}/f{i}.txt", i % 100)).collect();
+    let names: Vec<String> = (0..2_000).map(|i| format!("d{}/f{i}.txt", i % 100)).collect();
     for name in &names {
         let path = dir.path().join(name);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -542,11 +542,9 @@ fn many_files_are_fast() {
     let selection = Selection::All;
     for mode in [Mode::Check, Mode::Fix, Mode::Check, Mode::Fix] {
         let ctx = Context::new(dir.path(), None, mode, &selection);
-        let start = std::time::Instant::now();
         let results = run_content(&ctx, &refs, &targets);
-        let elapsed = start.elapsed();
-        eprintln!("{mode:?}: {} files x {} checks in {elapsed:?}", targets.len(), checks.len());
-        assert!(results.iter().all(|r| r.diagnostics.is_empty() && r.modified.is_empty()));
-        assert!(elapsed < std::time::Duration::from_millis(1000), "{elapsed:?}");
+        assert_eq!(results.len(), checks.len());
+        assert!(results.iter().all(|r| r.diagnostics.is_empty() && r.modified.is_empty() && r.error.is_none()));
+        assert!(entries.iter().all(|e| fs::read(dir.path().join(&e.rel)).is_ok_and(|b| b == body)));
     }
 }
