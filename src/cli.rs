@@ -28,6 +28,10 @@ pub enum Command {
     List(ConfigArgs),
     /// Load and validate the configuration; exit 0 when valid, 2 when not.
     Validate(ConfigArgs),
+    /// Say what a check does, what it matches, its command, and how to fix or skip it.
+    Explain(ExplainArgs),
+    /// Look at the repository and write a commented checks.toml (never overwrites one).
+    Init(InitArgs),
     /// Work with saved reports (`ward report merge` for sharded CI runs).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -55,6 +59,23 @@ pub struct MergeArgs {
     /// Write it here instead of standard output; `FORMAT=FILE` picks another format (repeatable).
     #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
     pub output: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The check's id.
+    #[arg(value_name = "CHECK_ID")]
+    pub check: String,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Also install the pre-commit hook.
+    #[arg(long)]
+    pub install: bool,
 }
 
 #[derive(Debug, Args)]

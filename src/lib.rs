@@ -31,6 +31,8 @@ pub fn main() -> ExitCode {
         Command::Uninstall(args) => commands::uninstall(args),
         Command::List(args) => commands::list(args),
         Command::Validate(args) => commands::validate(args),
+        Command::Explain(args) => commands::explain(args),
+        Command::Init(args) => commands::init(args),
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
     };

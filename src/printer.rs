@@ -112,6 +112,10 @@ impl Printer {
         Printer { stream, styles: Styles::new(color), color, width: width.clamp(40, 100) }
     }
 
+    pub fn is_terminal(&self) -> bool {
+        self.stream.is_terminal()
+    }
+
     /// Writes `text` as one unit; returns false once the reader has gone away.
     pub fn write(&self, text: &str) -> bool {
         let result = match self.stream {

@@ -22,12 +22,9 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
         match &check.kind {
             CheckKind::Builtin(b) => text.push_str(&format!("    builtin: {} — {}\n", b.name(), b.describe())),
             CheckKind::External(e) => {
-                text.push_str(&format!(
-                    "    run: {}\n",
-                    shlex::try_join(e.run.iter().map(String::as_str)).unwrap_or_else(|_| e.run.join(" "))
-                ));
+                text.push_str(&format!("    run: {}\n", crate::config::display_command(&e.run)));
                 if let Some(fix) = &e.fix {
-                    text.push_str(&format!("    fix: {}\n", fix.join(" ")));
+                    text.push_str(&format!("    fix: {}\n", crate::config::display_command(fix)));
                 }
             }
         }

@@ -1,6 +1,8 @@
 //! One function per subcommand: each takes its parsed arguments and returns an exit status.
 
+mod explain;
 mod hook;
+mod init;
 mod list;
 mod merge;
 mod run;
@@ -9,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
+pub use init::init;
 pub use list::{list, validate};
 pub use merge::merge;
 pub use run::run;

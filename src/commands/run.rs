@@ -15,6 +15,7 @@ use crate::printer::{Printer, Stream};
 use crate::repo::Repo;
 use crate::report::guide;
 use crate::report::human::{self, Verbosity};
+use crate::report::progress::{self, Progress};
 use crate::select::{self, Selection, Source};
 
 use super::Workspace;
@@ -63,24 +64,41 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     };
     let width =
         human::line_width(plan.checks.iter().map(|c| config.checks[c.check].name.chars().count()), printer.width);
+    let live = progress::live_allowed(&printer) && verbosity != Verbosity::Quiet;
+    let progress = Progress::new(&printer, live, plan.checks.iter().filter(|c| c.skip.is_none()).count());
+    let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
+    let on_start = |planned: usize| progress.started(names[planned]);
     let on_done = |outcome: &crate::outcome::CheckOutcome| {
-        printer.write(&human::render_check(outcome, width, &printer.styles, verbosity));
+        progress.finished(&outcome.name, &human::render_check(outcome, width, &printer.styles, verbosity));
     };
-    let outcomes = exec::execute(
-        &exec::Run {
-            config: &config,
-            files: &files,
-            plan: &plan,
-            root: &ws.root,
-            repo: ws.repo.as_ref(),
-            selection: &selection,
-            mode,
-            jobs,
-            fail_fast: args.fail_fast || config.settings.fail_fast,
-            stage,
-        },
-        &on_done,
-    )?;
+    let run = exec::Run {
+        config: &config,
+        files: &files,
+        plan: &plan,
+        root: &ws.root,
+        repo: ws.repo.as_ref(),
+        selection: &selection,
+        mode,
+        jobs,
+        fail_fast: args.fail_fast || config.settings.fail_fast,
+        stage,
+        on_start: Some(&on_start),
+    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let outcomes = std::thread::scope(|scope| {
+        if progress.is_live() {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    progress.tick();
+                }
+            });
+        }
+        let outcomes = exec::execute(&run, &on_done);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        outcomes
+    })?;
+    progress.clear();
     let report = Report::new(outcomes, started.elapsed().as_millis() as u64);
     if plan.checks.is_empty() {
         printer.line(&format!("no checks for the {} stage", stage.name()));

@@ -99,6 +99,16 @@ impl Check {
     }
 }
 
+/// A command as a person would type it: words quoted only where a shell needs it.
+pub fn display_command(words: &[String]) -> String {
+    let plain = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    words
+        .iter()
+        .map(|w| if plain(w) { w.clone() } else { shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned()) })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Compiled glob patterns with their source text kept for `ward list`.
 #[derive(Debug, Clone)]
 pub struct Globs {

@@ -30,6 +30,8 @@ pub struct Run<'a> {
     pub jobs: usize,
     pub fail_fast: bool,
     pub stage: Stage,
+    /// Told the planned index of each check as its first job starts (live progress).
+    pub on_start: Option<&'a (dyn Fn(usize) + Sync)>,
 }
 
 /// Called once per planned check, in config order, as soon as it and every check before it
@@ -141,11 +143,18 @@ fn spawn<'s>(scope: &rayon::ScopeFifo<'s>, shared: &'s Shared<'s>, job: usize) {
         let stop = lock(&shared.state).stop || process::interrupted();
         let checks = shared.run.plan.job_checks(job);
         let started = Instant::now();
+        let mut first_starts = Vec::new();
         {
             let mut state = lock(&shared.state);
             for &c in &checks {
+                if state.acc[c].started.is_none() && !stop {
+                    first_starts.push(c);
+                }
                 state.acc[c].started.get_or_insert(started);
             }
+        }
+        if let Some(on_start) = shared.run.on_start {
+            first_starts.into_iter().for_each(on_start);
         }
         let output = if stop { JobOutput::Cancelled } else { run_job(shared, job) };
         let mut state = lock(&shared.state);

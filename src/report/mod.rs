@@ -11,6 +11,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod merge;
+pub mod progress;
 pub mod sarif;
 
 use crate::cli::Format;

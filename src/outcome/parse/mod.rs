@@ -39,6 +39,20 @@ impl Format {
 
     /// From checks.toml: `format = "checkstyle"|"gcc"|"sarif"|"json-lines"|"php-cs-fixer"|"phpstan"|"deptrac"`,
     /// or `regex` given (named groups: path/file, line, column/col, severity, message, rule/code).
+    /// The name `format = "..."` takes for this format.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Checkstyle => "checkstyle",
+            Format::Gcc => "gcc",
+            Format::Regex(_) => "regex",
+            Format::Sarif => "sarif",
+            Format::JsonLines => "json-lines",
+            Format::PhpCsFixer => "php-cs-fixer",
+            Format::Phpstan => "phpstan",
+            Format::Deptrac => "deptrac",
+        }
+    }
+
     pub fn from_config(format: Option<&str>, regex: Option<&str>) -> Result<Option<Format>, String> {
         let named = match format {
             None => None,

@@ -1,0 +1,89 @@
+//! `ward explain CHECK`: what a check does, what it matches, its command, how to fix or skip it.
+
+use std::fmt::Write as _;
+
+use anyhow::{bail, Result};
+
+use crate::cli::ExplainArgs;
+use crate::config::{suggest, Check, CheckKind};
+use crate::exit::ExitStatus;
+use crate::printer::{Printer, Stream, Styles};
+
+use super::Workspace;
+
+pub fn explain(args: &ExplainArgs) -> Result<ExitStatus> {
+    let ws = Workspace::discover()?;
+    let printer = Printer::new(args.config.color, Stream::Stdout);
+    let config = ws.load_config(args.config.config.as_deref(), &Printer::new(args.config.color, Stream::Stderr))?;
+    let Some(check) = config.checks.iter().find(|c| c.id == args.check) else {
+        let ids: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
+        let hint = suggest(&args.check, &ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        bail!("no check with id `{}`{hint} (`ward list` shows them)", args.check);
+    };
+    printer.write(&render(check, &printer.styles));
+    Ok(ExitStatus::Success)
+}
+
+fn command_line(words: &[String], pass_files: bool) -> String {
+    let mut text = crate::config::display_command(words);
+    if pass_files {
+        text.push_str(" FILES...");
+    }
+    text
+}
+
+pub fn render(check: &Check, styles: &Styles) -> String {
+    let mut out = String::new();
+    let title = if check.name == check.id { check.id.clone() } else { format!("{} ({})", check.id, check.name) };
+    let _ = writeln!(out, "{}", Styles::paint(styles.bold, &title));
+    match &check.kind {
+        CheckKind::Builtin(b) => {
+            let _ = writeln!(out, "  {}", b.describe());
+            let kind = if b.is_fixer() {
+                "a built-in fixer: rewrites files in the hook and `ward run`; with --check it only reports"
+            } else {
+                "a built-in check: reads, never writes"
+            };
+            let _ = writeln!(out, "  kind:     {kind}");
+        }
+        CheckKind::External(e) => {
+            if let Some(preset) = e.preset {
+                let _ = writeln!(out, "  {} (preset `uses = \"{}\"`)", preset.description, preset.name);
+            }
+            let _ = writeln!(out, "  command:  {}", command_line(&e.run, check.pass_files));
+            if let Some(fix) = &e.fix {
+                let _ = writeln!(
+                    out,
+                    "  fix:      {}   (in the hook and `ward run`; `--check` runs the command above)",
+                    command_line(fix, check.pass_files)
+                );
+            }
+            if let Some(format) = &e.format {
+                let _ = writeln!(out, "  output:   parsed as {} into file and line findings", format.name());
+            }
+            if let Some(why) = &e.unusable {
+                let _ = writeln!(out, "  {}     {why}", Styles::paint(styles.error, "note:"));
+            }
+        }
+    }
+    let files = check.files.as_ref().map_or_else(|| "all files".to_string(), |g| g.patterns.join(", "));
+    let mut matches = files;
+    if let Some(exclude) = &check.exclude {
+        let _ = write!(matches, ", except {}", exclude.patterns.join(", "));
+    }
+    let types: Vec<&str> = check.types.iter().map(|t| t.name()).collect();
+    if !types.is_empty() {
+        let _ = write!(matches, "; of type {}", types.join(" and "));
+    }
+    let _ = writeln!(out, "  matches:  {matches}");
+    if !check.pass_files {
+        let _ = writeln!(out, "            runs once on the whole project when any of them is selected");
+    }
+    let stages: Vec<&str> = check.stages.iter().map(|s| s.name()).collect();
+    let _ = writeln!(out, "  stages:   {}", stages.join(", "));
+    if check.is_fixer() {
+        let _ = writeln!(out, "  to fix:   ward run --fix {}", check.id);
+    }
+    let _ = writeln!(out, "  to skip:  SKIP={id} git commit ...   or   ward run --skip {id}", id = check.id);
+    out
+}
