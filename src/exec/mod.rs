@@ -374,6 +374,9 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
     let external = matches!(check.kind, CheckKind::External(_));
     let (status, reason) = if let Some(reason) = skip {
         (Status::Skipped, Some(reason))
+    } else if !acc.errors.is_empty() && acc.errors.iter().all(|e| e == "interrupted") {
+        // Stopped by Ctrl-C: not a verdict on the code.
+        (Status::Skipped, Some("interrupted".to_string()))
     } else if !acc.errors.is_empty() {
         acc.errors.dedup();
         (Status::Error, Some(acc.errors.join("; ")))

@@ -165,10 +165,10 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     if s.errors > 0 {
         parts.push(Styles::paint(styles.failed, &format!("{} could not run", s.errors)));
     }
-    parts.push(Styles::paint(
-        if s.failed + s.errors == 0 { styles.passed } else { styles.subtle },
-        &format!("{} passed", s.passed),
-    ));
+    if s.passed > 0 || parts.is_empty() {
+        let style = if s.failed + s.errors == 0 { styles.passed } else { styles.subtle };
+        parts.push(Styles::paint(style, &format!("{} passed", s.passed)));
+    }
     if s.skipped > 0 {
         parts.push(Styles::paint(styles.skipped, &format!("{} skipped", s.skipped)));
     }

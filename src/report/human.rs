@@ -36,6 +36,7 @@ pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosi
         Status::Skipped if check.reason.as_deref() == Some("no files to check") => {
             ("Skipped", styles.no_files, NO_FILES)
         }
+        Status::Skipped if check.reason.as_deref() == Some("interrupted") => ("Stopped", styles.skipped, ""),
         Status::Skipped => ("Skipped", styles.skipped, ""),
     };
     let name_width = check.name.chars().count();

@@ -9,3 +9,4 @@ mod hooks;
 mod running;
 mod selection;
 mod tools;
+mod ux;
