@@ -112,8 +112,12 @@ pub struct RunArgs {
     pub to_ref: String,
 
     /// Never write a byte: fixers report what they would fix (for CI).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fix")]
     pub check: bool,
+
+    /// Run only the fixers (all, or the CHECK_IDs given), then check the files they touched again.
+    #[arg(long, conflicts_with = "ci")]
+    pub fix: bool,
 
     /// Skip a check (repeatable); the SKIP environment variable takes a comma-separated list too.
     #[arg(long, value_name = "ID")]

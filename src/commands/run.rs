@@ -30,85 +30,42 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     check_ids(&config, &args.checks)?;
     let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
-
     let selection = selection(args, ws.repo.as_ref(), &printer)?;
-    let source = match &ws.repo {
-        Some(repo) => Source::Git(repo),
-        None => Source::Dir(&ws.root),
-    };
-    let mut files =
-        select::select(&source, &selection, &ws.cwd).map_err(|e| shallow_advice(e, ws.repo.as_ref(), &selection))?;
-    if stage == Stage::Ci && selection != Selection::All && config.checks.iter().any(|c| c.ci_all_files) {
-        // Checks with `ci_all_files` see every file; the others still see only the selection.
-        select::add_unselected(&mut files, &select::select(&source, &Selection::All, &ws.cwd)?);
-    }
     let skip = skipped(args);
-    let jobs = args
-        .jobs
-        .filter(|j| *j > 0)
-        .or(Some(config.settings.jobs).filter(|j| *j > 0))
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let mode = if args.check || args.ci { Mode::Check } else { Mode::Fix };
-    let plan = plan::plan(
-        &config,
-        &files,
-        &Request { stage, only: &args.checks, skip: &skip, mode, jobs, arg_limit: arg_limit(), shard: args.shard },
-    );
-
-    let verbosity = if args.quiet {
-        Verbosity::Quiet
-    } else if args.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    let width =
-        human::line_width(plan.checks.iter().map(|c| config.checks[c.check].name.chars().count()), printer.width);
-    let live = progress::live_allowed(&printer) && verbosity != Verbosity::Quiet;
-    let progress = Progress::new(&printer, live, plan.checks.iter().filter(|c| c.skip.is_none()).count());
-    let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
-    let on_start = |planned: usize| progress.started(names[planned]);
-    let on_done = |outcome: &crate::outcome::CheckOutcome| {
-        progress.finished(&outcome.name, &human::render_check(outcome, width, &printer.styles, verbosity));
-    };
-    let run = exec::Run {
+    let session = Session {
+        ws: &ws,
         config: &config,
-        files: &files,
-        plan: &plan,
-        root: &ws.root,
-        repo: ws.repo.as_ref(),
-        selection: &selection,
-        mode,
-        jobs,
-        fail_fast: args.fail_fast || config.settings.fail_fast,
+        printer: &printer,
+        verbosity: if args.quiet {
+            Verbosity::Quiet
+        } else if args.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        },
+        jobs: args
+            .jobs
+            .filter(|j| *j > 0)
+            .or(Some(config.settings.jobs).filter(|j| *j > 0))
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         stage,
-        on_start: Some(&on_start),
+        skip: &skip,
+        fail_fast: args.fail_fast || config.settings.fail_fast,
+        shard: args.shard,
     };
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let outcomes = std::thread::scope(|scope| {
-        if progress.is_live() {
-            scope.spawn(|| {
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                    progress.tick();
-                }
-            });
-        }
-        let outcomes = exec::execute(&run, &on_done);
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        outcomes
-    })?;
-    progress.clear();
-    let report = Report::new(outcomes, started.elapsed().as_millis() as u64);
-    if plan.checks.is_empty() {
-        printer.line(&format!("no checks for the {} stage", stage.name()));
-    }
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
-    let guide = guide::Context {
-        fixers: &fixers,
-        check_mode: mode == Mode::Check,
-        selection_args: &selection_args(&selection),
+
+    let (report, check_mode) = if args.fix {
+        (fix_then_check(&session, &selection, &args.checks, &fixers)?, true)
+    } else {
+        let mode = if args.check || args.ci { Mode::Check } else { Mode::Fix };
+        (session.execute(&selection, &args.checks, mode)?, mode == Mode::Check)
     };
+    let report = Report {
+        summary: crate::outcome::Summary { duration_ms: started.elapsed().as_millis() as u64, ..report.summary },
+        ..report
+    };
+    let guide = guide::Context { fixers: &fixers, check_mode, selection_args: &selection_args(&selection) };
     printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
     if process::interrupted() {
@@ -116,6 +73,129 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Interrupted);
     }
     Ok(if report.is_success() { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// What stays the same across the passes of one `ward run`.
+struct Session<'a> {
+    ws: &'a Workspace,
+    config: &'a Config,
+    printer: &'a Printer,
+    verbosity: Verbosity,
+    jobs: usize,
+    stage: Stage,
+    skip: &'a HashSet<String>,
+    fail_fast: bool,
+    shard: Option<crate::select::shard::Shard>,
+}
+
+impl Session<'_> {
+    /// Selects the files, plans, runs the checks with their lines printed as they finish.
+    fn execute(&self, selection: &Selection, only: &[String], mode: Mode) -> Result<Report> {
+        let started = Instant::now();
+        let (ws, config, printer) = (self.ws, self.config, self.printer);
+        let source = match &ws.repo {
+            Some(repo) => Source::Git(repo),
+            None => Source::Dir(&ws.root),
+        };
+        let mut files =
+            select::select(&source, selection, &ws.cwd).map_err(|e| shallow_advice(e, ws.repo.as_ref(), selection))?;
+        if self.stage == Stage::Ci && *selection != Selection::All && config.checks.iter().any(|c| c.ci_all_files) {
+            // Checks with `ci_all_files` see every file; the others still see only the selection.
+            select::add_unselected(&mut files, &select::select(&source, &Selection::All, &ws.cwd)?);
+        }
+        let request = Request {
+            stage: self.stage,
+            only,
+            skip: self.skip,
+            mode,
+            jobs: self.jobs,
+            arg_limit: arg_limit(),
+            shard: self.shard,
+        };
+        let plan = plan::plan(config, &files, &request);
+        if plan.checks.is_empty() {
+            printer.line(&format!("no checks for the {} stage", self.stage.name()));
+        }
+        let width =
+            human::line_width(plan.checks.iter().map(|c| config.checks[c.check].name.chars().count()), printer.width);
+        let live = progress::live_allowed(printer) && self.verbosity != Verbosity::Quiet;
+        let progress = Progress::new(printer, live, plan.checks.iter().filter(|c| c.skip.is_none()).count());
+        let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
+        let on_start = |planned: usize| progress.started(names[planned]);
+        let on_done = |outcome: &crate::outcome::CheckOutcome| {
+            progress.finished(&outcome.name, &human::render_check(outcome, width, &printer.styles, self.verbosity));
+        };
+        let run = exec::Run {
+            config,
+            files: &files,
+            plan: &plan,
+            root: &ws.root,
+            repo: ws.repo.as_ref(),
+            selection,
+            mode,
+            jobs: self.jobs,
+            fail_fast: self.fail_fast,
+            stage: self.stage,
+            on_start: Some(&on_start),
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let outcomes = std::thread::scope(|scope| {
+            if progress.is_live() {
+                scope.spawn(|| {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        progress.tick();
+                    }
+                });
+            }
+            let outcomes = exec::execute(&run, &on_done);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            outcomes
+        })?;
+        progress.clear();
+        Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
+    }
+}
+
+/// `ward run --fix [CHECK...]`: the fixers fix, then every check looks again at the files they
+/// touched, and what is left is the result.
+fn fix_then_check(
+    session: &Session,
+    selection: &Selection,
+    only: &[String],
+    fixers: &HashSet<String>,
+) -> Result<Report> {
+    let wanted: Vec<String> = session
+        .config
+        .checks
+        .iter()
+        .filter(|c| fixers.contains(&c.id) && (only.is_empty() || only.contains(&c.id)))
+        .map(|c| c.id.clone())
+        .collect();
+    if wanted.is_empty() {
+        bail!("none of the checks asked for can fix: fixers are built-in fixers and checks with `fix = \"...\"`");
+    }
+    let fixed = session.execute(selection, &wanted, Mode::Fix)?;
+    let touched: Vec<std::path::PathBuf> = fixed
+        .checks
+        .iter()
+        .flat_map(|c| &c.modified_files)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|p| session.ws.root.join(p))
+        .collect();
+    let styles = &session.printer.styles;
+    session.printer.write(&guide::fixed_section(&fixed, styles));
+    if touched.is_empty() || process::interrupted() {
+        session.printer.line("\nnothing was left to fix");
+        return Ok(fixed);
+    }
+    let again = match touched.len() {
+        1 => "\nchecking the fixed file again:".to_string(),
+        n => format!("\nchecking the {n} fixed files again:"),
+    };
+    session.printer.line(&crate::printer::Styles::paint(styles.bold, &again));
+    session.execute(&Selection::Files(touched), only, Mode::Check)
 }
 
 fn selection(args: &RunArgs, repo: Option<&Repo>, printer: &Printer) -> Result<Selection> {

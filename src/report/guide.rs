@@ -30,6 +30,14 @@ fn heading(out: &mut String, styles: &Styles, text: &str) {
     let _ = writeln!(out, "\n{}", Styles::paint(styles.bold, text));
 }
 
+/// Section 1 on its own, for `ward run --fix`, which shows it before checking again.
+pub fn fixed_section(report: &Report, styles: &Styles) -> String {
+    let mut out = String::new();
+    let none = HashSet::new();
+    fixed(&mut out, report, &Context { fixers: &none, check_mode: false, selection_args: "" }, styles);
+    out
+}
+
 /// 1. Files ward already changed, and by which checks.
 fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     if ctx.check_mode {

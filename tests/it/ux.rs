@@ -255,3 +255,31 @@ fn explain_says_what_how_and_how_to_skip() {
     repo.ward(&["explain", "ws"]).code(0).stdout_has("built-in fixer");
     repo.ward(&["explain", "wss"]).code(2).stderr_has("did you mean `ws`?");
 }
+
+#[test]
+fn fix_runs_only_fixers_then_checks_what_they_touched() {
+    let repo = TestRepo::new();
+    let log = repo.temp().join("seen");
+    repo.script("tools/record", &recorder(&log));
+    repo.config("[checks.trailing-whitespace]\nbuiltin = \"trailing-whitespace\"\n\n[checks.record]\nrun = \"tools/record\"\nfiles = [\"*.txt\"]\n");
+    repo.write("dirty.txt", "a  \n").write("clean.txt", "b\n").commit("base");
+    let run = repo.ward(&["run", "--fix", "--all"]);
+    run.code(0).stdout_has("1 file was fixed by trailing-whitespace").stdout_has("checking the fixed file again");
+    assert_eq!(repo.read_string("dirty.txt"), "a\n");
+    // The first pass ran only the fixer; the second only looked at the touched file.
+    assert_eq!(recorded(&log), vec!["dirty.txt"]);
+
+    repo.ward(&["run", "--fix", "record"]).code(2).stderr_has("can fix");
+}
+
+#[test]
+fn check_mode_reports_a_command_that_writes_as_an_error() {
+    let repo = TestRepo::new();
+    repo.script("tools/sneaky", "for f in \"$@\"; do echo changed >> \"$f\"; done");
+    repo.config("[checks.sneaky]\nrun = \"tools/sneaky\"\n");
+    repo.write("a.txt", "a\n").commit("base");
+    let (run, report) = repo.ward_json(&["--all", "--check"]);
+    run.code(1);
+    assert_eq!(check(&report, "sneaky")["status"], "error");
+    assert!(check(&report, "sneaky")["reason"].as_str().unwrap_or("").contains("--check"));
+}
