@@ -5,6 +5,7 @@ mod common;
 mod ci;
 mod cli;
 mod config_errors;
+mod differential;
 mod hooks;
 mod running;
 mod selection;

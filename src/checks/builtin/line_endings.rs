@@ -152,9 +152,14 @@ pub(crate) fn fix(fix: LineEndingFix, buf: &mut Vec<u8>) -> Option<(u32, String)
     let mut converted = 0;
     for l in lines(buf) {
         out.extend_from_slice(&buf[l.start..l.end]);
-        if let Some(kind) = ending(buf, &l) {
-            converted += usize::from(kind != target);
-            out.extend_from_slice(target.bytes());
+        match ending(buf, &l) {
+            Some(kind) => {
+                converted += usize::from(kind != target);
+                out.extend_from_slice(target.bytes());
+            }
+            // pre-commit-hooks ends every line of a file it rewrites, the last one too.
+            None if l.end > l.start => out.extend_from_slice(target.bytes()),
+            None => {}
         }
     }
     *buf = out;
