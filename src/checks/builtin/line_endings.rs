@@ -207,7 +207,9 @@ mod tests {
     #[test]
     fn forced_endings() {
         assert_eq!(fixed(LineEndingFix::Lf, b"a\r\nb\r\n"), b"a\nb\n");
-        assert_eq!(fixed(LineEndingFix::Crlf, b"a\nb\rc"), b"a\r\nb\r\nc");
+        // A rewritten file's last line gets the ending too, as pre-commit-hooks does.
+        assert_eq!(fixed(LineEndingFix::Crlf, b"a\nb\rc"), b"a\r\nb\r\nc\r\n");
+        assert_eq!(fixed(LineEndingFix::Auto, b"a\r\nb\r\nc\nd"), b"a\r\nb\r\nc\r\nd\r\n");
         assert_eq!(fixed(LineEndingFix::Crlf, b"a\r\n"), b"a\r\n");
         assert_eq!(fixed(LineEndingFix::Lf, b"\xef\xbb\xbf\xff\r\n"), b"\xef\xbb\xbf\xff\n");
     }
