@@ -43,7 +43,7 @@ impl ConfigError {
         let mut message = err.message().trim().to_string();
         if let Some(rest) = message.strip_prefix("unknown field `") {
             let key = rest.split('`').next().unwrap_or_default().to_string();
-            message = unknown_key_message(&key, section_keys(source, span.clone()));
+            message = unknown_key_message(&key, &section_keys(source, span.clone()));
         } else if let Some(key) = span.as_ref().and_then(|s| key_on_line(source, s.start)) {
             message = format!("`{key}`: {message}");
         }
@@ -91,15 +91,15 @@ pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
 }
 
 /// Which table an error span sits in decides which keys to suggest from.
-fn section_keys(source: &str, span: Option<Range<usize>>) -> &'static [&'static str] {
+fn section_keys(source: &str, span: Option<Range<usize>>) -> Vec<&'static str> {
     let end = span.map_or(0, |s| s.start.min(source.len()));
     let header = source[..end].lines().rev().map(str::trim).find(|l| l.starts_with('[')).unwrap_or("");
     if header.starts_with("[settings") {
-        super::raw::SETTINGS_KEYS
+        super::raw::SETTINGS_KEYS.to_vec()
     } else if header.starts_with("[checks") {
-        super::raw::CHECK_KEYS
+        super::raw::check_keys()
     } else {
-        super::raw::TOP_KEYS
+        super::raw::TOP_KEYS.to_vec()
     }
 }
 
@@ -120,9 +120,9 @@ mod tests {
 
     #[test]
     fn suggests_close_keys_only() {
-        assert_eq!(suggest("fils", super::super::raw::CHECK_KEYS), Some("files"));
-        assert_eq!(suggest("pass_file", super::super::raw::CHECK_KEYS), Some("pass_files"));
-        assert_eq!(suggest("zzzzzzzz", super::super::raw::CHECK_KEYS), None);
+        assert_eq!(suggest("fils", &super::super::raw::check_keys()), Some("files"));
+        assert_eq!(suggest("pass_file", &super::super::raw::check_keys()), Some("pass_files"));
+        assert_eq!(suggest("zzzzzzzz", &super::super::raw::check_keys()), None);
     }
 
     #[test]

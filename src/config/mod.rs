@@ -288,7 +288,7 @@ impl Validator<'_> {
             let span = raw.format.as_ref().or(raw.regex.as_ref()).map_or(0..0, Spanned::span);
             self.error(span, message)
         })?;
-        for key in BUILTIN_ONLY_KEYS {
+        for key in raw::BUILTIN_OPTION_KEYS {
             if let Some(span) = raw.option_span(key) {
                 return Err(
                     self.error(span, format!("`{key}` is an option of built-in checks; this check runs a command"))
@@ -455,21 +455,6 @@ impl Validator<'_> {
             .collect()
     }
 }
-
-/// Keys that only make sense on a built-in check (`fix` is shared: a mode there, a command here).
-const BUILTIN_ONLY_KEYS: &[&str] = &[
-    "max_kb",
-    "enforce_all",
-    "chars",
-    "markdown_linebreak_ext",
-    "allow_multiple_documents",
-    "unsafe",
-    "branches",
-    "patterns",
-    "assume_in_merge",
-    "credentials_files",
-    "allow_missing_credentials",
-];
 
 #[cfg(test)]
 mod tests {

@@ -65,8 +65,8 @@ pub struct RawCheck {
     pub allow_missing_credentials: Option<Spanned<bool>>,
 }
 
-/// Every key a check table accepts, for "did you mean" suggestions.
-pub const CHECK_KEYS: &[&str] = &[
+/// The keys every check table accepts.
+pub const COMMON_CHECK_KEYS: &[&str] = &[
     "name",
     "run",
     "builtin",
@@ -90,6 +90,10 @@ pub const CHECK_KEYS: &[&str] = &[
     "timeout",
     "ci_all_files",
     "stage_fixed",
+];
+
+/// Keys that only a built-in check takes (`fix` is shared: a mode there, a command elsewhere).
+pub const BUILTIN_OPTION_KEYS: &[&str] = &[
     "max_kb",
     "enforce_all",
     "chars",
@@ -102,6 +106,11 @@ pub const CHECK_KEYS: &[&str] = &[
     "credentials_files",
     "allow_missing_credentials",
 ];
+
+/// Every key a check table accepts, for "did you mean" suggestions.
+pub fn check_keys() -> Vec<&'static str> {
+    COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
+}
 
 pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
