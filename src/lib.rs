@@ -13,6 +13,7 @@ pub mod plan;
 pub mod printer;
 pub mod repo;
 pub mod report;
+pub mod safe;
 pub mod select;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => commands::list(args),
         Command::Validate(args) => commands::validate(args),
         Command::HookImpl(args) => commands::hook_impl(args),
+        Command::Restore(args) => commands::restore(args),
     };
     match result {
         Ok(status) => status.into(),

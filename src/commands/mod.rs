@@ -2,6 +2,7 @@
 
 mod hook;
 mod list;
+mod restore;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use anyhow::{Context as _, Result};
 
 pub use hook::{hook_impl, install, uninstall};
 pub use list::{list, validate};
+pub use restore::restore;
 pub use run::run;
 
 use crate::config::{self, Config};
@@ -27,6 +29,11 @@ impl Workspace {
     pub fn discover() -> Result<Workspace> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let repo = Repo::discover(&cwd)?;
+        if let Some(repo) = &repo {
+            // A run that died with unstaged changes set aside is put right before anything else.
+            crate::safe::recover_at_start(repo)
+                .context("cannot restore the unstaged changes of an interrupted run (`ward restore --list`)")?;
+        }
         let root = match &repo {
             Some(repo) => repo.root.clone(),
             // Outside git, the nearest directory with a checks.toml is the project root.

@@ -14,6 +14,7 @@ use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
 use crate::report::human::{self, Verbosity};
 use crate::report::json;
+use crate::safe;
 use crate::select::{self, Selection, Source};
 
 use super::Workspace;
@@ -29,6 +30,9 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     check_ids(&config, &args.checks)?;
 
     let selection = selection(args);
+    // Staged mode sets partially staged files aside so that the checks see exactly the commit;
+    // `finish` (or, on an error or a panic, dropping the guard) puts them back.
+    let guard = safe::Guard::begin(ws.repo.as_ref(), &selection, &config, &printer)?;
     let source = match &ws.repo {
         Some(repo) => Source::Git(repo),
         None => Source::Dir(&ws.root),
@@ -74,6 +78,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         },
         &on_done,
     )?;
+    guard.finish(&config, &files, &outcomes, &printer)?;
     let report = Report::new(outcomes, started.elapsed().as_millis() as u64);
     if plan.checks.is_empty() {
         printer.line(&format!("no checks for the {} stage", args.stage.name()));
