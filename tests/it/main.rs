@@ -6,5 +6,6 @@ mod cli;
 mod config_errors;
 mod hooks;
 mod running;
+mod safe;
 mod selection;
 mod tools;
