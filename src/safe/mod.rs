@@ -75,6 +75,13 @@ impl Guard {
             return Ok(Guard { repo: None, active: None });
         };
         let mut guard = Guard { repo: Some(repo.clone()), active: None };
+        // A live run's set-aside files look clean from here: checking them now would check (and
+        // fix) its copy, so wait for it instead.
+        if !journal::backups(&backup::base(repo))?.is_empty() {
+            if let journal::Locked::Held { pid } = journal::lock(&backup::base(repo))? {
+                return Err(Refusal::Busy { pid }.into());
+            }
+        }
         let changes = repo.unstaged_changes()?;
         if changes.is_empty() {
             return Ok(guard);

@@ -142,6 +142,8 @@ impl Active {
         }
         self.journal.phase = Phase::Restoring;
         self.journal.save(&self.dir)?;
+        // From here an early end (panic, error) writes the decided versions, as recovery would.
+        self.decided = Some(decisions.iter().map(|d| d.target.clone()).collect());
         fault("decided");
         Ok(())
     }
