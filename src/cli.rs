@@ -38,6 +38,8 @@ pub enum Command {
     /// Run by the installed git hooks.
     #[command(hide = true)]
     HookImpl(HookImplArgs),
+    /// Put back the unstaged changes an interrupted run set aside (done at every start anyway).
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +193,13 @@ pub struct HookImplArgs {
     /// The arguments git gave the hook.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Show the backups in .git/ward/ and change nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

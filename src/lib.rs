@@ -13,6 +13,7 @@ pub mod plan;
 pub mod printer;
 pub mod repo;
 pub mod report;
+pub mod safe;
 pub mod select;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => commands::init(args),
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
+        Command::Restore(args) => commands::restore(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -5,6 +5,7 @@ mod hook;
 mod init;
 mod list;
 mod merge;
+mod restore;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ pub use hook::{hook_impl, install, uninstall};
 pub use init::init;
 pub use list::{list, validate};
 pub use merge::merge;
+pub use restore::restore;
 pub use run::run;
 
 use crate::config::{self, Config};
@@ -33,6 +35,11 @@ impl Workspace {
     pub fn discover() -> Result<Workspace> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let repo = Repo::discover(&cwd)?;
+        if let Some(repo) = &repo {
+            // A run that died with unstaged changes set aside is put right before anything else.
+            crate::safe::recover_at_start(repo)
+                .context("cannot restore the unstaged changes of an interrupted run (`ward restore --list`)")?;
+        }
         let root = match &repo {
             Some(repo) => repo.root.clone(),
             // Outside git, the nearest directory with a checks.toml is the project root.

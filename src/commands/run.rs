@@ -13,6 +13,7 @@ use crate::outcome::Report;
 use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
 use crate::repo::Repo;
+use crate::safe;
 use crate::report::guide;
 use crate::report::human::{self, Verbosity};
 use crate::report::progress::{self, Progress};
@@ -93,6 +94,9 @@ impl Session<'_> {
     fn execute(&self, selection: &Selection, only: &[String], mode: Mode) -> Result<Report> {
         let started = Instant::now();
         let (ws, config, printer) = (self.ws, self.config, self.printer);
+        // Staged mode sets partially staged files aside so that the checks see exactly the commit;
+        // `finish` (or, on an error or a panic, dropping the guard) puts them back.
+        let guard = safe::Guard::begin(ws.repo.as_ref(), selection, config, printer)?;
         let source = match &ws.repo {
             Some(repo) => Source::Git(repo),
             None => Source::Dir(&ws.root),
@@ -153,6 +157,7 @@ impl Session<'_> {
             outcomes
         })?;
         progress.clear();
+        guard.finish(config, &files, &outcomes, printer)?;
         Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
     }
 }

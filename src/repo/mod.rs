@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context as _, Result};
 
+pub mod staging;
+
 /// A git work tree `ward` runs in.
 #[derive(Clone, Debug)]
 pub struct Repo {

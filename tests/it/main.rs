@@ -8,6 +8,7 @@ mod config_errors;
 mod differential;
 mod hooks;
 mod running;
+mod safe;
 mod selection;
 mod tools;
 mod ux;
