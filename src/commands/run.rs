@@ -13,10 +13,10 @@ use crate::outcome::Report;
 use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
 use crate::repo::Repo;
-use crate::safe;
 use crate::report::guide;
 use crate::report::human::{self, Verbosity};
 use crate::report::progress::{self, Progress};
+use crate::safe;
 use crate::select::{self, Selection, Source};
 
 use super::Workspace;

@@ -361,6 +361,14 @@ fn demote_outside_selection(check: &Check, selected: &[&str], acc: &mut Acc, sta
     }
 }
 
+/// With `stage_fixed` in staged mode the fixes go into the commit (the safe guard stages them),
+/// so a fixer that only rewrote files has done its job rather than failed.
+fn fixes_are_staged(check: &Check, run: &Run) -> bool {
+    run.mode == Mode::Fix
+        && *run.selection == Selection::Staged
+        && check.stage_fixed.unwrap_or(run.config.settings.stage_fixed)
+}
+
 fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc, run: &Run) -> CheckOutcome {
     let mode = run.mode;
     let files = selected.len();
@@ -387,7 +395,7 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
     } else if external && mode == Mode::Check && !acc.modified.is_empty() {
         (Status::Error, Some("the command modified files although --check forbids writing".to_string()))
     } else if acc.failed_by_exit
-        || !acc.modified.is_empty()
+        || (!acc.modified.is_empty() && !fixes_are_staged(check, run))
         || acc.diagnostics.iter().any(|d| d.severity == Severity::Error && !external)
     {
         (Status::Failed, None)
