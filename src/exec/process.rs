@@ -71,6 +71,13 @@ pub struct Finished {
 /// timeout or a signal stops the whole tree it started.
 pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finished> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    // A tool must not outlive a ward that was killed outright (SIGKILL gives ward no chance to
+    // stop it): the next run restores the working tree, and a fixer still writing would undo that.
+    // SAFETY: the closure runs in the child between fork and exec and only calls prctl(2), which
+    // is async-signal-safe; it touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from));
+    }
     if interrupted() {
         return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"));
     }

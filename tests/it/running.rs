@@ -241,3 +241,32 @@ fn check_env_reaches_the_tool() {
     let (_, report) = repo.ward_json(&["--all"]);
     assert_eq!(check(&report, "e")["output"], "APP_ENV=test WARD=1\n");
 }
+
+#[test]
+fn a_tool_does_not_outlive_a_killed_ward() {
+    let repo = TestRepo::new();
+    let pid_file = repo.temp().join("tool.pid");
+    repo.script("tools/slow", &format!("echo $$ > '{}.tmp' && mv '{0}.tmp' '{0}'; exec sleep 30", pid_file.display()));
+    repo.config("[checks.slow]\nrun = \"tools/slow\"\npass_files = false\nalways_run = true\n");
+    repo.commit("base");
+    let mut child = repo.ward_cmd().args(["run", "--all"]).stdout(std::process::Stdio::null()).spawn().expect("ward");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pid_file.exists() {
+        assert!(Instant::now() < deadline, "the tool never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let tool: u32 = std::fs::read_to_string(&pid_file).expect("pid").trim().parse().expect("pid number");
+    child.kill().expect("SIGKILL ward");
+    child.wait().expect("wait");
+    // Gone, or a zombie waiting for its new parent to reap it: either way it runs no more.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{tool}/stat")).ok();
+        let running = state.as_deref().is_some_and(|s| s.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')));
+        if !running {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the tool (pid {tool}) still runs after ward was killed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
