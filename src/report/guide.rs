@@ -7,6 +7,9 @@ use std::fmt::Write as _;
 use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
 use crate::printer::Styles;
 
+/// How many fixable files are named before "… and N more".
+const MAX_LISTED: usize = 20;
+
 /// What the guide needs beyond the report: which checks can fix, and how this run was invoked.
 pub struct Context<'a> {
     /// Ids of checks that can fix (built-in fixers, external checks with `fix`).
@@ -88,6 +91,12 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
         if files.is_empty() { String::new() } else { format!(" to fix {}", plural(files.len(), "file", "files")) };
     heading(out, styles, "A command can fix this");
     let _ = writeln!(out, "  run `{}`{what}", Styles::paint(styles.bold, &command));
+    for path in files.iter().take(MAX_LISTED) {
+        let _ = writeln!(out, "    {}", Styles::paint(styles.path, path));
+    }
+    if files.len() > MAX_LISTED {
+        let _ = writeln!(out, "    … and {} more", files.len() - MAX_LISTED);
+    }
 }
 
 /// One finding a person must look at, tagged with the check that found it.

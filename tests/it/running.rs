@@ -262,7 +262,9 @@ fn a_tool_does_not_outlive_a_killed_ward() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let state = std::fs::read_to_string(format!("/proc/{tool}/stat")).ok();
-        let running = state.as_deref().is_some_and(|s| s.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')));
+        let running = state
+            .as_deref()
+            .is_some_and(|s| s.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')));
         if !running {
             break;
         }
