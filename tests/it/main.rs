@@ -2,6 +2,7 @@
 
 mod common;
 
+mod builtins;
 mod ci;
 mod cli;
 mod config_errors;
