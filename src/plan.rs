@@ -164,7 +164,8 @@ fn jobs(config: &Config, files: &FileSet, checks: &[PlannedCheck], request: &Req
                     }
                 }
                 Scope::Paths => {
-                    content_group = None;
+                    // It reads no content and writes nothing, so the content built-ins around it
+                    // still share one read of each file.
                     jobs.push(Job {
                         kind: JobKind::Paths { planned },
                         reads: Vec::new(),
@@ -363,6 +364,24 @@ mod tests {
         assert_eq!(plan.jobs[1].deps, [0]);
         assert_eq!(plan.jobs[2].deps, [0], "two readers do not wait for each other");
         assert_eq!(plan.jobs[3].deps, [0, 1, 2], "a writer waits for earlier writers and readers");
+    }
+
+    #[test]
+    fn path_built_ins_do_not_split_the_shared_read() {
+        let toml = "[checks.ws]\nbuiltin = \"trailing-whitespace\"\n[checks.large]\nbuiltin = \"check-added-large-files\"\n[checks.json]\nbuiltin = \"check-json\"\n";
+        let config = config::parse(toml, None, None).expect("config");
+        let set = files(&["a.json"]);
+        let skip = HashSet::new();
+        let plan = plan(&config, &set, &request(&skip, 1, 1 << 20));
+        let content: Vec<&Vec<usize>> = plan
+            .jobs
+            .iter()
+            .filter_map(|j| match &j.kind {
+                JobKind::Content { planned } => Some(planned),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(content, [&vec![0, 2]], "one content job for both content checks");
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
     process::install_signal_handlers().context("cannot install signal handlers")?;
     let ws = Workspace::discover()?;
+    let staged_run = !(args.all || !args.files.is_empty() || args.from_ref.is_some() || args.ci || args.fix);
+    if let (Some(repo), true) = (&ws.repo, staged_run) {
+        // A commit always needs the staged list: git works on it while the config loads.
+        repo.prefetch(crate::repo::Prefetch { staged: true, file_mode: true, index: false });
+    }
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
@@ -94,6 +99,9 @@ impl Session<'_> {
     fn execute(&self, selection: &Selection, only: &[String], mode: Mode) -> Result<Report> {
         let started = Instant::now();
         let (ws, config, printer) = (self.ws, self.config, self.printer);
+        if let Some(repo) = &ws.repo {
+            repo.prefetch(git_facts(config, selection));
+        }
         // Staged mode sets partially staged files aside so that the checks see exactly the commit;
         // `finish` (or, on an error or a panic, dropping the guard) puts them back.
         let guard = safe::Guard::begin(ws.repo.as_ref(), selection, config, printer)?;
@@ -160,6 +168,24 @@ impl Session<'_> {
         guard.finish(config, &files, &outcomes, printer)?;
         Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
     }
+}
+
+/// What the run will ask git, to ask it all at once at the start rather than one after another.
+fn git_facts(config: &Config, selection: &Selection) -> crate::repo::Prefetch {
+    // Staged mode's guard compares the staged files with their work-tree bytes: it needs both.
+    let staged = *selection == Selection::Staged;
+    let mut want = crate::repo::Prefetch { staged, file_mode: staged, ..Default::default() };
+    for check in &config.checks {
+        if let crate::config::CheckKind::Builtin(builtin) = &check.kind {
+            let facts = builtin.git_facts();
+            want.staged |= facts.staged && !matches!(selection, Selection::Range { .. });
+            // A commit's staged files carry their index modes in the staged diff already.
+            want.index |=
+                facts.index && (!staged || matches!(builtin, crate::checks::builtin::Builtin::CheckCaseConflict));
+            want.file_mode |= facts.file_mode;
+        }
+    }
+    want
 }
 
 /// `ward run --fix [CHECK...]`: the fixers fix, then every check looks again at the files they

@@ -1,5 +1,6 @@
 //! The git facade: every git process `ward` starts goes through here.
 
+pub mod blob;
 pub mod index;
 
 use std::ffi::{OsStr, OsString};
@@ -8,7 +9,9 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context as _, Result};
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{anyhow, bail, Context as _, Result};
 
 pub mod staging;
 
@@ -21,6 +24,26 @@ pub struct Repo {
     pub git_dir: PathBuf,
     /// The directory shared by all worktrees (hooks, config, objects).
     pub common_dir: PathBuf,
+    /// Facts several parts of a run need, each asked of git once (clones share them).
+    cache: Arc<Cache>,
+}
+
+/// A fact asked of git at most once per run; a failure is kept as text for every asker.
+type Once<T> = OnceLock<Result<Arc<T>, String>>;
+
+#[derive(Debug, Default)]
+struct Cache {
+    staged: Once<Vec<index::RawChange>>,
+    index: Once<Vec<index::IndexEntry>>,
+    file_mode: OnceLock<bool>,
+}
+
+/// Which cached facts a run will need, to ask git for them side by side at its start.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Prefetch {
+    pub staged: bool,
+    pub index: bool,
+    pub file_mode: bool,
 }
 
 /// Failure of a git command, with what git said.
@@ -56,7 +79,7 @@ impl Repo {
             // A bare repository or the inside of .git: there is no work tree to check.
             return Ok(None);
         }
-        Ok(Some(Repo { root, git_dir, common_dir }))
+        Ok(Some(Repo { root, git_dir, common_dir, cache: Arc::default() }))
     }
 
     /// A git command run at the top of the work tree, with a quiet, stable environment.
@@ -66,6 +89,9 @@ impl Repo {
             .stdin(Stdio::null())
             // Keep output machine-readable whatever the user's configuration says.
             .args(["-c", "core.quotepath=off", "-c", "color.ui=false"])
+            // Reading must never take index.lock: git holds it while a hook runs, and another
+            // tool may too.
+            .arg("--no-optional-locks")
             .env("GIT_TERMINAL_PROMPT", "0");
         cmd
     }
@@ -140,21 +166,54 @@ impl Repo {
 
     /// Files staged for commit: added, copied, modified, renamed, type-changed; not deleted.
     pub fn staged_files(&self) -> Result<Vec<PathBuf>> {
-        let out = self.output([
-            "diff",
-            "--cached",
-            "--name-only",
-            "--no-ext-diff",
-            "--no-renames",
-            "-z",
-            "--diff-filter=ACMRTUXB",
-        ])?;
-        Ok(split_z(&out))
+        Ok(self.staged_changes()?.iter().filter(|c| c.status != b'D').map(|c| c.path.clone()).collect())
     }
 
     /// Every tracked file, once each even while a merge leaves several stages.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
-        Ok(split_z(&self.output(["ls-files", "-z", "--deduplicate"])?))
+        let mut paths: Vec<PathBuf> = self.index_entries()?.iter().map(|e| e.path.clone()).collect();
+        paths.dedup();
+        Ok(paths)
+    }
+
+    /// What is staged (HEAD, or the empty tree before the first commit, against the index), as
+    /// raw diff entries; asked of git once per run.
+    pub fn staged_changes(&self) -> Result<Arc<Vec<index::RawChange>>> {
+        cached(&self.cache.staged, || index::staged_changes(self))
+    }
+
+    /// Every index entry, all stages, in index order; asked of git once per run.
+    pub fn index_entries(&self) -> Result<Arc<Vec<index::IndexEntry>>> {
+        cached(&self.cache.index, || index::ls_files_stage(self))
+    }
+
+    /// `core.fileMode`: when false, the index rather than the file system says what is executable.
+    pub fn core_file_mode(&self) -> bool {
+        *self.cache.file_mode.get_or_init(|| {
+            let value = self.config_get("core.fileMode").ok().flatten();
+            !matches!(value.as_deref().map(str::to_ascii_lowercase).as_deref(), Some("false" | "no" | "off" | "0"))
+        })
+    }
+
+    /// Asks git for the facts a run will need in parallel, so that their few milliseconds each
+    /// overlap instead of adding up; whoever needs one first waits only for the rest of it.
+    pub fn prefetch(&self, want: Prefetch) {
+        let spawn = |f: fn(&Repo)| {
+            let repo = self.clone();
+            // A thread that cannot start only means the fact is computed later, on demand.
+            let _ = std::thread::Builder::new().name("ward-git".into()).spawn(move || f(&repo));
+        };
+        if want.staged {
+            spawn(|r| drop(r.staged_changes()));
+        }
+        if want.index {
+            spawn(|r| drop(r.index_entries()));
+        }
+        if want.file_mode {
+            spawn(|r| {
+                r.core_file_mode();
+            });
+        }
     }
 
     /// Files changed between the merge base of `from` and `to`, and `to`; deletions excluded.
@@ -192,6 +251,10 @@ impl Repo {
         let out = self.output(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?;
         Ok(PathBuf::from(OsStr::from_bytes(trim_newline(&out))))
     }
+}
+
+fn cached<T>(cell: &Once<T>, compute: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+    cell.get_or_init(|| compute().map(Arc::new).map_err(|e| format!("{e:#}"))).clone().map_err(|e| anyhow!(e))
 }
 
 /// Splits NUL-terminated git output into paths, keeping every byte of each name.

@@ -36,12 +36,24 @@ impl Repo {
     /// Every tracked path whose working-tree file differs from its index entry; submodules are
     /// left out. Reads the index without refreshing it, so it never takes `index.lock`.
     pub fn unstaged_changes(&self) -> Result<Vec<UnstagedChange>> {
-        let out = self.git_ok(
-            &["diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-ext-diff", "--ignore-submodules=all"]
-                .map(OsString::from),
-            None,
-        )?;
-        parse_raw(&out)
+        self.unstaged_changes_in(None)
+    }
+
+    /// The same, limited to `paths` when given: git then looks at those files only instead of
+    /// every file of the work tree, which is most of the time a large repository's commit takes.
+    pub fn unstaged_changes_in(&self, paths: Option<&[&Path]>) -> Result<Vec<UnstagedChange>> {
+        let mut args: Vec<OsString> =
+            ["diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-ext-diff", "--ignore-submodules=all"]
+                .map(OsString::from)
+                .to_vec();
+        if let Some(paths) = paths {
+            if paths.is_empty() {
+                return Ok(Vec::new());
+            }
+            args.push("--".into());
+            args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+        }
+        parse_raw(&self.git_ok(&args, None)?)
     }
 
     /// The paths staged for commit (index differs from HEAD), deletions included.
@@ -214,7 +226,7 @@ impl Repo {
     /// finishes restoring) and not the git processes the restore depends on.
     fn git(&self, args: &[OsString], input: Option<&[u8]>) -> Result<Captured> {
         let mut cmd = self.command();
-        cmd.args(["--no-optional-locks", "--literal-pathspecs"])
+        cmd.arg("--literal-pathspecs")
             .args(args)
             .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())

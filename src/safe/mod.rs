@@ -21,11 +21,14 @@ use crate::exec::process;
 use crate::outcome::CheckOutcome;
 use crate::printer::{Printer, Styles};
 use crate::repo::staging::shown;
-use crate::repo::Repo;
+use crate::repo::{blob, Repo};
 use crate::select::{FileSet, Selection};
 
 use backup::Active;
 pub use restore::{list, recover, saved_note, Listed, Outcome, Recovery, Restored};
+
+/// Above this many staged paths, one diff of the whole work tree beats a long pathspec.
+const PATHSPEC_LIMIT: usize = 1000;
 
 /// How long to wait for another git process to release the index before refusing.
 const INDEX_LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -82,26 +85,50 @@ impl Guard {
                 return Err(Refusal::Busy { pid }.into());
             }
         }
-        let changes = repo.unstaged_changes()?;
-        if changes.is_empty() {
-            return Ok(guard);
-        }
-        let conflicts: Vec<&Path> = changes.iter().filter(|c| c.status == b'U').map(|c| c.path.as_path()).collect();
+        // Whether the config has unstaged changes is asked of git while the staged list (already
+        // being fetched since the run began) arrives.
+        let config_rel = config.path.as_deref().and_then(|p| p.strip_prefix(&repo.root).ok());
+        let (config_changes, staged_changes) = std::thread::scope(|scope| {
+            let config_changes = scope.spawn(|| match config_rel {
+                Some(rel) => repo.unstaged_changes_in(Some(&[rel])),
+                None => Ok(Vec::new()),
+            });
+            let staged = repo.staged_changes();
+            (config_changes.join(), staged)
+        });
+        let staged_changes = staged_changes?;
+        let config_changes = config_changes.map_err(|_| anyhow::anyhow!("internal: git thread panicked"))??;
+        let conflicts: Vec<&Path> =
+            staged_changes.iter().filter(|c| c.status == b'U').map(|c| c.path.as_path()).collect();
         if !conflicts.is_empty() {
             return Err(Refusal::Conflicts { files: listed(&conflicts) }.into());
         }
-        if let Some(rel) = config.path.as_deref().and_then(|p| p.strip_prefix(&repo.root).ok()) {
-            if changes.iter().any(|c| c.path == rel) {
-                return Err(Refusal::ConfigUnstaged { path: shown(rel) }.into());
-            }
+        if let Some(change) = config_changes.first() {
+            return Err(Refusal::ConfigUnstaged { path: shown(&change.path) }.into());
+        }
+        // Only a staged file can be partially staged. One whose work-tree bytes hash to its index
+        // blob is not, and needs no git call: in the common commit that is every file.
+        let file_mode = repo.core_file_mode();
+        let suspects: Vec<&Path> = staged_changes
+            .iter()
+            .filter(|c| c.status != b'D' && !blob::worktree_matches_index(&repo.root, c, file_mode))
+            .map(|c| c.path.as_path())
+            .collect();
+        let changes = if suspects.len() <= PATHSPEC_LIMIT {
+            repo.unstaged_changes_in(Some(&suspects))?
+        } else {
+            repo.unstaged_changes()?
+        };
+        if changes.is_empty() {
+            return Ok(guard);
         }
         // Intent-to-add entries (mode 0) have nothing staged: the commit does not include them.
         let candidates: Vec<_> = changes.into_iter().filter(|c| c.index_mode != 0).collect();
         if candidates.is_empty() {
             return Ok(guard);
         }
-        let staged: HashSet<PathBuf> = repo.staged_paths()?.into_iter().collect();
-        let partial: Vec<_> = candidates.into_iter().filter(|c| staged.contains(&c.path)).collect();
+        let staged: HashSet<&Path> = staged_changes.iter().map(|c| c.path.as_path()).collect();
+        let partial: Vec<_> = candidates.into_iter().filter(|c| staged.contains(c.path.as_path())).collect();
         if partial.is_empty() {
             return Ok(guard);
         }

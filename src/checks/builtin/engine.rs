@@ -1,8 +1,10 @@
 //! Runs built-in checks: content checks with one read per file, path checks once per run.
 
-use std::collections::HashMap;
+// Keys and paths are hashed by the million on a large run; FxHash is several times
+// faster than SipHash there, and collision attacks on a linter's own maps do not apply.
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -14,6 +16,7 @@ use super::{
     shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
 };
 use crate::outcome::Diagnostic;
+use crate::repo::index::IndexEntry;
 use crate::repo::index::{self, RawChange};
 use crate::repo::Repo;
 use crate::select::{FileEntry, Selection};
@@ -38,9 +41,8 @@ pub struct Context<'a> {
     pub selection: &'a Selection,
     aws_environment: AwsEnvironment,
     index_modes: Lazy<HashMap<PathBuf, u32>>,
-    file_mode: OnceLock<bool>,
+    staged_modes: Lazy<HashMap<PathBuf, u32>>,
     changes: Lazy<Vec<RawChange>>,
-    tracked: Lazy<Vec<PathBuf>>,
     branch: Lazy<Option<String>>,
 }
 
@@ -53,9 +55,8 @@ impl<'a> Context<'a> {
             selection,
             aws_environment: AwsEnvironment::from_process(),
             index_modes: OnceLock::new(),
-            file_mode: OnceLock::new(),
+            staged_modes: OnceLock::new(),
             changes: OnceLock::new(),
-            tracked: OnceLock::new(),
             branch: OnceLock::new(),
         }
     }
@@ -73,21 +74,33 @@ impl<'a> Context<'a> {
 
     /// `core.fileMode`: when false, the index rather than the file system says what is executable.
     pub(crate) fn core_file_mode(&self) -> bool {
-        *self.file_mode.get_or_init(|| {
-            let value = self.repo.and_then(|repo| repo.config_get("core.fileMode").ok().flatten());
-            !matches!(value.as_deref().map(str::to_ascii_lowercase).as_deref(), Some("false" | "no" | "off" | "0"))
-        })
+        self.repo.is_none_or(Repo::core_file_mode)
     }
 
     /// The index mode of `rel`; `None` when it is not in the index or there is no repository.
     pub(crate) fn index_mode(&self, rel: &Path) -> Result<Option<u32>, String> {
         let Some(repo) = self.repo else { return Ok(None) };
+        // A staged file's index mode is in the staged diff the run already has: a commit's checks
+        // need no listing of the whole index.
+        if *self.selection == Selection::Staged {
+            let staged = self.staged_modes.get_or_init(|| {
+                let changes = repo.staged_changes().map_err(|e| format!("{e:#}"))?;
+                Ok(changes.iter().filter(|c| c.status != b'D').map(|c| (c.path.clone(), c.new_mode)).collect())
+            });
+            let staged = staged.as_ref().map_err(Clone::clone)?;
+            if rel.as_os_str().is_empty() {
+                return Ok(None);
+            }
+            if let Some(mode) = staged.get(rel) {
+                return Ok(Some(*mode));
+            }
+        }
         let modes = self.index_modes.get_or_init(|| {
-            let entries = index::ls_files_stage(repo).map_err(|e| format!("{e:#}"))?;
-            let mut modes = HashMap::with_capacity(entries.len());
-            for entry in entries {
+            let entries = repo.index_entries().map_err(|e| format!("{e:#}"))?;
+            let mut modes = HashMap::with_capacity_and_hasher(entries.len(), Default::default());
+            for entry in entries.iter() {
                 // During a merge the first stage listed stands for the path.
-                modes.entry(entry.path).or_insert(entry.mode);
+                modes.entry(entry.path.clone()).or_insert(entry.mode);
             }
             Ok(modes)
         });
@@ -100,18 +113,18 @@ impl<'a> Context<'a> {
         let changes = self.changes.get_or_init(|| {
             let changes = match self.selection {
                 Selection::Range { from, to } => index::range_changes(repo, from, to),
-                _ => index::staged_changes(repo),
+                _ => repo.staged_changes().map(|c| c.as_ref().clone()),
             };
             changes.map_err(|e| format!("{e:#}"))
         });
         changes.as_deref().map_err(Clone::clone)
     }
 
-    /// Every path in the index; `None` outside a repository.
-    pub(crate) fn tracked(&self) -> Result<Option<&[PathBuf]>, String> {
+    /// Every index entry (each path once but during a merge); `None` outside a repository.
+    /// Shared with the rest of the run, never copied: a large index is costly to duplicate.
+    pub(crate) fn tracked(&self) -> Result<Option<Arc<Vec<IndexEntry>>>, String> {
         let Some(repo) = self.repo else { return Ok(None) };
-        let tracked = self.tracked.get_or_init(|| repo.tracked_files().map_err(|e| format!("{e:#}")));
-        tracked.as_deref().map(Some).map_err(Clone::clone)
+        repo.index_entries().map(Some).map_err(|e| format!("{e:#}"))
     }
 
     /// The checked-out branch; `None` on a detached HEAD or outside a repository.
@@ -227,8 +240,8 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
         return outcome;
     }
     let path = ctx.root.join(&file.rel);
-    let (mut bytes, permissions) = match fileio::load(&path) {
-        Ok(Loaded::Text { bytes, permissions }) => (bytes, permissions),
+    let mut bytes = match fileio::load(&path, file.size) {
+        Ok(Loaded::Text(bytes)) => bytes,
         Ok(Loaded::Binary | Loaded::NotRegular | Loaded::Missing) => return outcome,
         Ok(Loaded::TooLarge(size)) => {
             let message = format!(
@@ -263,7 +276,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
         }
     }
     if ctx.mode == Mode::Fix && !outcome.modified_by.is_empty() {
-        if let Err(err) = fileio::replace(&path, &bytes, &permissions) {
+        if let Err(err) = fileio::replace(&path, &bytes) {
             for i in std::mem::take(&mut outcome.modified_by) {
                 let mut sink = Sink::new(&file.path, checks[i].name());
                 sink.file_error(format!("could not write the fixed file: {err}"));

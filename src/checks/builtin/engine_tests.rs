@@ -296,6 +296,7 @@ fn shebang_checks_use_the_file_system_or_the_index() {
     git.git(&["config", "core.fileMode", "false"]);
     git.git(&["update-index", "--chmod=+x", "script.sh"]);
     git.git(&["update-index", "--chmod=-x", "notes.txt"]);
+    let repo = git.repo();
     let ctx = Context::new(git.root(), Some(&repo), Mode::Check, &selection);
     let mut entries: Vec<FileEntry> = rels.iter().map(|r| entry_in(git.root(), r)).collect();
     for entry in &mut entries {
@@ -309,6 +310,7 @@ fn shebang_checks_use_the_file_system_or_the_index() {
     assert!(errors(&results[1]).is_empty(), "{:?}", results[1].diagnostics);
     git.write("plain.txt", b"no shebang\n");
     git.git(&["add", "--chmod=+x", "plain.txt"]);
+    let repo = git.repo();
     let ctx = Context::new(git.root(), Some(&repo), Mode::Check, &selection);
     let found = single_content(&ctx, &have, &["plain.txt"]);
     assert_eq!(errors(&found), vec![("plain.txt".to_string(), Some(1))]);
@@ -386,6 +388,8 @@ fn new_submodules_are_forbidden_in_staged_and_range_modes() {
     assert_eq!(run_paths(&ctx, &check, &[]).diagnostics.len(), 1);
 
     git.git(&["commit", "--quiet", "-m", "add submodule"]);
+    // A `Repo` keeps what it asked git for one run; a new run sees the new state.
+    let repo = git.repo();
     let range = Selection::Range { from: head.clone(), to: "HEAD".into() };
     let ctx = Context::new(git.root(), Some(&repo), Mode::Check, &range);
     assert_eq!(errors(&run_paths(&ctx, &check, &[])), vec![("vendor/lib".to_string(), None)]);

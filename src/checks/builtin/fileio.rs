@@ -1,7 +1,8 @@
 //! Reading a file once for the content checks, and replacing it atomically after fixes.
 
-use std::fs::{self, File, Permissions};
+use std::fs::{self, Permissions};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,10 +13,7 @@ const BINARY_SNIFF: usize = 8 * 1024;
 
 /// What reading a file for the content checks gave.
 pub(crate) enum Loaded {
-    Text {
-        bytes: Vec<u8>,
-        permissions: Permissions,
-    },
+    Text(Vec<u8>),
     /// A NUL byte near the start: no text check applies.
     Binary,
     TooLarge(u64),
@@ -25,26 +23,42 @@ pub(crate) enum Loaded {
     Missing,
 }
 
-pub(crate) fn load(path: &Path) -> io::Result<Loaded> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
+/// Reads `path`, which the selection saw as a regular file of `size` bytes. The selection's
+/// `lstat` stands: one open and a read per file is all the I/O of the hot path, and
+/// `O_NOFOLLOW | O_NONBLOCK` keep a file swapped for a link or a FIFO since then from being
+/// followed or from hanging the run.
+pub(crate) fn load(path: &Path, size: u64) -> io::Result<Loaded> {
+    if size > MAX_CONTENT_BYTES {
+        return Ok(Loaded::TooLarge(size));
+    }
+    let file = fs::OpenOptions::new().read(true).custom_flags(libc_flags()).open(path);
+    let file = match file {
+        Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Missing),
+        // ELOOP: the path is a symlink now.
+        Err(err) if err.raw_os_error() == Some(nix::libc::ELOOP) => return Ok(Loaded::NotRegular),
         Err(err) => return Err(err),
     };
-    if !meta.file_type().is_file() {
-        return Ok(Loaded::NotRegular);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // A file that grew past the limit since it was listed is cut at the limit, never read whole.
+    match file.take(MAX_CONTENT_BYTES + 1).read_to_end(&mut bytes) {
+        Ok(_) => {}
+        Err(err) if err.raw_os_error() == Some(nix::libc::EISDIR) => return Ok(Loaded::NotRegular),
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(Loaded::NotRegular),
+        Err(err) => return Err(err),
     }
-    if meta.len() > MAX_CONTENT_BYTES {
-        return Ok(Loaded::TooLarge(meta.len()));
+    if bytes.len() as u64 > MAX_CONTENT_BYTES {
+        return Ok(Loaded::TooLarge(bytes.len() as u64));
     }
-    let mut file = File::open(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    file.read_to_end(&mut bytes)?;
     let sniff = &bytes[..bytes.len().min(BINARY_SNIFF)];
     if memchr::memchr(0, sniff).is_some() {
         return Ok(Loaded::Binary);
     }
-    Ok(Loaded::Text { bytes, permissions: meta.permissions() })
+    Ok(Loaded::Text(bytes))
+}
+
+fn libc_flags() -> i32 {
+    nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -55,13 +69,14 @@ pub(crate) static WRITES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new
 
 /// Replaces `path` with `bytes`: a temporary file in the same directory (so the rename stays on
 /// one file system and is atomic), given the original permissions, then renamed over it.
-pub(crate) fn replace(path: &Path, bytes: &[u8], permissions: &Permissions) -> io::Result<()> {
+pub(crate) fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let permissions = fs::symlink_metadata(path)?.permissions();
     #[cfg(test)]
     if let Ok(mut writes) = WRITES.lock() {
         writes.push(path.to_path_buf());
     }
     let temp = temp_path(path)?;
-    let result = write_new(&temp, bytes, permissions).and_then(|()| fs::rename(&temp, path));
+    let result = write_new(&temp, bytes, &permissions).and_then(|()| fs::rename(&temp, path));
     if result.is_err() {
         // Best effort: the error that matters is the one being returned.
         let _ = fs::remove_file(&temp);
@@ -90,32 +105,59 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    fn load_now(path: &Path) -> Loaded {
+        let size = fs::symlink_metadata(path).map_or(0, |m| m.len());
+        load(path, size).unwrap()
+    }
+
     #[test]
     fn loads_text_and_sniffs_binary() {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("a.txt");
         fs::write(&text, b"hello\n").unwrap();
-        assert!(matches!(load(&text).unwrap(), Loaded::Text { bytes, .. } if bytes == b"hello\n"));
+        assert!(matches!(load_now(&text), Loaded::Text(bytes) if bytes == b"hello\n"));
         let binary = dir.path().join("b.bin");
         fs::write(&binary, b"PK\x03\x04\x00\x00").unwrap();
-        assert!(matches!(load(&binary).unwrap(), Loaded::Binary));
+        assert!(matches!(load_now(&binary), Loaded::Binary));
         let late_nul = dir.path().join("late.txt");
         let mut bytes = vec![b'a'; BINARY_SNIFF];
         bytes.push(0);
         fs::write(&late_nul, &bytes).unwrap();
-        assert!(matches!(load(&late_nul).unwrap(), Loaded::Text { .. }));
-        assert!(matches!(load(&dir.path().join("gone")).unwrap(), Loaded::Missing));
-        assert!(matches!(load(dir.path()).unwrap(), Loaded::NotRegular));
+        assert!(matches!(load_now(&late_nul), Loaded::Text(_)));
+        assert!(matches!(load_now(&dir.path().join("gone")), Loaded::Missing));
+        assert!(matches!(load_now(dir.path()), Loaded::NotRegular));
         std::os::unix::fs::symlink(&text, dir.path().join("link")).unwrap();
-        assert!(matches!(load(&dir.path().join("link")).unwrap(), Loaded::NotRegular));
+        assert!(matches!(load_now(&dir.path().join("link")), Loaded::NotRegular));
+    }
+
+    #[test]
+    fn a_file_grown_since_it_was_listed_is_still_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("a.txt");
+        let content = b"hello, a longer text than listed\n";
+        fs::write(&text, content).unwrap();
+        assert!(matches!(load(&text, 3).unwrap(), Loaded::Text(bytes) if bytes == content));
+    }
+
+    #[test]
+    fn a_fifo_does_not_hang_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert!(
+            matches!(load(&fifo, 0).unwrap(), Loaded::Text(bytes) if bytes.is_empty())
+                || matches!(load(&fifo, 0).unwrap(), Loaded::NotRegular)
+        );
     }
 
     #[test]
     fn too_large_files_are_not_read() {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.txt");
-        File::create(&big).unwrap().set_len(MAX_CONTENT_BYTES + 1).unwrap();
-        assert!(matches!(load(&big).unwrap(), Loaded::TooLarge(n) if n == MAX_CONTENT_BYTES + 1));
+        fs::File::create(&big).unwrap().set_len(MAX_CONTENT_BYTES + 1).unwrap();
+        assert!(matches!(load_now(&big), Loaded::TooLarge(n) if n == MAX_CONTENT_BYTES + 1));
+        // Listed small but grown huge since: cut at the limit, reported too large.
+        assert!(matches!(load(&big, 10).unwrap(), Loaded::TooLarge(n) if n == MAX_CONTENT_BYTES + 1));
     }
 
     #[test]
@@ -124,8 +166,7 @@ mod tests {
         let script = dir.path().join("run.sh");
         fs::write(&script, b"old").unwrap();
         fs::set_permissions(&script, Permissions::from_mode(0o750)).unwrap();
-        let permissions = fs::metadata(&script).unwrap().permissions();
-        replace(&script, b"new", &permissions).unwrap();
+        replace(&script, b"new").unwrap();
         assert_eq!(fs::read(&script).unwrap(), b"new");
         assert_eq!(fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o750);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -134,6 +175,6 @@ mod tests {
     #[test]
     fn replace_reports_errors() {
         let missing_dir = Path::new("/nonexistent-ward-dir/file.txt");
-        assert!(replace(missing_dir, b"x", &Permissions::from_mode(0o644)).is_err());
+        assert!(replace(missing_dir, b"x").is_err());
     }
 }

@@ -24,7 +24,7 @@ pub(crate) fn run(ctx: &Context) -> Result<CheckResult, String> {
     // What the directory will hold after the commit: the index, or the tree at the range's end.
     let remaining: Vec<PathBuf> = match ctx.selection {
         Selection::Range { to, .. } => index::tree_paths(repo, to).map_err(|e| format!("{e:#}"))?,
-        _ => ctx.tracked()?.map(<[PathBuf]>::to_vec).unwrap_or_default(),
+        _ => ctx.tracked()?.map(|entries| entries.iter().map(|e| e.path.clone()).collect()).unwrap_or_default(),
     };
     let diagnostics = removed
         .into_iter()

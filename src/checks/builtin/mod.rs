@@ -290,6 +290,21 @@ impl Builtin {
     }
 
     /// One sentence for `ward list` and `ward explain`.
+    /// The facts about the repository this check asks git for, so a run can fetch them early.
+    pub fn git_facts(&self) -> crate::repo::Prefetch {
+        use crate::repo::Prefetch;
+        match self {
+            Builtin::CheckCaseConflict | Builtin::CheckShebangScriptsAreExecutable => {
+                Prefetch { index: true, ..Prefetch::default() }
+            }
+            Builtin::CheckExecutablesHaveShebangs => Prefetch { index: true, file_mode: true, ..Prefetch::default() },
+            Builtin::CheckAddedLargeFiles { .. } | Builtin::ForbidNewSubmodules | Builtin::ForbidGitkeepRemoval => {
+                Prefetch { staged: true, ..Prefetch::default() }
+            }
+            _ => Prefetch::default(),
+        }
+    }
+
     pub fn describe(&self) -> &'static str {
         match self {
             Builtin::TrailingWhitespace(_) => {
