@@ -179,9 +179,9 @@ fn git_facts(config: &Config, selection: &Selection) -> crate::repo::Prefetch {
         if let crate::config::CheckKind::Builtin(builtin) = &check.kind {
             let facts = builtin.git_facts();
             want.staged |= facts.staged && !matches!(selection, Selection::Range { .. });
-            // A commit's staged files carry their index modes in the staged diff already.
-            want.index |=
-                facts.index && (!staged || matches!(builtin, crate::checks::builtin::Builtin::CheckCaseConflict));
+            // A commit's staged files carry their index modes in the staged diff, and only its
+            // added paths are compared for case: the whole index is rarely needed then.
+            want.index |= facts.index && !staged;
             want.file_mode |= facts.file_mode;
         }
     }

@@ -39,6 +39,11 @@ pub fn worktree_matches_index(root: &Path, change: &RawChange, file_mode: bool) 
     blob_id(&content, change.new_oid.len()).is_some_and(|id| id == change.new_oid)
 }
 
+/// True when the regular file `rel` holds exactly the blob `oid` (no filters considered).
+pub fn file_matches(root: &Path, rel: &Path, oid: &str) -> bool {
+    fs::read(root.join(rel)).ok().and_then(|bytes| blob_id(&bytes, oid.len())).is_some_and(|id| id == oid)
+}
+
 /// The object id git gives `content` as a blob, SHA-1 or SHA-256 by the length of the ids in use.
 fn blob_id(content: &[u8], hex_len: usize) -> Option<String> {
     let header = format!("blob {}\0", content.len());

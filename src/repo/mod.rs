@@ -267,6 +267,13 @@ fn trim_newline(bytes: &[u8]) -> &[u8] {
 }
 
 impl Repo {
+    /// The blob `rel` has in HEAD, or `None` (no commit yet, or no such file there).
+    pub fn head_blob(&self, rel: &Path) -> Option<String> {
+        let spec = format!("HEAD:{}", rel.to_str()?);
+        let out = self.output(["rev-parse", "--verify", "--quiet", &spec]).ok()?;
+        Some(String::from_utf8_lossy(&out).trim().to_string()).filter(|s| !s.is_empty())
+    }
+
     /// True in a shallow clone, where a base commit may be missing.
     pub fn is_shallow(&self) -> bool {
         self.output(["rev-parse", "--is-shallow-repository"]).is_ok_and(|o| o.starts_with(b"true"))

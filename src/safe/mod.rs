@@ -85,26 +85,27 @@ impl Guard {
                 return Err(Refusal::Busy { pid }.into());
             }
         }
-        // Whether the config has unstaged changes is asked of git while the staged list (already
-        // being fetched since the run began) arrives.
+        // The config must not have unstaged changes. Its HEAD blob is looked up while the staged
+        // list (fetched since the run began) arrives; comparing hashes then settles the common
+        // case without a git diff, which reads and stats the whole index.
         let config_rel = config.path.as_deref().and_then(|p| p.strip_prefix(&repo.root).ok());
-        let (config_changes, staged_changes) = std::thread::scope(|scope| {
-            let config_changes = scope.spawn(|| match config_rel {
-                Some(rel) => repo.unstaged_changes_in(Some(&[rel])),
-                None => Ok(Vec::new()),
-            });
+        let (head_blob, staged_changes) = std::thread::scope(|scope| {
+            let head_blob = scope.spawn(|| config_rel.and_then(|rel| repo.head_blob(rel)));
             let staged = repo.staged_changes();
-            (config_changes.join(), staged)
+            (head_blob.join().ok().flatten(), staged)
         });
         let staged_changes = staged_changes?;
-        let config_changes = config_changes.map_err(|_| anyhow::anyhow!("internal: git thread panicked"))??;
         let conflicts: Vec<&Path> =
             staged_changes.iter().filter(|c| c.status == b'U').map(|c| c.path.as_path()).collect();
         if !conflicts.is_empty() {
             return Err(Refusal::Conflicts { files: listed(&conflicts) }.into());
         }
-        if let Some(change) = config_changes.first() {
-            return Err(Refusal::ConfigUnstaged { path: shown(&change.path) }.into());
+        if let Some(rel) = config_rel {
+            let staged_oid = staged_changes.iter().find(|c| c.path == rel).map(|c| c.new_oid.as_str());
+            let clean = staged_oid.or(head_blob.as_deref()).is_some_and(|oid| blob::file_matches(&repo.root, rel, oid));
+            if !clean && !repo.unstaged_changes_in(Some(&[rel]))?.is_empty() {
+                return Err(Refusal::ConfigUnstaged { path: shown(rel) }.into());
+            }
         }
         // Only a staged file can be partially staged. One whose work-tree bytes hash to its index
         // blob is not, and needs no git call: in the common commit that is every file.

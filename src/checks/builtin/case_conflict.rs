@@ -7,13 +7,23 @@ use std::path::Path;
 
 use super::engine::{CheckResult, Context};
 use crate::outcome::Diagnostic;
-use crate::select::FileEntry;
+use crate::select::{FileEntry, Selection};
 
 const RULE: &str = "check-case-conflict";
 
 pub(crate) fn run(ctx: &Context, files: &[&FileEntry]) -> Result<CheckResult, String> {
-    let mut relevant: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    relevant.extend(ctx.changes()?.iter().filter(|c| c.status == b'A').map(|c| text(&c.path)));
+    let added: BTreeSet<String> = ctx.changes()?.iter().filter(|c| c.status == b'A').map(|c| text(&c.path)).collect();
+    // A commit can only bring a collision in with a path it adds; one between files already
+    // tracked is not its doing (and `ward run --all` reports it). So a commit that adds nothing
+    // needs no listing of the index at all.
+    let relevant: BTreeSet<String> = if *ctx.selection == Selection::Staged {
+        added
+    } else {
+        files.iter().map(|f| f.path.clone()).chain(added).collect()
+    };
+    if relevant.is_empty() {
+        return Ok(CheckResult::default());
+    }
     let tracked = ctx.tracked()?.unwrap_or_default();
     // Borrowed where the path is UTF-8 (nearly always), so a large index costs no copies.
     let existing: Vec<std::borrow::Cow<str>> = tracked.iter().map(|e| e.path.to_string_lossy()).collect();
