@@ -187,3 +187,15 @@ fn install_in_a_linked_worktree_uses_the_shared_hooks() {
         repo.git_cmd().current_dir(&wt).args(["commit", "-q", "-m", "from the worktree"]).output().expect("git");
     assert!(commit.status.success(), "{}", String::from_utf8_lossy(&commit.stderr));
 }
+
+#[test]
+fn a_commit_is_only_blamed_for_case_conflicts_it_adds() {
+    let repo = TestRepo::new();
+    one(&repo, "check-case-conflict", "");
+    repo.write("Docs/a.txt", "a\n").write("docs/b.txt", "b\n").commit("an old conflict");
+    repo.write("docs/b.txt", "changed\n").add_all();
+    repo.ward_json(&[]).0.code(0);
+    let (run, report) = repo.ward_json(&["--all"]);
+    run.code(1);
+    assert!(!errors(&report, "check-case-conflict").is_empty());
+}
