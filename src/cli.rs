@@ -106,7 +106,7 @@ pub struct RunArgs {
     pub files: Vec<PathBuf>,
 
     /// Check the files changed in FROM...TO (since their merge base).
-    #[arg(long, value_name = "REF", group = "selection", alias = "changed-since")]
+    #[arg(long, value_name = "REF", group = "selection", visible_alias = "changed-since")]
     pub from_ref: Option<String>,
 
     /// The end of the range for --from-ref.
