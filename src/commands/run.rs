@@ -28,7 +28,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let staged_run = !(args.all || !args.files.is_empty() || args.from_ref.is_some() || args.ci || args.fix);
     if let (Some(repo), true) = (&ws.repo, staged_run) {
         // A commit always needs the staged list: git works on it while the config loads.
-        repo.prefetch(crate::repo::Prefetch { staged: true, file_mode: true, index: false });
+        repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
     }
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
@@ -172,9 +172,8 @@ impl Session<'_> {
 
 /// What the run will ask git, to ask it all at once at the start rather than one after another.
 fn git_facts(config: &Config, selection: &Selection) -> crate::repo::Prefetch {
-    // Staged mode's guard compares the staged files with their work-tree bytes: it needs both.
     let staged = *selection == Selection::Staged;
-    let mut want = crate::repo::Prefetch { staged, file_mode: staged, ..Default::default() };
+    let mut want = crate::repo::Prefetch { staged, ..Default::default() };
     for check in &config.checks {
         if let crate::config::CheckKind::Builtin(builtin) = &check.kind {
             let facts = builtin.git_facts();

@@ -16,13 +16,14 @@ const MODE_SYMLINK: u32 = 0o120_000;
 /// True when the work-tree file of a staged `change` is byte for byte its index blob (and, where
 /// git would notice, has its executable bit). `false` means "ask git": content that clean and
 /// smudge filters or line-ending conversion rewrite is left to git's own comparison.
-pub fn worktree_matches_index(root: &Path, change: &RawChange, file_mode: bool) -> bool {
+/// `file_mode` (git's `core.fileMode`) is asked only when the executable bits disagree.
+pub fn worktree_matches_index(root: &Path, change: &RawChange, file_mode: impl Fn() -> bool) -> bool {
     let path = root.join(&change.path);
     let Ok(meta) = fs::symlink_metadata(&path) else { return false };
     let content = match change.new_mode {
         MODE_FILE | MODE_EXECUTABLE if meta.is_file() => {
             let executable = meta.permissions().mode() & 0o111 != 0;
-            if file_mode && executable != (change.new_mode == MODE_EXECUTABLE) {
+            if executable != (change.new_mode == MODE_EXECUTABLE) && file_mode() {
                 return false;
             }
             match fs::read(&path) {

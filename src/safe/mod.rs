@@ -109,10 +109,9 @@ impl Guard {
         }
         // Only a staged file can be partially staged. One whose work-tree bytes hash to its index
         // blob is not, and needs no git call: in the common commit that is every file.
-        let file_mode = repo.core_file_mode();
         let suspects: Vec<&Path> = staged_changes
             .iter()
-            .filter(|c| c.status != b'D' && !blob::worktree_matches_index(&repo.root, c, file_mode))
+            .filter(|c| c.status != b'D' && !blob::worktree_matches_index(&repo.root, c, || repo.core_file_mode()))
             .map(|c| c.path.as_path())
             .collect();
         let changes = if suspects.len() <= PATHSPEC_LIMIT {
