@@ -56,16 +56,6 @@ impl Repo {
         parse_raw(&self.git_ok(&args, None)?)
     }
 
-    /// The paths staged for commit (index differs from HEAD), deletions included.
-    pub fn staged_paths(&self) -> Result<Vec<PathBuf>> {
-        let out = self.git_ok(
-            &["diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--ignore-submodules=all"]
-                .map(OsString::from),
-            None,
-        )?;
-        Ok(super::split_z(&out))
-    }
-
     /// The content of a blob, as stored.
     pub fn blob(&self, blob: &str) -> Result<Vec<u8>> {
         self.git_ok(&["cat-file", "blob", blob].map(OsString::from), None)

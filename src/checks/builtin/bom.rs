@@ -24,6 +24,21 @@ pub(crate) fn strip(buf: &[u8]) -> &[u8] {
     buf.strip_prefix(UTF8_BOM).unwrap_or(buf)
 }
 
+/// The text of a document after any byte-order marker, or `None` after reporting where it stops
+/// being UTF-8 (`what` names the format in the message). Also the offset the marker took.
+pub(crate) fn utf8_text<'a>(buf: &'a [u8], sink: &mut super::sink::Sink, what: &str) -> Option<(&'a str, usize)> {
+    let text = strip(buf);
+    let skipped = buf.len() - text.len();
+    match std::str::from_utf8(text) {
+        Ok(text) => Some((text, skipped)),
+        Err(err) => {
+            let (line, column) = super::lines::position(buf, skipped + err.valid_up_to());
+            sink.error(line, Some(column), format!("invalid {what}: the file is not valid UTF-8 here"));
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

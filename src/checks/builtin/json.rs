@@ -20,16 +20,7 @@ pub(crate) fn applies_to(path: &str) -> bool {
 
 pub(crate) fn check(buf: &[u8], sink: &mut Sink) {
     // Python's json module accepts a UTF-8 byte-order marker; serde_json does not.
-    let text = bom::strip(buf);
-    let skipped = buf.len() - text.len();
-    let text = match std::str::from_utf8(text) {
-        Ok(text) => text,
-        Err(err) => {
-            let (line, column) = position(buf, skipped + err.valid_up_to());
-            sink.error(line, Some(column), "invalid JSON: the file is not valid UTF-8 here");
-            return;
-        }
-    };
+    let Some((text, skipped)) = bom::utf8_text(buf, sink, "JSON") else { return };
     if let Err(err) = serde_json::from_str::<IgnoredAny>(text) {
         let full = err.to_string();
         let suffix = format!(" at line {} column {}", err.line(), err.column());

@@ -8,7 +8,7 @@ use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::Marker;
 
 use super::bom;
-use super::lines::{position, to_u32};
+use super::lines::to_u32;
 use super::sink::Sink;
 
 /// Validated options of `check-yaml`.
@@ -56,16 +56,7 @@ enum Frame {
 }
 
 pub(crate) fn check(options: &YamlOptions, buf: &[u8], sink: &mut Sink) {
-    let text = bom::strip(buf);
-    let skipped = buf.len() - text.len();
-    let text = match std::str::from_utf8(text) {
-        Ok(text) => text,
-        Err(err) => {
-            let (line, column) = position(buf, skipped + err.valid_up_to());
-            sink.error(line, Some(column), "invalid YAML: the file is not valid UTF-8 here");
-            return;
-        }
-    };
+    let Some((text, _)) = bom::utf8_text(buf, sink, "YAML") else { return };
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut documents = 0;
