@@ -98,17 +98,15 @@ fn a_shallow_clone_without_the_base_says_exactly_what_to_fetch() {
     let url = format!("file://{}", remote.display());
     let out = repo.git_os(["clone", "-q", "--depth", "1", "--branch", "feature", &url, clone.to_str().expect("utf-8")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let run = Run::from(
-        repo.ward_cmd()
-            .current_dir(&clone)
-            .args(["run", "--ci"])
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_BASE_REF", "main")
-            .output()
-            .expect("ward"),
-    );
-    run.code(2).stderr_has("git fetch --no-tags --deepen=1000 origin");
+    let ward_ci = || {
+        let mut cmd = repo.ward_cmd();
+        cmd.current_dir(&clone).args(["run", "--ci"]);
+        for (k, v) in [("GITHUB_ACTIONS", "true"), ("GITHUB_EVENT_NAME", "pull_request"), ("GITHUB_BASE_REF", "main")] {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("ward"))
+    };
+    ward_ci().code(2).stderr_has("git fetch --no-tags --deepen=1000 origin");
     // Following the advice makes the same command work.
     let fetch = Command::new("git")
         .current_dir(&clone)
@@ -116,16 +114,7 @@ fn a_shallow_clone_without_the_base_says_exactly_what_to_fetch() {
         .output()
         .expect("git");
     assert!(fetch.status.success(), "{}", String::from_utf8_lossy(&fetch.stderr));
-    let again = Run::from(
-        repo.ward_cmd()
-            .current_dir(&clone)
-            .args(["run", "--ci"])
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_BASE_REF", "main")
-            .output()
-            .expect("ward"),
-    );
+    let again = ward_ci();
     again.code(1).stdout_has("feature.txt");
 }
 
