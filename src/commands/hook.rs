@@ -62,58 +62,72 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
             return Ok(ExitStatus::Failure);
         }
     }
-    let mut argv = vec!["ward".to_string(), "run".into(), "--stage".into(), args.hook.name().into()];
-    match args.hook {
-        HookType::PreCommit => {}
+    let base = vec!["ward".to_string(), "run".into(), "--stage".into(), args.hook.name().into()];
+    let runs: Vec<Vec<String>> = match args.hook {
+        HookType::PreCommit => vec![base],
         HookType::CommitMsg => {
             let message = args.args.first().context("git gave the commit-msg hook no message file")?;
-            argv.extend(["--files".into(), message.clone()]);
+            vec![[base, vec!["--files".into(), message.clone()]].concat()]
         }
-        HookType::PrePush => match push_range(repo, &stdin)? {
-            Push::Range(from, to) => argv.extend(["--from-ref".into(), from, "--to-ref".into(), to]),
-            Push::All => argv.push("--all".into()),
-            Push::Nothing => return Ok(ExitStatus::Success),
-        },
+        // One run per pushed branch: each has its own range.
+        HookType::PrePush => push_ranges(repo, &stdin)?
+            .into_iter()
+            .map(|push| match push {
+                Push::Range(from, to) => {
+                    [base.clone(), vec!["--from-ref".into(), from, "--to-ref".into(), to]].concat()
+                }
+                Push::All => [base.clone(), vec!["--all".into()]].concat(),
+            })
+            .collect(),
+    };
+    let mut worst = ExitStatus::Success;
+    for argv in runs {
+        let cli = Cli::try_parse_from(&argv).context("internal: hook arguments")?;
+        let Sub::Run(run) = &cli.command else { return Ok(ExitStatus::Error) };
+        let status = super::run(run)?;
+        if status.code() > worst.code() {
+            worst = status;
+        }
+        if status == ExitStatus::Interrupted {
+            break;
+        }
     }
-    let cli = Cli::try_parse_from(&argv).context("internal: hook arguments")?;
-    match &cli.command {
-        Sub::Run(run) => super::run(run),
-        _ => Ok(ExitStatus::Error),
-    }
+    Ok(worst)
 }
 
-/// What a push sends, from git's `<local ref> <local sha> <remote ref> <remote sha>` lines.
+/// What a push sends for one ref, from git's `<local ref> <local sha> <remote ref> <remote sha>`.
+#[derive(Debug, PartialEq, Eq)]
 enum Push {
-    /// Only deletions: nothing to check.
-    Nothing,
     Range(String, String),
     /// A root commit: every file is new.
     All,
 }
 
-fn push_range(repo: &Repo, stdin: &[u8]) -> Result<Push> {
+/// One entry per pushed ref that sends commits; deletions send none.
+fn push_ranges(repo: &Repo, stdin: &[u8]) -> Result<Vec<Push>> {
     let is_zero = |sha: &str| sha.trim_matches('0').is_empty();
+    let mut pushes = Vec::new();
     for line in String::from_utf8_lossy(stdin).lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        let [_, local_sha, _, remote_sha] = words[..] else {
-            continue;
-        };
+        let [_, local_sha, _, remote_sha] = words[..] else { continue };
         if is_zero(local_sha) {
             continue;
         }
-        if !is_zero(remote_sha) {
-            return Ok(Push::Range(remote_sha.to_string(), local_sha.to_string()));
-        }
-        // A new branch: check what is not yet on any remote.
-        let out = repo.output(["rev-list", "--topo-order", "--reverse", local_sha, "--not", "--remotes"])?;
-        let Some(first) = String::from_utf8_lossy(&out).lines().next().map(str::to_string) else {
-            return Ok(Push::Nothing);
+        let push = if !is_zero(remote_sha) {
+            Push::Range(remote_sha.to_string(), local_sha.to_string())
+        } else {
+            // A new branch: check what is not yet on any remote.
+            let out = repo.output(["rev-list", "--topo-order", "--reverse", local_sha, "--not", "--remotes"])?;
+            let Some(first) = String::from_utf8_lossy(&out).lines().next().map(str::to_string) else { continue };
+            let parent = format!("{first}^");
+            match repo.output(["rev-parse", "--verify", "--quiet", parent.as_str()]) {
+                Ok(parent) => Push::Range(String::from_utf8_lossy(&parent).trim().to_string(), local_sha.to_string()),
+                Err(_) => Push::All,
+            }
         };
-        let parent = format!("{first}^");
-        return Ok(match repo.output(["rev-parse", "--verify", "--quiet", parent.as_str()]) {
-            Ok(parent) => Push::Range(String::from_utf8_lossy(&parent).trim().to_string(), local_sha.to_string()),
-            Err(_) => Push::All,
-        });
+        if !pushes.contains(&push) {
+            pushes.push(push);
+        }
     }
-    Ok(Push::Nothing)
+    Ok(pushes)
 }

@@ -35,6 +35,11 @@ pub fn interrupted() -> bool {
 /// Routes SIGINT, SIGTERM and SIGHUP to "stop every child and let the run unwind"; the
 /// caller then restores what it must and exits 130. A second signal kills the children at once.
 pub fn install_signal_handlers() -> std::io::Result<()> {
+    // Once per process: a second listener would take one Ctrl-C for the second and kill at once.
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     thread::Builder::new().name("ward-signals".into()).spawn(move || {

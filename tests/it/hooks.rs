@@ -144,3 +144,28 @@ fn commit_msg_hook_gets_the_message_file() {
     assert!(!repo.git_os(["commit", "-m", "lowercase subject"]).status.success());
     assert!(repo.git_os(["commit", "-m", "Capital subject"]).status.success());
 }
+
+#[test]
+fn pre_push_of_several_branches_checks_each() {
+    let repo = TestRepo::new();
+    let remote = repo.temp().join("remote.git");
+    let out = std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&remote).output().expect("git");
+    assert!(out.status.success());
+    failing_on_todo(&repo);
+    repo.config("[checks.no-todo]\nrun = \"tools/no-todo\"\nfiles = [\"*.txt\"]\nstages = [\"pre-push\"]\n");
+    repo.write("ok.txt", "fine\n").commit("base");
+    repo.git(&["remote", "add", "origin", remote.to_str().expect("utf-8")]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.ward(&["install", "--hook", "pre-push"]).code(0);
+    repo.git(&["checkout", "-q", "-b", "clean"]);
+    repo.write("clean.txt", "fine\n").commit("clean work");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["checkout", "-q", "-b", "dirty"]);
+    repo.write("dirty.txt", "TODO\n").commit("dirty work");
+    let out = repo.git_os(["push", "-q", "origin", "clean", "dirty"]);
+    assert!(!out.status.success(), "the dirty branch must stop the push");
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(shown.contains("dirty.txt") && shown.contains("no-todo"), "{shown}");
+    let out = repo.git_os(["push", "-q", "origin", "clean"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
