@@ -25,18 +25,17 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
     process::install_signal_handlers().context("cannot install signal handlers")?;
     let ws = Workspace::discover()?;
-    let staged_run = !(args.all || !args.files.is_empty() || args.from_ref.is_some() || args.ci || args.fix);
-    if let (Some(repo), true) = (&ws.repo, staged_run) {
-        // A commit always needs the staged list: git works on it while the config loads.
-        repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
-    }
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
+    let selection = selection(args, ws.repo.as_ref(), &printer)?;
+    if let (Some(repo), Selection::Staged) = (&ws.repo, &selection) {
+        // A commit always needs the staged list: git works on it while the config loads.
+        repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
+    }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     check_ids(&config, &args.checks)?;
     let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
-    let selection = selection(args, ws.repo.as_ref(), &printer)?;
     let skip = skipped(args);
     let session = Session {
         ws: &ws,

@@ -6,6 +6,7 @@ pub mod index;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -46,6 +47,13 @@ pub struct Prefetch {
     pub file_mode: bool,
 }
 
+/// What git printed, whatever its exit code.
+pub(crate) struct Captured {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
 /// Failure of a git command, with what git said.
 #[derive(Debug, thiserror::Error)]
 #[error("`git {args}` failed: {stderr}")]
@@ -82,7 +90,9 @@ impl Repo {
         Ok(Some(Repo { root, git_dir, common_dir, cache: Arc::default() }))
     }
 
-    /// A git command run at the top of the work tree, with a quiet, stable environment.
+    /// A git command run at the top of the work tree, with a quiet, stable environment, in its
+    /// own process group: a Ctrl-C at the terminal reaches `ward` (which stops its checks and
+    /// finishes any restore) and never the git processes a restore depends on.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new("git");
         cmd.current_dir(&self.root)
@@ -92,8 +102,51 @@ impl Repo {
             // Reading must never take index.lock: git holds it while a hook runs, and another
             // tool may too.
             .arg("--no-optional-locks")
-            .env("GIT_TERMINAL_PROMPT", "0");
+            // Paths ward passes are file names, never patterns.
+            .arg("--literal-pathspecs")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .process_group(0);
         cmd
+    }
+
+    /// Runs git with `args` (and `input` on standard input) and returns what it printed,
+    /// whatever its exit code.
+    pub(crate) fn run(&self, args: &[OsString], input: Option<&[u8]>) -> Result<Captured> {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("could not run git")?;
+        let writer = match (input, child.stdin.take()) {
+            (Some(input), Some(mut stdin)) => {
+                let input = input.to_vec();
+                // From another thread, so that a large output cannot deadlock against our input.
+                Some(std::thread::spawn(move || stdin.write_all(&input)))
+            }
+            _ => None,
+        };
+        let out = child.wait_with_output().context("could not run git")?;
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
+        Ok(Captured { code: out.status.code(), stdout: out.stdout, stderr: out.stderr })
+    }
+
+    /// Like [`Repo::run`], with a non-zero exit turned into an error carrying git's message.
+    pub(crate) fn run_ok(&self, args: &[OsString], input: Option<&[u8]>) -> Result<Vec<u8>> {
+        let out = self.run(args, input)?;
+        if out.code != Some(0) {
+            return Err(GitError {
+                args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                code: out.code,
+            }
+            .into());
+        }
+        Ok(out.stdout)
     }
 
     /// Runs git with `args` and returns its standard output; a non-zero exit is an error.
@@ -103,49 +156,13 @@ impl Repo {
         S: AsRef<OsStr>,
     {
         let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-        let out = self
-            .command()
-            .args(&args)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::piped())
-            .output()
-            .context("could not run git")?;
-        if !out.status.success() {
-            return Err(GitError {
-                args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                code: out.status.code(),
-            }
-            .into());
-        }
-        Ok(out.stdout)
+        self.run_ok(&args, None)
     }
 
     /// Runs git with `input` on standard input and returns its standard output.
     pub fn output_with_input(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
-        let mut child = self
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("could not run git")?;
-        let mut stdin = child.stdin.take().context("git stdin")?;
-        let input = input.to_vec();
-        // Write from another thread so that a large output cannot deadlock against our input.
-        let writer = std::thread::spawn(move || stdin.write_all(&input));
-        let out = child.wait_with_output().context("could not run git")?;
-        let _ = writer.join();
-        if !out.status.success() {
-            return Err(GitError {
-                args: args.join(" "),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                code: out.status.code(),
-            }
-            .into());
-        }
-        Ok(out.stdout)
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        self.run_ok(&args, Some(input))
     }
 
     /// `git config --get KEY`, or `None` when unset.

@@ -1,15 +1,12 @@
 //! Index and object plumbing for safe staged mode: unstaged changes, blobs, merges, staging.
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::CommandExt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::{GitError, Repo};
+use super::Repo;
 
 /// Paths per git process, so that thousands of files never exceed the argument-length limit.
 const PATHS_PER_CALL: usize = 500;
@@ -23,13 +20,6 @@ pub struct UnstagedChange {
     pub index_blob: String,
     /// `M`, `A`, `D`, `T` or `U` (unmerged).
     pub status: u8,
-}
-
-/// What git printed, whatever its exit code.
-struct Captured {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
 }
 
 impl Repo {
@@ -53,12 +43,12 @@ impl Repo {
             args.push("--".into());
             args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
         }
-        parse_raw(&self.git_ok(&args, None)?)
+        parse_raw(&self.run_ok(&args, None)?)
     }
 
     /// The content of a blob, as stored.
     pub fn blob(&self, blob: &str) -> Result<Vec<u8>> {
-        self.git_ok(&["cat-file", "blob", blob].map(OsString::from), None)
+        self.run_ok(&["cat-file", "blob", blob].map(OsString::from), None)
     }
 
     /// The content of a blob as `git checkout` would write it at `path`: smudge filters and
@@ -66,7 +56,7 @@ impl Repo {
     pub fn blob_for_worktree(&self, blob: &str, path: &Path) -> Result<Vec<u8>> {
         let mut path_arg = OsString::from("--path=");
         path_arg.push(path.as_os_str());
-        self.git_ok(&[OsString::from("cat-file"), "--filters".into(), path_arg, blob.into()], None)
+        self.run_ok(&[OsString::from("cat-file"), "--filters".into(), path_arg, blob.into()], None)
     }
 
     /// Stores each file's bytes exactly as they are (no clean filter, no end-of-line
@@ -77,7 +67,7 @@ impl Repo {
             let mut args: Vec<OsString> = durable_objects();
             args.extend(["hash-object", "-w", "--no-filters", "--"].map(OsString::from));
             args.extend(chunk.iter().map(|p| p.as_os_str().to_owned()));
-            let out = self.git_ok(&args, None)?;
+            let out = self.run_ok(&args, None)?;
             ids.extend(lines(&out));
         }
         if ids.len() != files.len() {
@@ -91,7 +81,7 @@ impl Repo {
     pub fn store_bytes(&self, bytes: &[u8]) -> Result<String> {
         let mut args: Vec<OsString> = durable_objects();
         args.extend(["hash-object", "-w", "--stdin"].map(OsString::from));
-        let out = self.git_ok(&args, Some(bytes))?;
+        let out = self.run_ok(&args, Some(bytes))?;
         let id = lines(&out).into_iter().next().context("`git hash-object` printed no id")?;
         self.sync_objects(std::slice::from_ref(&id));
         Ok(id)
@@ -103,14 +93,14 @@ impl Repo {
         for chunk in files.chunks(PATHS_PER_CALL) {
             let mut args: Vec<OsString> = ["hash-object", "--no-filters", "--"].map(OsString::from).to_vec();
             args.extend(chunk.iter().map(|p| p.as_os_str().to_owned()));
-            ids.extend(lines(&self.git_ok(&args, None)?));
+            ids.extend(lines(&self.run_ok(&args, None)?));
         }
         Ok(ids)
     }
 
     /// The blob id `bytes` would have.
     pub fn hash_bytes(&self, bytes: &[u8]) -> Result<String> {
-        let out = self.git_ok(&["hash-object", "--stdin"].map(OsString::from), Some(bytes))?;
+        let out = self.run_ok(&["hash-object", "--stdin"].map(OsString::from), Some(bytes))?;
         lines(&out).into_iter().next().context("`git hash-object` printed no id")
     }
 
@@ -123,7 +113,7 @@ impl Repo {
                     .map(OsString::from)
                     .to_vec();
             args.extend(chunk.iter().map(|p| p.as_os_str().to_owned()));
-            patch.extend(self.git_ok(&args, None)?);
+            patch.extend(self.run_ok(&args, None)?);
         }
         Ok(patch)
     }
@@ -139,7 +129,7 @@ impl Repo {
             base.as_os_str().into(),
             theirs.as_os_str().into(),
         ];
-        let out = self.git(&args, None)?;
+        let out = self.run(&args, None)?;
         // 0: clean; a positive code counts conflicts; anything else is an error such as binary input.
         Ok((out.code == Some(0)).then_some(out.stdout))
     }
@@ -149,14 +139,14 @@ impl Repo {
         for chunk in paths.chunks(PATHS_PER_CALL) {
             let mut args: Vec<OsString> = ["add", "--force", "--"].map(OsString::from).to_vec();
             args.extend(chunk.iter().map(|p| p.as_os_str().to_owned()));
-            self.git_ok(&args, None)?;
+            self.run_ok(&args, None)?;
         }
         Ok(())
     }
 
     /// The commit HEAD points at; `None` before the first commit.
     pub fn head(&self) -> Result<Option<String>> {
-        let out = self.git(&["rev-parse", "--verify", "--quiet", "HEAD"].map(OsString::from), None)?;
+        let out = self.run(&["rev-parse", "--verify", "--quiet", "HEAD"].map(OsString::from), None)?;
         Ok((out.code == Some(0)).then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
     }
 
@@ -198,45 +188,6 @@ impl Repo {
         }
         let _ = sync_dir(&objects);
     }
-
-    fn git_ok(&self, args: &[OsString], input: Option<&[u8]>) -> Result<Vec<u8>> {
-        let out = self.git(args, input)?;
-        if out.code != Some(0) {
-            return Err(GitError {
-                args: args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                code: out.code,
-            }
-            .into());
-        }
-        Ok(out.stdout)
-    }
-
-    /// Runs git in its own process group, so that a Ctrl-C at the terminal reaches `ward` (which
-    /// finishes restoring) and not the git processes the restore depends on.
-    fn git(&self, args: &[OsString], input: Option<&[u8]>) -> Result<Captured> {
-        let mut cmd = self.command();
-        cmd.arg("--literal-pathspecs")
-            .args(args)
-            .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
-        let mut child = cmd.spawn().context("could not run git")?;
-        let writer = match (input, child.stdin.take()) {
-            (Some(input), Some(mut stdin)) => {
-                let input = input.to_vec();
-                // From another thread, so that a large output cannot deadlock against our input.
-                Some(std::thread::spawn(move || stdin.write_all(&input)))
-            }
-            _ => None,
-        };
-        let out = child.wait_with_output().context("could not run git")?;
-        if let Some(writer) = writer {
-            let _ = writer.join();
-        }
-        Ok(Captured { code: out.status.code(), stdout: out.stdout, stderr: out.stderr })
-    }
 }
 
 /// `-c` options that make git sync the loose objects it writes, so a backup survives a power cut.
@@ -252,30 +203,12 @@ fn lines(out: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(out).lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
-/// Parses `git diff --raw -z`: `:<mode> <mode> <blob> <blob> <status>\0<path>\0` per change.
+/// `git diff --raw -z` of the work tree against the index: the index is the "old" side.
 fn parse_raw(out: &[u8]) -> Result<Vec<UnstagedChange>> {
-    let mut changes = Vec::new();
-    let mut fields = out.split(|b| *b == 0);
-    while let Some(meta) = fields.next() {
-        if meta.is_empty() {
-            continue;
-        }
-        let Some(path) = fields.next() else {
-            bail!("unexpected output from `git diff --raw`: a change without a path");
-        };
-        let meta = String::from_utf8_lossy(meta.strip_prefix(b":").unwrap_or(meta)).into_owned();
-        let words: Vec<&str> = meta.split(' ').collect();
-        let [index_mode, _, index_blob, _, status] = words[..] else {
-            bail!("unexpected output from `git diff --raw`: {meta:?}");
-        };
-        changes.push(UnstagedChange {
-            path: PathBuf::from(OsString::from_vec(path.to_vec())),
-            index_mode: u32::from_str_radix(index_mode, 8).unwrap_or(0),
-            index_blob: index_blob.to_string(),
-            status: status.as_bytes().first().copied().unwrap_or(b'M'),
-        });
-    }
-    Ok(changes)
+    Ok(super::index::parse_raw_diff(out)?
+        .into_iter()
+        .map(|c| UnstagedChange { path: c.path, index_mode: c.old_mode, index_blob: c.old_oid, status: c.status })
+        .collect())
 }
 
 /// The path as text for people: every byte that is not UTF-8 shown replaced.

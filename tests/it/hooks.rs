@@ -113,8 +113,8 @@ fn reinstall_updates_our_own_hook_without_force() {
     assert!(!repo.path(".git/hooks/pre-commit.legacy").exists());
 }
 
-#[test]
-fn pre_push_hook_checks_the_pushed_commits() {
+/// `main` pushed to a local bare remote, with the pre-push hook refusing TODOs.
+fn pushed_to_a_remote() -> TestRepo {
     let repo = TestRepo::new();
     let remote = repo.temp().join("remote.git");
     let out = std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&remote).output().expect("git");
@@ -125,6 +125,12 @@ fn pre_push_hook_checks_the_pushed_commits() {
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf-8")]);
     repo.git(&["push", "-q", "origin", "main"]);
     repo.ward(&["install", "--hook", "pre-push"]).code(0);
+    repo
+}
+
+#[test]
+fn pre_push_hook_checks_the_pushed_commits() {
+    let repo = pushed_to_a_remote();
     repo.write("bad.txt", "TODO\n").commit("bad");
     let out = repo.git_os(["push", "-q", "origin", "main"]);
     assert!(!out.status.success(), "push with a TODO must be refused");
@@ -147,16 +153,7 @@ fn commit_msg_hook_gets_the_message_file() {
 
 #[test]
 fn pre_push_of_several_branches_checks_each() {
-    let repo = TestRepo::new();
-    let remote = repo.temp().join("remote.git");
-    let out = std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&remote).output().expect("git");
-    assert!(out.status.success());
-    failing_on_todo(&repo);
-    repo.config("[checks.no-todo]\nrun = \"tools/no-todo\"\nfiles = [\"*.txt\"]\nstages = [\"pre-push\"]\n");
-    repo.write("ok.txt", "fine\n").commit("base");
-    repo.git(&["remote", "add", "origin", remote.to_str().expect("utf-8")]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.ward(&["install", "--hook", "pre-push"]).code(0);
+    let repo = pushed_to_a_remote();
     repo.git(&["checkout", "-q", "-b", "clean"]);
     repo.write("clean.txt", "fine\n").commit("clean work");
     repo.git(&["checkout", "-q", "main"]);
