@@ -349,3 +349,27 @@ fn readme_workflows_run_against_a_local_remote() {
         }
     }
 }
+
+#[test]
+fn ci_all_files_gives_a_check_every_matching_file_in_ci_only() {
+    let (repo, _) = pull_request();
+    let log = repo.temp().join("seen");
+    repo.script("tools/record", &recorder(&log));
+    repo.config(
+        "[checks.everything]\nrun = \"tools/record\"\nfiles = [\"*.txt\"]\nci_all_files = true\n\n[checks.changed]\nrun = \"true\"\nfiles = [\"*.txt\"]\n",
+    );
+    repo.commit("config");
+    let (run, report) = repo.ward_json(&["--ci"]);
+    run.code(0);
+    let mut seen = recorded(&log);
+    seen.sort();
+    assert_eq!(seen, ["base.txt", "clean.txt", "feature.txt"], "the untouched base.txt too");
+    assert_eq!(check(&report, "changed")["files"], 2, "other checks keep to the changed files");
+
+    // Outside the ci stage the option does nothing.
+    std::fs::remove_file(&log).ok();
+    repo.ward(&["run", "--from-ref", "origin/main"]).code(0);
+    let mut seen = recorded(&log);
+    seen.sort();
+    assert_eq!(seen, ["clean.txt", "feature.txt"]);
+}

@@ -272,3 +272,18 @@ fn a_tool_does_not_outlive_a_killed_ward() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn batch_size_caps_the_files_of_one_process() {
+    let repo = TestRepo::new();
+    let log = repo.temp().join("seen");
+    repo.script("tools/record", &recorder(&log));
+    repo.config("[checks.one-by-one]\nrun = \"tools/record\"\nfiles = [\"*.php\"]\nbatch_size = 1\n");
+    for i in 0..5 {
+        repo.write(&format!("f{i}.php"), "<?php\n");
+    }
+    repo.add_all();
+    repo.ward(&["run", "--jobs", "2"]).code(0);
+    assert_eq!(recorded(&log).len(), 5);
+    assert_eq!(calls(&log), 5, "one process per file");
+}
