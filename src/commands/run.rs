@@ -28,13 +28,17 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
-    let selection = selection(args, ws.repo.as_ref(), &printer)?;
+    let mut selection = selection(args, ws.repo.as_ref(), &printer)?;
     if let (Some(repo), Selection::Staged) = (&ws.repo, &selection) {
         // A commit always needs the staged list: git works on it while the config loads.
         repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
     }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
-    check_ids(&config, &args.checks)?;
+    let mut only = args.checks.clone();
+    if let Selection::Files(paths) = &mut selection {
+        split_check_ids(paths, &mut only, &config, &ws.cwd)?;
+    }
+    check_ids(&config, &only)?;
     let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
     let skip = skipped(args);
     let session = Session {
@@ -57,20 +61,28 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         skip: &skip,
         fail_fast: args.fail_fast || config.settings.fail_fast,
         shard: args.shard,
+        put_back: std::sync::Mutex::new(PutBack::default()),
     };
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
 
     let (report, check_mode) = if args.fix {
-        (fix_then_check(&session, &selection, &args.checks, &fixers)?, true)
+        (fix_then_check(&session, &selection, &only, &fixers)?, true)
     } else {
         let mode = if args.check || args.ci { Mode::Check } else { Mode::Fix };
-        (session.execute(&selection, &args.checks, mode)?, mode == Mode::Check)
+        (session.execute(&selection, &only, mode)?, mode == Mode::Check)
     };
     let report = Report {
         summary: crate::outcome::Summary { duration_ms: started.elapsed().as_millis() as u64, ..report.summary },
         ..report
     };
-    let guide = guide::Context { fixers: &fixers, check_mode, selection_args: &selection_args(&selection) };
+    let put_back = session.put_back.into_inner().unwrap_or_else(|e| e.into_inner());
+    let guide = guide::Context {
+        fixers: &fixers,
+        check_mode,
+        selection_args: &selection_args(&selection),
+        dropped: &put_back.dropped,
+        partially_staged: &put_back.partially_staged,
+    };
     printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
     if process::interrupted() {
@@ -91,6 +103,15 @@ struct Session<'a> {
     skip: &'a HashSet<String>,
     fail_fast: bool,
     shard: Option<crate::select::shard::Shard>,
+    /// What staged mode's put-back said, over every pass of the run.
+    put_back: std::sync::Mutex<PutBack>,
+}
+
+/// Fixes that were dropped (with the check that made them) and partially staged files.
+#[derive(Default)]
+struct PutBack {
+    dropped: Vec<(String, String)>,
+    partially_staged: Vec<String>,
 }
 
 impl Session<'_> {
@@ -164,7 +185,21 @@ impl Session<'_> {
             outcomes
         })?;
         progress.clear();
-        guard.finish(config, &files, &outcomes, printer)?;
+        let mut outcomes = outcomes;
+        let put_back = guard.finish(config, &files, &outcomes, printer)?;
+        let mut seen = self.put_back.lock().unwrap_or_else(|e| e.into_inner());
+        for outcome in &mut outcomes {
+            // A dropped fix left the user's version in place: the file was not fixed.
+            outcome.modified_files.retain(|path| {
+                let dropped = put_back.dropped.contains(path);
+                if dropped {
+                    seen.dropped.push((path.clone(), outcome.id.clone()));
+                }
+                !dropped
+            });
+        }
+        seen.partially_staged.extend(put_back.partially_staged);
+        drop(seen);
         Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
     }
 }
@@ -214,9 +249,26 @@ fn fix_then_check(
         .map(|p| session.ws.root.join(p))
         .collect();
     let styles = &session.printer.styles;
-    session.printer.write(&guide::fixed_section(&fixed, styles));
+    {
+        let put_back = session.put_back.lock().unwrap_or_else(|e| e.into_inner());
+        let none = HashSet::new();
+        let ctx = guide::Context {
+            fixers: &none,
+            check_mode: false,
+            selection_args: "",
+            dropped: &put_back.dropped,
+            partially_staged: &put_back.partially_staged,
+        };
+        session.printer.write(&guide::fixed_section(&fixed, &ctx, styles));
+    }
     if touched.is_empty() || process::interrupted() {
-        session.printer.line("\nnothing was left to fix");
+        // A fixer that failed without fixing (a file it cannot parse) has not passed.
+        let note = if fixed.is_success() {
+            "\nnothing was left to fix"
+        } else {
+            "\nnothing was fixed; what is left needs you:"
+        };
+        session.printer.line(note);
         return Ok(fixed);
     }
     let again = match touched.len() {
@@ -279,6 +331,39 @@ fn skipped(args: &RunArgs) -> HashSet<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// `--files` takes every word after it, so `--files src/Kernel.php php-lint` ends its paths at
+/// the first word that is a check id and not a path that exists; the rest are check ids.
+fn split_check_ids(
+    paths: &mut Vec<std::path::PathBuf>,
+    only: &mut Vec<String>,
+    config: &Config,
+    cwd: &std::path::Path,
+) -> Result<()> {
+    let known: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
+    let is_id = |p: &std::path::PathBuf| p.to_str().is_some_and(|s| known.contains(&s)) && !cwd.join(p).exists();
+    if let Some(at) = paths.iter().position(is_id) {
+        let ids: Vec<String> = paths.drain(at..).map(|p| p.to_string_lossy().into_owned()).collect();
+        only.splice(0..0, ids);
+        if paths.is_empty() {
+            bail!("--files needs a path before the check ids: `ward run {} --files PATH...`", only.join(" "));
+        }
+    }
+    for path in paths.iter() {
+        if cwd.join(path).symlink_metadata().is_ok() {
+            continue;
+        }
+        let word = path.to_string_lossy();
+        let hint = match suggest(&word, &known) {
+            Some(id) => {
+                format!("; did you mean the check `{id}`? Check ids go before --files: `ward run {id} --files PATH...`")
+            }
+            None => "; check ids go before --files: `ward run CHECK_ID --files PATH...`".to_string(),
+        };
+        bail!("cannot check {}: no such file or directory{hint}", word.escape_debug());
+    }
+    Ok(())
 }
 
 fn check_ids(config: &Config, ids: &[String]) -> Result<()> {

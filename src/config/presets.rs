@@ -31,6 +31,10 @@ pub enum Verdict {
 
 impl ExitMeaning {
     pub fn verdict(self, code: i32, stdout: &str, stderr: &str) -> Verdict {
+        // `fix` exits 0 even when it left files it could not parse: those are not a pass.
+        if self == ExitMeaning::PhpCsFixer && code & (1 | 16 | 32 | 64) == 0 && php_cs_fixer_skipped_files(stderr) {
+            return Verdict::Fail;
+        }
         if code == 0 {
             return Verdict::Pass;
         }
@@ -78,8 +82,13 @@ impl ExitMeaning {
     }
 }
 
+/// A whole JSON report, also with other lines around it (deptrac's syntax-error lines).
 fn looks_like_json(text: &str) -> bool {
-    text.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(text.trim()).is_ok()
+    crate::outcome::parse::has_json_report(text)
+}
+
+fn php_cs_fixer_skipped_files(stderr: &str) -> bool {
+    stderr.contains("Files that were not fixed due to errors reported during linting")
 }
 
 /// A known tool.
@@ -256,6 +265,9 @@ mod tests {
         assert!(matches!(m.verdict(16, "", ""), Verdict::ToolError(e) if e.contains("invalid configuration")));
         assert!(matches!(m.verdict(24, "", ""), Verdict::ToolError(_)), "a tool bit wins over findings");
         assert!(matches!(m.verdict(64, "", ""), Verdict::ToolError(_)));
+        let unparsable =
+            "Files that were not fixed due to errors reported during linting before fixing:\n   1) a.php\n";
+        assert_eq!(m.verdict(0, "{}", unparsable), Verdict::Fail, "fix mode exits 0 on unparsable files");
     }
 
     #[test]
@@ -273,6 +285,8 @@ mod tests {
     fn deptrac_exits() {
         let m = ExitMeaning::Deptrac;
         assert_eq!(m.verdict(1, "{\"Report\":{}}", ""), Verdict::Fail);
+        let noisy = "\nSyntax Error on File /r/src/A.php\nSyntax error, unexpected EOF on line 3\n\n{\"Report\":{}}";
+        assert_eq!(m.verdict(1, noisy, ""), Verdict::Fail, "a report after syntax-error lines is still a report");
         assert!(matches!(m.verdict(1, "Config file deptrac.yaml does not exist", ""), Verdict::ToolError(_)));
     }
 }

@@ -18,11 +18,17 @@ pub struct Context<'a> {
     pub check_mode: bool,
     /// The selection flags that reproduce this run's files (` --all`, ` --from-ref main`).
     pub selection_args: &'a str,
+    /// Files whose fix was dropped because it overlapped the user's unstaged changes, with the
+    /// checks that had fixed them.
+    pub dropped: &'a [(String, String)],
+    /// Files with unstaged changes besides the staged ones: `git add -p`, not `git add`.
+    pub partially_staged: &'a [String],
 }
 
 pub fn render(report: &Report, ctx: &Context, styles: &Styles) -> String {
     let mut out = String::new();
     fixed(&mut out, report, ctx, styles);
+    dropped(&mut out, ctx, styles);
     fixable(&mut out, report, ctx, styles);
     needs_a_person(&mut out, report, ctx, styles);
     out.push_str(&closing_line(report, styles));
@@ -34,10 +40,10 @@ fn heading(out: &mut String, styles: &Styles, text: &str) {
 }
 
 /// Section 1 on its own, for `ward run --fix`, which shows it before checking again.
-pub fn fixed_section(report: &Report, styles: &Styles) -> String {
+pub fn fixed_section(report: &Report, ctx: &Context, styles: &Styles) -> String {
     let mut out = String::new();
-    let none = HashSet::new();
-    fixed(&mut out, report, &Context { fixers: &none, check_mode: false, selection_args: "" }, styles);
+    fixed(&mut out, report, &Context { check_mode: false, ..*ctx }, styles);
+    dropped(&mut out, ctx, styles);
     out
 }
 
@@ -58,16 +64,49 @@ fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
         return;
     }
     let files = plural(by_file.len(), "file was", "files were");
-    heading(out, styles, &format!("{files} fixed by {}: review and `git add` them", and_list(&checks)));
+    let partial = |path: &str| ctx.partially_staged.iter().any(|p| p == path);
+    let partly = by_file.keys().filter(|p| partial(p)).count();
+    // `git add` on a partially staged file would stage the user's unstaged edits too.
+    let how = match partly {
+        0 => "review and `git add` them".to_string(),
+        n if n == by_file.len() => {
+            "review and stage the fixes with `git add -p` (your unstaged edits are in them too)".to_string()
+        }
+        _ => "review and `git add` them (`git add -p` where marked: your unstaged edits are in those too)".to_string(),
+    };
+    heading(out, styles, &format!("{files} fixed by {}: {how}", and_list(&checks)));
     let width = by_file.keys().map(|p| p.chars().count()).max().unwrap_or(0);
     for (path, ids) in &by_file {
+        let mark = if partly > 0 && partly < by_file.len() && partial(path) { "  (git add -p)" } else { "" };
         let _ = writeln!(
             out,
-            "  {}  {}",
+            "  {}  {}{mark}",
             pad(&Styles::paint(styles.path, path), path, width),
             Styles::paint(styles.subtle, &ids.join(", "))
         );
     }
+}
+
+/// 1b. Fixes that were not kept because they overlapped the user's unstaged changes.
+fn dropped(out: &mut String, ctx: &Context, styles: &Styles) {
+    if ctx.dropped.is_empty() {
+        return;
+    }
+    let fixes = plural(ctx.dropped.len(), "fix was", "fixes were");
+    heading(out, styles, &format!("{fixes} dropped: it overlapped your unstaged changes, so your version is kept"));
+    for (path, check) in ctx.dropped {
+        let _ = writeln!(out, "  {}  {}", Styles::paint(styles.path, path), Styles::paint(styles.subtle, check));
+    }
+    let checks: BTreeSet<&str> = ctx.dropped.iter().map(|(_, c)| c.as_str()).collect();
+    let paths: Vec<String> = ctx.dropped.iter().map(|(p, _)| shell_word(p)).collect();
+    let command =
+        format!("ward run --fix {} --files {}", checks.into_iter().collect::<Vec<_>>().join(" "), paths.join(" "));
+    let _ =
+        writeln!(out, "  stage or stash your other edits there, then run `{}`", Styles::paint(styles.bold, &command));
+}
+
+fn shell_word(word: &str) -> String {
+    shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
 /// 2. Checks that could fix but did not: the exact command that would.
@@ -75,12 +114,15 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut ids = Vec::new();
     let mut files = BTreeSet::new();
     for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
-        let would_fix = ctx.check_mode && check.status == Status::Failed;
+        // Files the tool could not parse are not the fixer's to fix: they need a person.
+        let fixable: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| !d.is_syntax_error()).collect();
+        let would_fix =
+            ctx.check_mode && check.status == Status::Failed && (check.diagnostics.is_empty() || !fixable.is_empty());
         let skipped_by_user =
             check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
             ids.push(check.id.as_str());
-            files.extend(check.diagnostics.iter().filter_map(|d| d.path.as_deref()));
+            files.extend(fixable.iter().filter_map(|d| d.path.as_deref()));
         }
     }
     if ids.is_empty() {
@@ -108,16 +150,25 @@ struct Finding<'a> {
     check: &'a str,
 }
 
-/// 3. Findings that need a person, merged per file across checks, most problems first.
+/// Section 3: findings that need a person, merged per file across checks; files with failures
+/// first, failures before warnings within a file; findings outside the commit folded.
 fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut by_file: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
-    let mut general: Vec<String> = Vec::new();
+    let mut general: Vec<(Severity, String)> = Vec::new();
+    let mut folded: Vec<String> = Vec::new();
     for check in report.checks.iter() {
-        // A fixer's findings are what `ward run --fix` would change: section 2 covers them.
-        if ctx.fixers.contains(&check.id) && check.status == Status::Failed {
-            continue;
-        }
-        let shown: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).collect();
+        let fixer_failed = ctx.fixers.contains(&check.id) && check.status == Status::Failed;
+        // What `ward run --fix` would change (section 2) or has changed (section 1) is listed there.
+        let covered = |d: &Diagnostic| {
+            fixer_failed
+                && !d.is_syntax_error()
+                && (ctx.check_mode || d.path.as_deref().is_some_and(|p| check.modified_files.iter().any(|m| m == p)))
+        };
+        let shown: Vec<&Diagnostic> = check
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Info && !covered(d) && !d.is_outside_selection())
+            .collect();
         for d in &shown {
             match d.path.as_deref() {
                 Some(path) => by_file.entry(path).or_default().push(Finding {
@@ -127,31 +178,35 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
                     message: &d.message,
                     check: &check.id,
                 }),
-                None => general.push(format!("{}: {}", check.id, first_line(&d.message))),
+                None => general.push((d.severity, format!("{}: {}", check.id, first_line(&d.message)))),
             }
         }
+        if let Some(line) = folded_line(check) {
+            folded.push(line);
+        }
         match check.status {
-            Status::Error => general.push(format!(
-                "{} could not run: {}",
-                check.id,
-                check.reason.as_deref().unwrap_or("see its output above")
+            Status::Error => general.push((
+                Severity::Error,
+                format!("{} could not run: {}", check.id, check.reason.as_deref().unwrap_or("see its output above")),
             )),
             Status::Failed
-                if !shown.iter().any(|d| d.severity == Severity::Error) && check.modified_files.is_empty() =>
+                if !check.diagnostics.iter().any(|d| d.severity == Severity::Error)
+                    && check.modified_files.is_empty() =>
             {
-                general.push(format!("{} failed: its output is above", check.id));
+                general.push((Severity::Error, format!("{} failed: its output is above", check.id)));
             }
             _ => {}
         }
     }
-    if by_file.is_empty() && general.is_empty() {
+    if by_file.is_empty() && general.is_empty() && folded.is_empty() {
         return;
     }
     heading(out, styles, "Needs you, by file (most problems first)");
     let mut files: Vec<(&str, Vec<Finding>)> = by_file.into_iter().collect();
-    files.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let fails = |findings: &[Finding]| findings.iter().any(|f| f.severity == Severity::Error);
+    files.sort_by(|a, b| fails(&b.1).cmp(&fails(&a.1)).then(b.1.len().cmp(&a.1.len())).then(a.0.cmp(b.0)));
     for (path, mut findings) in files {
-        findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+        findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(0), f.column.unwrap_or(0)));
         let _ = writeln!(out, "  {} ({})", Styles::paint(styles.path, path), findings.len());
         for f in findings {
             let at = match (f.line, f.column) {
@@ -167,9 +222,38 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
                 writeln!(out, "    {at:>7}  {message}  {}", Styles::paint(styles.subtle, &format!("[{}]", f.check)));
         }
     }
-    for line in general {
-        let _ = writeln!(out, "  {line}");
+    general.sort_by_key(|(severity, _)| *severity);
+    for (severity, line) in general {
+        match severity {
+            Severity::Warning => {
+                let _ = writeln!(out, "  {} {line}", Styles::paint(styles.warning, "warning:"));
+            }
+            _ => {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
     }
+    for line in folded {
+        let _ = writeln!(out, "  {}", Styles::paint(styles.subtle, &line));
+    }
+}
+
+/// One line for a check's findings in files outside the selection (pre-existing, not blocking).
+fn folded_line(check: &CheckOutcome) -> Option<String> {
+    let outside: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.is_outside_selection()).collect();
+    if outside.is_empty() {
+        return None;
+    }
+    let files: BTreeSet<&str> = outside.iter().filter_map(|d| d.path.as_deref()).collect();
+    // The note the demotion appended, "(in a file that is not being committed)", says where.
+    let note = outside[0].message.rsplit_once(" (in a file ").map_or("", |(_, n)| n.trim_end_matches(')'));
+    Some(format!(
+        "{}: {} in {} {note}, not blocking (`ward run --all {}` lists them; `ward baseline` records them)",
+        check.id,
+        plural(outside.len(), "finding", "findings"),
+        plural(files.len(), "file", "files"),
+        check.id
+    ))
 }
 
 /// 4. Counts, time, and the slowest checks.
@@ -247,7 +331,9 @@ mod tests {
     fn render_plain(checks: Vec<CheckOutcome>, fixers: &[&str], check_mode: bool) -> String {
         let fixers: HashSet<String> = fixers.iter().map(|s| s.to_string()).collect();
         let report = Report::new(checks, 1234);
-        render(&report, &Context { fixers: &fixers, check_mode, selection_args: " --all" }, &Styles::new(false))
+        let ctx =
+            Context { fixers: &fixers, check_mode, selection_args: " --all", dropped: &[], partially_staged: &[] };
+        render(&report, &ctx, &Styles::new(false))
     }
 
     #[test]
