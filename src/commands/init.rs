@@ -18,8 +18,21 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let path = ws.root.join(config::FILE_NAME);
     let printer = Printer::new(crate::cli::ColorChoice::Auto, Stream::Stdout);
+    let install = || -> Result<()> {
+        let ward = std::env::current_exe().context("cannot find the path of the ward executable")?;
+        for action in crate::install::install(ws.repo()?, &[HookType::PreCommit], false, &ward)? {
+            printer.line(&action);
+        }
+        Ok(())
+    };
     if path.exists() {
-        bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display());
+        if !args.install {
+            bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display());
+        }
+        // `ward init` then `ward init --install`: the hook is what is missing.
+        printer.line(&format!("kept the existing {} (ward init never overwrites it)", path.display()));
+        install()?;
+        return Ok(ExitStatus::Success);
     }
     let found = Project::scan(&ws.root)?;
     let text = render(&found);
@@ -33,10 +46,7 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
         text.matches("\n[checks.").count()
     ));
     if args.install {
-        let ward = std::env::current_exe().context("cannot find the path of the ward executable")?;
-        for action in crate::install::install(ws.repo()?, &[HookType::PreCommit], false, &ward)? {
-            printer.line(&action);
-        }
+        install()?;
     }
     Ok(ExitStatus::Success)
 }

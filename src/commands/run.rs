@@ -92,6 +92,37 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     Ok(if report.is_success() { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
+/// Every check of `stage` (or those in `only`) over every file, in check mode, with no
+/// baseline applied: what `ward baseline` records.
+pub(super) fn report_all(config_args: &crate::cli::ConfigArgs, stage: Stage, only: &[String]) -> Result<Report> {
+    process::install_signal_handlers().context("cannot install signal handlers")?;
+    let ws = Workspace::discover()?;
+    let printer = Printer::new(config_args.color, Stream::Stdout);
+    let mut config = ws.load_config(config_args.config.as_deref(), &printer)?;
+    config.baseline = None;
+    check_ids(&config, only)?;
+    let skip = HashSet::new();
+    let session = Session {
+        ws: &ws,
+        config: &config,
+        printer: &printer,
+        verbosity: Verbosity::Quiet,
+        jobs: Some(config.settings.jobs)
+            .filter(|j| *j > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        stage,
+        skip: &skip,
+        fail_fast: false,
+        shard: None,
+        put_back: std::sync::Mutex::new(PutBack::default()),
+    };
+    let report = session.execute(&Selection::All, only, Mode::Check)?;
+    if process::interrupted() {
+        bail!("interrupted: nothing was recorded");
+    }
+    Ok(report)
+}
+
 /// What stays the same across the passes of one `ward run`.
 struct Session<'a> {
     ws: &'a Workspace,
@@ -144,6 +175,7 @@ impl Session<'_> {
             arg_limit: arg_limit(),
             shard: self.shard,
         };
+        say_what_was_selected(selection, &files, config, printer);
         let plan = plan::plan(config, &files, &request);
         if plan.checks.is_empty() {
             printer.line(&format!("no checks for the {} stage", self.stage.name()));
@@ -201,6 +233,40 @@ impl Session<'_> {
         seen.partially_staged.extend(put_back.partially_staged);
         drop(seen);
         Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
+    }
+}
+
+/// An empty selection is not silent: nothing staged, or every given file excluded by
+/// `[settings] exclude`.
+fn say_what_was_selected(selection: &Selection, files: &select::FileSet, config: &Config, printer: &Printer) {
+    let subtle = |text: &str| printer.line(&crate::printer::Styles::paint(printer.styles.subtle, text));
+    let selected = &files.files[..files.selected()];
+    match selection {
+        Selection::Staged if selected.is_empty() => {
+            subtle("nothing is staged: `git add` the files to commit, or `ward run --all` to check every file");
+        }
+        Selection::Files(_) if selected.is_empty() => {
+            subtle("the paths given hold no file to check (a directory is walked without what .gitignore ignores)");
+        }
+        Selection::Files(_) => {
+            let Some(exclude) = &config.settings.exclude else { return };
+            let excluded = selected.iter().filter(|f| exclude.is_match(&f.path)).count();
+            if excluded == 0 {
+                return;
+            }
+            let patterns = exclude.patterns.join(", ");
+            subtle(&if excluded == selected.len() {
+                format!(
+                    "every file given ({excluded}) is excluded by [settings] exclude ({patterns}): no check sees them"
+                )
+            } else {
+                format!(
+                    "{excluded} of the {} files given are excluded by [settings] exclude ({patterns})",
+                    selected.len()
+                )
+            });
+        }
+        _ => {}
     }
 }
 

@@ -450,7 +450,8 @@ impl Validator<'_> {
 
     fn stages(&self, stages: Option<&[Spanned<String>]>) -> Result<Vec<Stage>, ConfigError> {
         let Some(stages) = stages else {
-            return Ok(Stage::ALL.to_vec());
+            // A file check has nothing to do in the commit-msg hook, which checks the message.
+            return Ok(Stage::ALL.into_iter().filter(|s| *s != Stage::CommitMsg).collect());
         };
         let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
         stages

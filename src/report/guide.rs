@@ -276,7 +276,15 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     let mut slow: Vec<&CheckOutcome> = report.checks.iter().filter(|c| c.duration_ms >= 100).collect();
     slow.sort_by_key(|c| std::cmp::Reverse(c.duration_ms));
     let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
-    let tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
+    let mut tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
+    let known: usize = report.checks.iter().map(|c| crate::outcome::baseline::matched(&c.diagnostics)).sum();
+    if known > 0 {
+        tail.push_str(&format!(
+            "; {} in {} not reported",
+            plural(known, "known finding", "known findings"),
+            crate::outcome::baseline::FILE_NAME
+        ));
+    }
     format!("\n{} in {}{tail}\n", parts.join(", "), seconds(s.duration_ms))
 }
 
