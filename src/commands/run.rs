@@ -9,7 +9,7 @@ use crate::cli::{Format, RunArgs, Stage};
 use crate::config::{suggest, Config};
 use crate::exec::{self, process};
 use crate::exit::ExitStatus;
-use crate::outcome::Report;
+use crate::outcome::{Report, Status};
 use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
 use crate::repo::Repo;
@@ -342,7 +342,36 @@ fn fix_then_check(
         n => format!("\nchecking the {n} fixed files again:"),
     };
     session.printer.line(&crate::printer::Styles::paint(styles.bold, &again));
-    session.execute(&Selection::Files(touched), only, Mode::Check)
+    let checked = session.execute(&Selection::Files(touched), only, Mode::Check)?;
+    Ok(keep_what_fixing_could_not(fixed, checked))
+}
+
+/// The check after fixing sees only the fixed files: what the fix pass found that no fixer can
+/// fix (a file the tool could not parse, a tool that could not run) stays in the result.
+fn keep_what_fixing_could_not(fixed: Report, checked: Report) -> Report {
+    let duration = fixed.summary.duration_ms + checked.summary.duration_ms;
+    let mut checks = checked.checks;
+    for before in fixed.checks {
+        let unfixable: Vec<_> = before.diagnostics.iter().filter(|d| d.is_syntax_error()).cloned().collect();
+        if before.status != Status::Error && unfixable.is_empty() {
+            continue;
+        }
+        match checks.iter_mut().find(|c| c.id == before.id) {
+            Some(after) if before.status != Status::Error => {
+                for d in unfixable {
+                    if !after.diagnostics.contains(&d) {
+                        after.diagnostics.push(d);
+                    }
+                }
+                if after.status == Status::Passed {
+                    after.status = Status::Failed;
+                }
+            }
+            Some(after) => *after = before,
+            None => checks.push(before),
+        }
+    }
+    Report::new(checks, duration)
 }
 
 fn selection(args: &RunArgs, repo: Option<&Repo>, printer: &Printer) -> Result<Selection> {

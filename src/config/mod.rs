@@ -527,7 +527,7 @@ timeout = "10m"
         let check = &config.checks[0];
         assert_eq!(check.name, "a");
         assert!(check.pass_files && !check.serial && !check.always_run);
-        assert_eq!(check.stages, Stage::ALL);
+        assert_eq!(check.stages, [Stage::PreCommit, Stage::PrePush, Stage::Ci, Stage::Manual], "not commit-msg");
         assert!(check.files.is_none() && check.exclude.is_none());
         assert!(!config.settings.fail_fast);
         assert_eq!(config.settings.jobs, 0);

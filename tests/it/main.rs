@@ -11,5 +11,6 @@ mod hooks;
 mod running;
 mod safe;
 mod selection;
+mod symfony_bugs;
 mod tools;
 mod ux;

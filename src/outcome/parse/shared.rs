@@ -80,3 +80,20 @@ pub(super) fn position(text: &str) -> Option<u32> {
 pub(super) fn project_diagnostic(severity: Severity, message: impl Into<String>) -> Diagnostic {
     Diagnostic { path: None, line: None, column: None, severity, message: message.into(), rule: None }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_found_among_other_lines() {
+        let out = b"\nSyntax Error on File /r/a.php\nSyntax error, unexpected EOF on line 3\n\n{\"files\": []}\ntrailing note\n";
+        let (value, noise) = json_report(out).expect("report");
+        assert_eq!(value["files"], serde_json::json!([]));
+        assert_eq!(noise, "Syntax Error on File /r/a.php\nSyntax error, unexpected EOF on line 3\ntrailing note");
+        assert_eq!(json_report(b"{\"a\": 1}").map(|(_, n)| n), Some(String::new()));
+        assert!(json_report(b"no report\n{\"truncated\": ").is_none());
+        let many = "{\n".repeat(10_000);
+        assert!(json_report(many.as_bytes()).is_none(), "hostile output is given up on, not searched forever");
+    }
+}
