@@ -73,7 +73,8 @@ impl Workspace {
         }
         let shown = path.as_deref().map(|p| p.strip_prefix(&self.cwd).unwrap_or(p).to_path_buf());
         config::load(path.as_deref(), Some(&self.root)).map_err(|mut e| {
-            if let Some(shown) = shown {
+            // Shown relative to where ward runs; an error in another file (the baseline) keeps its path.
+            if let Some(shown) = shown.filter(|_| Some(&e.path) == path.as_ref()) {
                 e.path = shown;
             }
             anyhow::Error::new(e)

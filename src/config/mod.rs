@@ -185,7 +185,7 @@ impl Validator<'_> {
         let checks = raw.checks.into_iter().map(|(id, check)| self.check(id, check)).collect::<Result<Vec<_>, _>>()?;
         let baseline = match self.root {
             Some(root) => crate::outcome::baseline::Baseline::load(root).map_err(|message| {
-                ConfigError::new(&root.join(crate::outcome::baseline::FILE_NAME), "", None, message)
+                ConfigError::new(Path::new(crate::outcome::baseline::FILE_NAME), "", None, message)
             })?,
             None => None,
         };

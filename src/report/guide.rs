@@ -392,6 +392,41 @@ mod tests {
     }
 
     #[test]
+    fn nothing_a_check_line_counts_goes_unlisted() {
+        // Fix mode: a fixer's finding in a file it did not change is nobody else's to list.
+        let mut cs = check("php-cs-fixer", Status::Failed);
+        cs.diagnostics = vec![Diagnostic::error("a.php", "needs fixing"), Diagnostic::error("b.php", "needs fixing")];
+        cs.modified_files = vec!["a.php".into()];
+        let text = render_plain(vec![cs.clone()], &["php-cs-fixer"], false);
+        assert!(text.contains("1 file was fixed") && text.contains("  a.php  php-cs-fixer"), "{text}");
+        assert!(text.contains("b.php (1)"), "{text}");
+        // Check mode: unparsable files are not offered to --fix but listed for a person.
+        let mut broken = check("php-cs-fixer", Status::Failed);
+        broken.diagnostics = vec![Diagnostic::error("c.php", "could not parse").with_rule("syntax-error")];
+        let text = render_plain(vec![broken], &["php-cs-fixer"], true);
+        assert!(!text.contains("A command can fix this"), "{text}");
+        assert!(text.contains("c.php (1)"), "{text}");
+    }
+
+    #[test]
+    fn outside_findings_are_folded_and_errors_sort_first() {
+        let mut dep = check("deptrac", Status::Failed);
+        dep.diagnostics = vec![
+            Diagnostic::error("src/Old.php", format!("old{}", crate::outcome::OUTSIDE_COMMIT))
+                .with_severity(Severity::Warning),
+            Diagnostic::error("src/New.php", "a warning").at_line(1).with_severity(Severity::Warning),
+            Diagnostic::error("src/New.php", "an error").at_line(9),
+            Diagnostic::error("src/Warn.php", "only a warning").with_severity(Severity::Warning),
+        ];
+        let text = render_plain(vec![dep], &[], false);
+        assert!(!text.contains("src/Old.php"), "{text}");
+        assert!(text.contains("deptrac: 1 finding in 1 file that is not being committed, not blocking"), "{text}");
+        let error = text.find("an error").expect("error");
+        assert!(error < text.find("a warning").expect("warning"), "{text}");
+        assert!(text.find("src/New.php").expect("new") < text.find("src/Warn.php").expect("warn"), "{text}");
+    }
+
+    #[test]
     fn closing_line_counts_and_names_the_slowest() {
         let mut slow = check("phpstan", Status::Passed);
         slow.duration_ms = 3100;

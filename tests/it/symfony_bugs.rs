@@ -293,6 +293,9 @@ fn a_baseline_keeps_known_findings_out_and_new_ones_in() {
     let errors: Vec<_> = diagnostics(&report, "deptrac-layers").iter().filter(|d| d["severity"] == "error").collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["path"], "src/Billing/Domain/Due.php");
+    // A damaged baseline is a configuration error that names it.
+    repo.write(".ward-baseline.json", "{\"findings\": 3}");
+    repo.ward(&["validate"]).code(2).stderr_has("error: .ward-baseline.json: is not a ward baseline");
 }
 
 // -------------------------------------------------------------------------------------------
