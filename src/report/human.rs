@@ -84,7 +84,9 @@ fn details(check: &CheckOutcome, verbosity: Verbosity) -> String {
     if verbosity == Verbosity::Verbose && !check.output.trim().is_empty() {
         return check.output.clone();
     }
-    if check.diagnostics.is_empty() {
+    // A tool that could not do its job is explained by its output ("see its output below"),
+    // also when it printed some findings first.
+    if check.diagnostics.is_empty() || check.status == Status::Error {
         return check.output.clone();
     }
     if verbosity == Verbosity::Verbose {
@@ -178,6 +180,16 @@ mod tests {
         check.output = "Parse error in a.php\n".into();
         let text = render_check(&check, 40, &Styles::new(false), Verbosity::Normal);
         assert!(text.contains("- id: php-lint\n- exit code: 255\n\n    Parse error in a.php\n"), "{text}");
+    }
+
+    #[test]
+    fn an_errored_check_shows_its_output_beside_findings() {
+        let mut check = outcome(Status::Error);
+        check.reason = Some("deptrac exited 255 without a report; see its output below".into());
+        check.output = "In Analyser.php line 3: boom\n".into();
+        check.diagnostics = vec![Diagnostic::error("a.php", "x")];
+        let text = render_check(&check, 40, &Styles::new(false), Verbosity::Normal);
+        assert!(text.contains("    In Analyser.php line 3: boom"), "{text}");
     }
 
     #[test]
