@@ -290,7 +290,7 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             append_output(&mut acc.output, &batch.stdout);
             append_output(&mut acc.output, &batch.stderr);
             acc.modified.extend(batch.modified);
-            acc.errors.extend(batch.error.map(|error| skip_advice(error, &check.id)));
+            acc.errors.extend(batch.error.map(|error| skip_advice(error, &check.id, run.stage)));
             failed = acc.failed_by_exit || !acc.modified.is_empty() || !acc.errors.is_empty();
         }
         JobOutput::Builtins(results) => {
@@ -312,9 +312,10 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
     }
 }
 
-/// A missing tool blocks every commit until it is installed: say how to go without it once.
-fn skip_advice(error: String, id: &str) -> String {
-    if error.contains(external::NOT_FOUND) && !error.contains("SKIP=") {
+/// A missing tool blocks every commit until it is installed: say how to go without it once
+/// (not in CI, where nobody commits).
+fn skip_advice(error: String, id: &str, stage: Stage) -> String {
+    if stage != Stage::Ci && error.contains(external::NOT_FOUND) && !error.contains("SKIP=") {
         format!("{error}; to commit without it this once: `SKIP={id} git commit`")
     } else {
         error
