@@ -193,7 +193,13 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
                 if !check.diagnostics.iter().any(|d| d.severity == Severity::Error)
                     && check.modified_files.is_empty() =>
             {
-                general.push((Severity::Error, format!("{} failed: its output is above", check.id)));
+                // The tool's output is shown above only when it had no findings.
+                let why = if check.diagnostics.iter().any(|d| d.severity == Severity::Warning) {
+                    "its exit code says the warnings listed here fail it"
+                } else {
+                    "its output is above"
+                };
+                general.push((Severity::Error, format!("{} failed: {why}", check.id)));
             }
             _ => {}
         }
