@@ -24,10 +24,17 @@ pub fn baseline(args: &BaselineArgs) -> Result<ExitStatus> {
     let temp = root.join(format!("{FILE_NAME}.tmp{}", std::process::id()));
     std::fs::write(&temp, text).with_context(|| format!("cannot write {}", temp.display()))?;
     std::fs::rename(&temp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    let with_findings = report.checks.iter().filter(|c| !c.diagnostics.is_empty()).count();
-    let noun = if count == 1 { "finding" } else { "findings" };
+    let recorded = |c: &&crate::outcome::CheckOutcome| {
+        c.diagnostics.iter().filter(|d| d.severity != crate::outcome::Severity::Info).count()
+    };
+    let with_findings: Vec<_> = report.checks.iter().filter(|c| recorded(c) > 0).collect();
+    for check in &with_findings {
+        printer.line(&format!("  {}: {}", check.id, plural(recorded(check), "finding")));
+    }
     printer.line(&format!(
-        "wrote {FILE_NAME}: {count} {noun} of {with_findings} check(s); later runs report only new findings (commit the file)"
+        "wrote {FILE_NAME}: {} of {}; later runs report only new findings (commit the file)",
+        plural(count, "finding"),
+        plural(with_findings.len(), "check")
     ));
     for check in report.checks.iter().filter(|c| c.status == Status::Error) {
         printer.line(&format!(
@@ -38,4 +45,12 @@ pub fn baseline(args: &BaselineArgs) -> Result<ExitStatus> {
         ));
     }
     Ok(ExitStatus::Success)
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -62,6 +62,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         fail_fast: args.fail_fast || config.settings.fail_fast,
         shard: args.shard,
         put_back: std::sync::Mutex::new(PutBack::default()),
+        check_lines: true,
     };
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
 
@@ -115,6 +116,7 @@ pub(super) fn report_all(config_args: &crate::cli::ConfigArgs, stage: Stage, onl
         fail_fast: false,
         shard: None,
         put_back: std::sync::Mutex::new(PutBack::default()),
+        check_lines: false,
     };
     let report = session.execute(&Selection::All, only, Mode::Check)?;
     if process::interrupted() {
@@ -136,6 +138,8 @@ struct Session<'a> {
     shard: Option<crate::select::shard::Shard>,
     /// What staged mode's put-back said, over every pass of the run.
     put_back: std::sync::Mutex<PutBack>,
+    /// Print a line per check as it finishes (not for `ward baseline`, which sums up instead).
+    check_lines: bool,
 }
 
 /// Fixes that were dropped (with the check that made them) and partially staged files.
@@ -187,7 +191,12 @@ impl Session<'_> {
         let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
         let on_start = |planned: usize| progress.started(names[planned]);
         let on_done = |outcome: &crate::outcome::CheckOutcome| {
-            progress.finished(&outcome.name, &human::render_check(outcome, width, &printer.styles, self.verbosity));
+            let line = if self.check_lines {
+                human::render_check(outcome, width, &printer.styles, self.verbosity)
+            } else {
+                String::new()
+            };
+            progress.finished(&outcome.name, &line);
         };
         let run = exec::Run {
             config,

@@ -86,13 +86,14 @@ impl Baseline {
     }
 
     /// Removes the findings of `check` the baseline knows (errors and warnings; as many of each
-    /// key as it counts) and adds one note saying how many. When that leaves no error, a
-    /// failure that the findings explained is no longer one.
+    /// key as it counts) and adds one note saying how many. When that leaves no error (or no
+    /// finding at all), a failure that the findings explained is no longer one.
     pub fn apply(&self, check: &str, diagnostics: &mut Vec<Diagnostic>, failed: &mut bool) {
         if self.known.is_empty() || diagnostics.is_empty() {
             return;
         }
         let had_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        let had_findings = diagnostics.iter().any(|d| d.severity != Severity::Info);
         let mut left: HashMap<Key, usize> = HashMap::new();
         let mut matched = 0usize;
         diagnostics.retain(|d| {
@@ -122,7 +123,10 @@ impl Baseline {
             message: format!("{matched} known {noun} matched {FILE_NAME} and are not reported"),
             rule: Some(BASELINE_RULE.to_string()),
         });
-        if had_errors && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        // A tool that fails on warnings (shellcheck) passes when every warning was known too.
+        let errors_left = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        let findings_left = diagnostics.iter().any(|d| d.severity != Severity::Info);
+        if (had_errors && !errors_left) || (had_findings && !findings_left) {
             *failed = false;
         }
     }
@@ -195,6 +199,11 @@ mod tests {
         let mut failed = true;
         b.apply("deptrac", &mut two, &mut failed);
         assert!(!failed);
+        let warning = || one().with_severity(Severity::Warning);
+        let mut warnings = vec![warning(), warning()];
+        let mut failed = true;
+        b.apply("deptrac", &mut warnings, &mut failed);
+        assert!(!failed, "failing on known warnings alone is no failure");
         let mut other = vec![one()];
         let mut failed = true;
         b.apply("phpstan", &mut other, &mut failed);

@@ -275,7 +275,11 @@ fn a_baseline_keeps_known_findings_out_and_new_ones_in() {
     let Some(repo) = symfony_app() else { return };
     repo.ward(&["run", "--all", "deptrac-layers"]).code(1);
     let recorded = repo.ward(&["baseline", "deptrac-layers"]);
-    recorded.code(0).stdout_has("wrote .ward-baseline.json: 1 finding");
+    recorded
+        .code(0)
+        .stdout_has("  deptrac-layers: 1 finding\n")
+        .stdout_has("wrote .ward-baseline.json: 1 finding of 1 check");
+    assert!(!recorded.stdout.contains("listed below"), "nothing is listed, so nothing says so: {}", recorded.stdout);
     let text = repo.read_string(".ward-baseline.json");
     assert!(text.contains("\"check\": \"deptrac-layers\"") && text.contains("SystemClock"), "{text}");
     assert!(!text.contains("\"line\""), "lines are not part of the key: {text}");
