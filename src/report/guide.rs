@@ -191,7 +191,8 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
             )),
             Status::Failed
                 if !check.diagnostics.iter().any(|d| d.severity == Severity::Error)
-                    && check.modified_files.is_empty() =>
+                    && check.modified_files.is_empty()
+                    && !ctx.dropped.iter().any(|(_, id)| *id == check.id) =>
             {
                 // The tool's output is shown above only when it had no findings.
                 let why = if check.diagnostics.iter().any(|d| d.severity == Severity::Warning) {

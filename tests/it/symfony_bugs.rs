@@ -159,6 +159,7 @@ fn a_dropped_fix_is_not_reported_as_a_fixed_file() {
     run.code(1).stdout_has("1 fix was dropped").stdout_has("ward run --fix fixer --files a.txt");
     assert!(!run.stdout.contains("fixed by fixer"), "{}", run.stdout);
     assert!(!run.stdout.contains("review and `git add`"), "{}", run.stdout);
+    assert!(!run.stdout.contains("its output is above"), "the dropped fix is the explanation: {}", run.stdout);
 }
 
 #[test]
