@@ -45,7 +45,7 @@ pub fn set_aside(repo: &Repo, changes: &[UnstagedChange], lock: Lock) -> Result<
     let mut user = Vec::new();
     let mut staged = Vec::new();
     for change in changes {
-        if root.join(&change.path).is_dir() && !root.join(&change.path).is_symlink() {
+        if tree::is_dir(root, &change.path) {
             return Err(Refusal::NotAFile { path: shown(&change.path) }.into());
         }
         let mine = tree::read(root, &change.path)?;
@@ -159,10 +159,8 @@ impl Active {
             bail!("{} changed while ward was setting it aside; nothing of it was lost, run again", shown(&path));
         }
         for dir in &self.journal.created_dirs {
-            if path.starts_with(&dir.0) && !root.join(&dir.0).is_dir() {
-                std::fs::create_dir(root.join(&dir.0))
-                    .with_context(|| format!("cannot create {}", root.join(&dir.0).display()))?;
-                journal::sync_parent(&root.join(&dir.0))?;
+            if path.starts_with(&dir.0) && !tree::is_dir(&root, &dir.0) {
+                tree::create_dir(&root, &dir.0)?;
             }
         }
         let scratch = record.scratch(&self.journal.id, i);

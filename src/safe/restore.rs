@@ -157,14 +157,14 @@ impl Active {
             if decision.write {
                 tree::write(&root, &decision.path, &decision.target, &scratch)?;
             }
-            tree::remove_scratch(&root.join(&scratch));
+            tree::remove_scratch(&root, &scratch);
             if i == 0 {
                 fault("restore");
             }
         }
         for dir in self.journal.created_dirs.iter().rev() {
             // Only when empty: anything in it is someone's.
-            let _ = std::fs::remove_dir(root.join(&dir.0));
+            tree::remove_empty_dir(&root, &dir.0);
         }
         self.verify(decisions)?;
         fault("verified");

@@ -239,8 +239,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     if active.is_empty() {
         return outcome;
     }
-    let path = ctx.root.join(&file.rel);
-    let mut bytes = match fileio::load(&path, file.size) {
+    let mut bytes = match fileio::load(ctx.root, &file.rel, file.size) {
         Ok(Loaded::Text(bytes)) => bytes,
         Ok(Loaded::Binary | Loaded::NotRegular | Loaded::Missing) => return outcome,
         Ok(Loaded::TooLarge(size)) => {
@@ -276,7 +275,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
         }
     }
     if ctx.mode == Mode::Fix && !outcome.modified_by.is_empty() {
-        if let Err(err) = fileio::replace(&path, &bytes) {
+        if let Err(err) = fileio::replace(ctx.root, &file.rel, &bytes) {
             for i in std::mem::take(&mut outcome.modified_by) {
                 let mut sink = Sink::new(&file.path, checks[i].name());
                 sink.file_error(format!("could not write the fixed file: {err}"));

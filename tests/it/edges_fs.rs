@@ -1,0 +1,151 @@
+//! The file system at the edges: no read or write through a symlink, config files that are not
+//! files, restore after `git gc`, orphaned tool processes, every failure shown.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+const TRAILING: &str = "[checks.trailing-whitespace]\nbuiltin = \"trailing-whitespace\"\n";
+/// An external fixer that appends a line to every file it is given.
+const APPEND: &str = r#"for f in "$@"; do echo appended >> "$f"; done"#;
+
+/// A directory outside the repository holding `f.txt`, as an attacker's link would point to.
+fn outside(repo: &TestRepo) -> PathBuf {
+    let dir = repo.temp().join("outside");
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("f.txt"), "outside   \n").expect("write");
+    dir
+}
+
+/// `sub/f.txt` committed, then `sub` replaced by a link to a directory outside the tree.
+fn linked_parent(config: &str) -> (TestRepo, PathBuf) {
+    let repo = TestRepo::new();
+    repo.script("tools/append", APPEND);
+    repo.config(config);
+    repo.write("sub/f.txt", "inside   \n").write("ok.txt", "ok   \n").commit("base");
+    let out = outside(&repo);
+    fs::remove_dir_all(repo.path("sub")).expect("rm sub");
+    symlink(&out, repo.path("sub")).expect("symlink");
+    (repo, out)
+}
+
+#[track_caller]
+fn assert_untouched(out: &Path) {
+    assert_eq!(fs::read_to_string(out.join("f.txt")).expect("read"), "outside   \n", "the file outside was written");
+    assert_eq!(fs::read_dir(out).expect("list").count(), 1, "something was created outside");
+}
+
+fn external_fixer(files: &str) -> String {
+    format!("[checks.append]\nrun = \"true\"\nfix = \"tools/append\"\nfiles = [\"{files}\"]\n")
+}
+
+#[test]
+fn all_refuses_a_path_behind_a_linked_directory_and_writes_nothing_outside() {
+    let (repo, out) = linked_parent(&format!("{TRAILING}{}", external_fixer("*.txt")));
+    let run = repo.ward(&["run", "--all"]);
+    run.code(2).stderr_has("sub/f.txt").stderr_has("sub is a symbolic link");
+    assert_untouched(&out);
+    assert_eq!(repo.read_string("ok.txt"), "ok   \n", "nothing ran on a tree ward refuses");
+}
+
+#[test]
+fn files_refuses_a_path_behind_a_linked_directory() {
+    let (repo, out) = linked_parent(TRAILING);
+    repo.ward(&["run", "--files", "sub/f.txt"]).code(2).stderr_has("cannot check sub/f.txt: sub is a symbolic link");
+    repo.ward(&["run", "--check", "--files", "sub/f.txt"]).code(2).stderr_has("sub is a symbolic link");
+    assert_untouched(&out);
+}
+
+#[test]
+fn staged_mode_never_writes_the_staged_version_through_a_linked_directory() {
+    let repo = TestRepo::new();
+    repo.script("tools/append", APPEND);
+    repo.config(&format!("{TRAILING}{}", external_fixer("*.txt")));
+    repo.write("sub/f.txt", "one\n").commit("base");
+    repo.write("sub/f.txt", "one\ntwo   \n").add_all();
+    let out = outside(&repo);
+    fs::remove_dir_all(repo.path("sub")).expect("rm sub");
+    symlink(&out, repo.path("sub")).expect("symlink");
+    let run = repo.ward(&["run"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    run.stderr_has("sub/f.txt").stderr_has("sub is a symbolic link");
+    assert_untouched(&out);
+    assert!(!repo.path(".git/ward").read_dir().is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().is_dir()))));
+}
+
+#[test]
+fn staged_mode_with_unstaged_changes_refuses_a_linked_directory() {
+    let repo = TestRepo::new();
+    repo.script("tools/append", APPEND);
+    repo.config(&external_fixer("*.txt"));
+    repo.write("sub/f.txt", "one\n").write("a.txt", "a\n").commit("base");
+    // Staged and unstaged changes in both: staged mode has to set them aside.
+    repo.write("sub/f.txt", "one\ntwo\n").write("a.txt", "a\nb\n").add_all();
+    repo.write("sub/f.txt", "one\ntwo\nthree\n").write("a.txt", "a\nb\nc\n");
+    let out = outside(&repo);
+    fs::rename(repo.path("sub"), repo.temp().join("moved-sub")).expect("move sub");
+    symlink(&out, repo.path("sub")).expect("symlink");
+    let run = repo.ward(&["run"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    run.stderr_has("sub is a symbolic link");
+    assert_untouched(&out);
+    assert_eq!(repo.read_string("a.txt"), "a\nb\nc\n", "the unstaged change stays");
+}
+
+#[test]
+fn restore_never_writes_through_a_directory_linked_after_the_crash() {
+    let repo = TestRepo::new();
+    repo.script("tools/append", APPEND);
+    repo.config(&external_fixer("*.txt"));
+    repo.write("sub/f.txt", "one\n").commit("base");
+    repo.write("sub/f.txt", "one\ntwo\n").add_all();
+    repo.write("sub/f.txt", "one\ntwo\nthree\n");
+    let run = Run::from(repo.ward_cmd().args(["run"]).env("WARD_INTERNAL_FAULT", "kill:checks").output().expect("run"));
+    assert_eq!(run.code, None, "killed: {run:?}");
+    // After the crash, `sub` (holding the set-aside file) becomes a link to elsewhere.
+    let out = outside(&repo);
+    fs::rename(repo.path("sub"), repo.temp().join("moved-sub")).expect("move sub");
+    symlink(&out, repo.path("sub")).expect("symlink");
+    let run = repo.ward(&["restore"]);
+    assert_ne!(run.code, Some(0), "{run:?}");
+    assert!(run.stderr.contains("sub is a symbolic link"), "{run:?}");
+    assert_untouched(&out);
+    // The backup is still there for when the link is gone.
+    fs::remove_file(repo.path("sub")).expect("rm link");
+    fs::rename(repo.temp().join("moved-sub"), repo.path("sub")).expect("move back");
+    repo.ward(&["restore"]).code(0);
+    assert_eq!(repo.read_string("sub/f.txt"), "one\ntwo\nthree\n");
+}
+
+#[test]
+fn external_fixers_are_not_handed_symlinks_unless_they_ask() {
+    let repo = TestRepo::new();
+    let log = repo.temp().join("seen");
+    repo.script("tools/append", APPEND);
+    repo.script("tools/record", &recorder(&log));
+    let out = outside(&repo);
+    repo.write("a.txt", "a\n");
+    symlink(out.join("f.txt"), repo.path("link.txt")).expect("symlink");
+    repo.config(&format!("{}[checks.record]\nrun = \"tools/record\"\nfiles = [\"*.txt\"]\n", external_fixer("*.txt")));
+    repo.commit("base");
+    repo.ward(&["run", "--all"]).code(1);
+    assert_untouched(&out);
+    assert_eq!(repo.read_string("a.txt"), "a\nappended\n");
+    assert_eq!(recorded(&log), vec!["a.txt".to_string()]);
+    // Staged mode and --files too.
+    fs::remove_file(&log).expect("rm log");
+    repo.write("a.txt", "a2\n");
+    symlink(out.join("f.txt"), repo.path("link2.txt")).expect("symlink");
+    repo.add_all();
+    repo.ward(&["run"]).code(1);
+    repo.ward(&["run", "--files", "link.txt", "link2.txt", "a.txt"]).code(1);
+    assert_untouched(&out);
+    assert_eq!(recorded(&log), vec!["a.txt".to_string(), "a.txt".to_string()]);
+    // A check that asks for links gets them.
+    fs::remove_file(&log).expect("rm log");
+    repo.config("[checks.record]\nrun = \"tools/record\"\ntypes = [\"symlink\"]\n");
+    repo.ward(&["run", "--all"]).code(0);
+    assert_eq!(recorded(&log), vec!["link.txt".to_string(), "link2.txt".to_string()]);
+}
