@@ -149,3 +149,72 @@ fn external_fixers_are_not_handed_symlinks_unless_they_ask() {
     repo.ward(&["run", "--all"]).code(0);
     assert_eq!(recorded(&log), vec!["link.txt".to_string(), "link2.txt".to_string()]);
 }
+
+/// Runs ward with a deadline: a FIFO opened for reading would block forever.
+fn ward_bounded(repo: &TestRepo, args: &[&str]) -> Run {
+    let mut child = repo
+        .ward_cmd()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn ward");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("ward {args:?} blocked");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Run::from(child.wait_with_output().expect("output"))
+}
+
+#[test]
+fn init_refuses_a_dangling_config_link_and_creates_nothing() {
+    let repo = TestRepo::new();
+    let target = repo.temp().join("elsewhere").join("checks.toml");
+    fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    symlink(&target, repo.path("checks.toml")).expect("symlink");
+    repo.ward(&["init"]).code(2).stderr_has("checks.toml is a symbolic link to").stderr_has("which does not exist");
+    assert!(!target.exists(), "ward init created the link's target outside the repository");
+    // An existing file is never overwritten either.
+    fs::remove_file(repo.path("checks.toml")).expect("rm");
+    repo.write("checks.toml", "# mine\n");
+    repo.ward(&["init"]).code(2).stderr_has("already exists");
+    assert_eq!(repo.read_string("checks.toml"), "# mine\n");
+}
+
+/// Puts something that is not a config file at the given path.
+type MakeConfig = dyn Fn(&Path);
+
+#[test]
+fn a_config_that_is_not_a_file_is_a_configuration_error_not_the_default_checks() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "a   \n").commit("base");
+    let cases: Vec<(&str, Box<MakeConfig>)> = vec![
+        ("it is a directory", Box::new(|p: &Path| fs::create_dir(p).expect("mkdir"))),
+        ("which does not exist", Box::new(|p: &Path| symlink("nowhere.toml", p).expect("symlink"))),
+        ("loops", Box::new(|p: &Path| symlink("checks.toml", p).expect("symlink"))),
+        (
+            "not a regular file",
+            Box::new(|p: &Path| nix::unistd::mkfifo(p, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo")),
+        ),
+    ];
+    for (why, make) in &cases {
+        let path = repo.path("checks.toml");
+        let _ = fs::remove_dir(&path);
+        let _ = fs::remove_file(&path);
+        make(&path);
+        for args in [&["run", "--all"][..], &["validate"], &["list"]] {
+            let run = ward_bounded(&repo, args);
+            assert_eq!(run.code, Some(2), "{why} / {args:?}: {run:?}");
+            assert!(run.stderr.contains("checks.toml") && run.stderr.contains(why), "{why} / {args:?}: {run:?}");
+            assert!(!run.stdout.contains("default checks") && !run.stderr.contains("default checks"), "{run:?}");
+        }
+        // --config names the same problems.
+        let run = ward_bounded(&repo, &["validate", "--config", "checks.toml"]);
+        assert_eq!(run.code, Some(2), "{why}: {run:?}");
+    }
+    assert_eq!(repo.read_string("a.txt"), "a   \n", "no default fixer ran");
+}
