@@ -218,3 +218,74 @@ fn a_config_that_is_not_a_file_is_a_configuration_error_not_the_default_checks()
     }
     assert_eq!(repo.read_string("a.txt"), "a   \n", "no default fixer ran");
 }
+
+/// `ward` as a user whom permissions bind. Tests run as root here, and root reads and writes
+/// whatever the mode bits say: dropping CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+/// bounding set before exec leaves uid 0 bound by them (as owner, mode 000 denies). Returns
+/// `None` (and fails in CI) when that cannot be arranged.
+fn ward_unprivileged(repo: &TestRepo, args: &[&str], probe: &Path) -> Option<Run> {
+    let bound = |mut cmd: std::process::Command| -> std::process::Command {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl(2) is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                for cap in [1, 2] {
+                    // CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2; failing as non-root is fine.
+                    nix::libc::prctl(nix::libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
+                }
+                Ok(())
+            });
+        }
+        cmd
+    };
+    let mut cat = std::process::Command::new("cat");
+    cat.arg(probe).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    if bound(cat).status().is_ok_and(|s| s.success()) {
+        assert!(std::env::var_os("CI").is_none(), "cannot make {} unreadable to ward in CI", probe.display());
+        eprintln!("skipped: this user reads {} whatever its mode", probe.display());
+        return None;
+    }
+    let mut cmd = bound(repo.ward_cmd());
+    cmd.args(args);
+    Some(Run::from(cmd.output().expect("run ward")))
+}
+
+#[test]
+fn a_fixer_that_cannot_write_is_listed_with_the_file_and_the_cause() {
+    let repo = TestRepo::new();
+    repo.config(TRAILING);
+    repo.write("ro/f.txt", "a   \n").write("ro/probe", "").commit("base");
+    repo.chmod("ro/probe", 0o000).chmod("ro", 0o555);
+    let run = ward_unprivileged(&repo, &["run", "--all"], &repo.path("ro/probe"));
+    repo.chmod("ro", 0o755);
+    let Some(run) = run else { return };
+    run.code(1).stdout_has("ro/f.txt").stdout_has("could not write the fixed file: Permission denied");
+    assert!(!run.stdout.contains("fixed by"), "{run:?}");
+    assert_eq!(repo.read_string("ro/f.txt"), "a   \n");
+}
+
+#[test]
+fn a_name_near_the_limit_is_fixed_all_the_same() {
+    let repo = TestRepo::new();
+    repo.config(TRAILING);
+    let name = format!("{}.txt", "n".repeat(251));
+    repo.write(&name, "a   \n").commit("base");
+    let run = repo.ward(&["run", "--all"]);
+    run.code(1).stdout_has("1 file was fixed by trailing-whitespace");
+    assert_eq!(repo.read_string(&name), "a\n");
+    assert_eq!(fs::read_dir(&repo.root).expect("list").count(), 3, "a temporary file was left behind");
+}
+
+#[test]
+fn an_unreadable_file_is_an_error_of_the_checks_that_would_read_it() {
+    let repo = TestRepo::new();
+    repo.config(TRAILING);
+    repo.write("unreadable.txt", "secret   \n").write("noext", "x\n").commit("base");
+    repo.chmod("unreadable.txt", 0o000).chmod("noext", 0o000);
+    for args in [&["run", "--files", "unreadable.txt", "noext"][..], &["run", "--all"], &["run", "--check", "--all"]] {
+        let Some(run) = ward_unprivileged(&repo, args, &repo.path("unreadable.txt")) else { return };
+        run.code(1).stdout_has("could not read the file: Permission denied");
+        assert!(run.stdout.contains("unreadable.txt") && run.stdout.contains("noext"), "{args:?}: {run:?}");
+        assert!(!run.stdout.contains("no files to check"), "{args:?}: {run:?}");
+    }
+}

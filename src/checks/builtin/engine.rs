@@ -15,7 +15,7 @@ use super::{
     bom, branch, case_conflict, end_of_file, gitkeep, json, large_files, line_endings, merge_conflict, private_key,
     shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
 };
-use crate::outcome::Diagnostic;
+use crate::outcome::{Diagnostic, Severity};
 use crate::repo::index::IndexEntry;
 use crate::repo::index::{self, RawChange};
 use crate::repo::Repo;
@@ -276,6 +276,13 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     }
     if ctx.mode == Mode::Fix && !outcome.modified_by.is_empty() {
         if let Err(err) = fileio::replace(ctx.root, &file.rel, &bytes) {
+            // "removed trailing whitespace" did not happen: only the failure is true.
+            for (i, diagnostics) in &mut outcome.diagnostics {
+                if outcome.modified_by.contains(i) {
+                    diagnostics.retain(|d| d.severity != Severity::Info);
+                }
+            }
+            outcome.diagnostics.retain(|(_, diagnostics)| !diagnostics.is_empty());
             for i in std::mem::take(&mut outcome.modified_by) {
                 let mut sink = Sink::new(&file.path, checks[i].name());
                 sink.file_error(format!("could not write the fixed file: {err}"));
