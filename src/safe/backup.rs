@@ -141,12 +141,40 @@ fn write_backup(
             continue;
         }
         let copy = copies.join(i.to_string());
-        std::fs::write(&copy, content.bytes()).with_context(|| format!("cannot write {}", copy.display()))?;
+        write_synced(&copy, content.bytes())?;
         slots.push(Some(files.len()));
         files.push(copy);
     }
     let ids = repo.store_files(&files)?;
+    // Named by blob id, the copies make the backup self-sufficient: `git gc --prune=now` removes
+    // the loose objects nothing references, and recovery then reads these.
+    for (copy, id) in files.iter().zip(&ids) {
+        std::fs::rename(copy, copies.join(id)).with_context(|| format!("cannot name {}", copy.display()))?;
+    }
+    journal::sync_parent(&copies.join("x"))?;
     Ok(slots.into_iter().map(|slot| slot.and_then(|k| ids.get(k).cloned())).collect())
+}
+
+/// Where ward keeps its own copy of the blob `id` of a backup.
+pub(super) fn copy_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join("blobs").join(id)
+}
+
+/// Keeps a copy of `bytes` (the blob `id`) in the backup, synced, unless it is there already.
+pub(super) fn keep_copy(dir: &Path, id: &str, bytes: &[u8]) -> Result<()> {
+    let path = copy_path(dir, id);
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir.join("blobs"))
+        .with_context(|| format!("cannot create {}", dir.join("blobs").display()))?;
+    journal::write_durably(&path, bytes)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("cannot write {}", path.display()))
 }
 
 impl Active {

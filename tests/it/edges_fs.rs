@@ -289,3 +289,73 @@ fn an_unreadable_file_is_an_error_of_the_checks_that_would_read_it() {
         assert!(!run.stdout.contains("no files to check"), "{args:?}: {run:?}");
     }
 }
+
+/// A repository whose `a.txt` is partially staged (a fixable line staged, an edit far below
+/// unstaged), with a fixer that changes the staged line only.
+fn partially_staged() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.script("tools/fixme", r#"for f in "$@"; do sed -i 's/fixme/FIXED/g' "$f"; done"#);
+    repo.config("[checks.fixme]\nrun = \"true\"\nfix = \"tools/fixme\"\nfiles = [\"*.txt\"]\n");
+    let body = |first: &str, last: &str| {
+        let middle: String = (2..=11).map(|i| format!("line {i}\n")).collect();
+        format!("{first}\n{middle}{last}\n")
+    };
+    repo.write("a.txt", body("line 1", "line 12")).commit("base");
+    repo.write("a.txt", body("fixme staged", "line 12")).add_all();
+    repo.write("a.txt", body("fixme staged", "line 12 unstaged"));
+    repo
+}
+
+fn killed_at(repo: &TestRepo, point: &str) {
+    let run = Run::from(
+        repo.ward_cmd().args(["run"]).env("WARD_INTERNAL_FAULT", format!("kill:{point}")).output().expect("run"),
+    );
+    assert_eq!(run.code, None, "not killed at {point}: {run:?}");
+}
+
+fn prune(repo: &TestRepo) {
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+    repo.git(&["gc", "-q", "--prune=now"]);
+}
+
+#[test]
+fn restore_after_git_gc_uses_wards_own_copy() {
+    for point in ["checks", "decided"] {
+        let repo = partially_staged();
+        let mine = repo.read_string("a.txt");
+        killed_at(&repo, point);
+        assert_ne!(repo.read_string("a.txt"), mine, "{point}: the staged version is in place");
+        prune(&repo);
+        let run = repo.ward(&["restore"]);
+        run.code(0);
+        let expected = if point == "decided" { mine.replace("fixme", "FIXED") } else { mine.clone() };
+        assert_eq!(repo.read_string("a.txt"), expected, "{point}");
+        assert!(!repo.path(".git/ward").read_dir().expect("ward dir").any(|e| e.is_ok_and(|e| e.path().is_dir())));
+    }
+}
+
+#[test]
+fn a_backup_beyond_repair_says_where_it_is_and_how_to_apply_it_by_hand() {
+    let repo = partially_staged();
+    let mine = repo.read_string("a.txt");
+    killed_at(&repo, "checks");
+    prune(&repo);
+    let backup = fs::read_dir(repo.path(".git/ward"))
+        .expect("ward dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.is_dir())
+        .expect("a backup");
+    fs::remove_dir_all(backup.join("blobs")).expect("rm copies");
+    let id = backup.file_name().expect("name").to_string_lossy().into_owned();
+    for args in [&["restore"][..], &["run"]] {
+        let run = repo.ward(args);
+        assert_eq!(run.code, Some(2), "{run:?}");
+        run.stderr_has(&format!("cannot restore the backup in .git/ward/{id} (a.txt)"))
+            .stderr_has(&format!("git apply --binary .git/ward/{id}/unstaged.patch"))
+            .stderr_has("is missing from git's objects");
+    }
+    // What the message says works.
+    repo.git(&["checkout", "--", "a.txt"]);
+    repo.git(&["apply", "--binary", &format!(".git/ward/{id}/unstaged.patch")]);
+    assert_eq!(repo.read_string("a.txt"), mine);
+}
