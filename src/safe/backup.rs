@@ -71,6 +71,10 @@ pub fn set_aside(repo: &Repo, changes: &[UnstagedChange], lock: Lock) -> Result<
         let _ = std::fs::remove_dir_all(&dir);
         backup(e)
     })?;
+    super::orphans::start(&dir).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&dir);
+        backup(anyhow::Error::new(e).context("cannot start the record of processes"))
+    })?;
     fault("backup");
 
     let mut created_dirs = Vec::new();

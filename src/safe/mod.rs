@@ -4,9 +4,11 @@
 //! - `restore`: putting them back (fixes merged under the user's changes), verifying, recovery.
 //! - `journal`: the journal format, the liveness lock, durable writes under `.git/ward/`.
 //! - `tree`: one working-tree path read and written exactly.
+//! - `orphans`: the process groups a run started, killed at recovery before anything is put back.
 
 mod backup;
 mod journal;
+mod orphans;
 mod restore;
 mod tree;
 
@@ -151,6 +153,10 @@ impl Guard {
                 active.shown_dir()
             ),
         ));
+        // Every tool started from here on is journaled, so that recovery can stop what a killed
+        // ward leaves running before it puts files back.
+        let dir = active.dir.clone();
+        process::on_spawn(Some(Box::new(move |pgid| orphans::record(&dir, pgid))));
         guard.active = Some(active);
         Ok(guard)
     }
@@ -168,6 +174,7 @@ impl Guard {
         let Some(repo) = self.repo.take() else {
             return Ok(());
         };
+        process::on_spawn(None);
         fault("checks");
         let interrupted = process::interrupted();
         let mut to_stage = if interrupted { BTreeSet::new() } else { fixed_to_stage(config, files, outcomes) };

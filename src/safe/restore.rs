@@ -249,6 +249,7 @@ impl Active {
 
 impl Drop for Active {
     fn drop(&mut self) {
+        crate::exec::process::on_spawn(None);
         if !self.done {
             self.abandon("ward stopped early");
         }
@@ -309,6 +310,9 @@ pub fn recover(repo: &Repo) -> Result<Recovery> {
         }
         let journal = Journal::load(&dir)?;
         let hint = by_hand(repo, &dir, &journal);
+        // A tool the dead run started may still be writing: stop it first, or it would undo
+        // the restore.
+        super::orphans::reap(&dir).map_err(|why| anyhow::anyhow!("{why}; run again once they have exited"))?;
         let mut active = from_journal(repo, dir.clone(), journal).context(hint)?;
         let result = active.revert().and_then(|decisions| {
             active.put_back(&decisions)?;

@@ -359,3 +359,28 @@ fn a_backup_beyond_repair_says_where_it_is_and_how_to_apply_it_by_hand() {
     repo.git(&["apply", "--binary", &format!(".git/ward/{id}/unstaged.patch")]);
     assert_eq!(repo.read_string("a.txt"), mine);
 }
+
+#[test]
+fn recovery_stops_what_a_killed_run_left_running_before_restoring() {
+    let repo = TestRepo::new();
+    // The fixer leaves a worker behind (as php-cs-fixer's parallel workers may) that writes
+    // late, after the next ward has put the user's version back.
+    let marker = repo.temp().join("worker-started");
+    repo.script(
+        "tools/leaves-a-worker",
+        &format!(
+            r#"for f in "$@"; do (touch '{m}'; sleep 3; echo LATE >> "$f") </dev/null >/dev/null 2>&1 & done"#,
+            m = marker.display()
+        ),
+    );
+    repo.config("[checks.worker]\nrun = \"true\"\nfix = \"tools/leaves-a-worker\"\nfiles = [\"*.txt\"]\n");
+    repo.write("a.txt", "one\n").commit("base");
+    repo.write("a.txt", "one\ntwo\n").add_all();
+    repo.write("a.txt", "one\ntwo\nthree\n");
+    killed_at(&repo, "checks");
+    assert!(marker.exists(), "the worker never started");
+    repo.ward(&["restore"]).code(0);
+    assert_eq!(repo.read_string("a.txt"), "one\ntwo\nthree\n");
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    assert_eq!(repo.read_string("a.txt"), "one\ntwo\nthree\n", "a worker of the killed run wrote after the restore");
+}
