@@ -384,3 +384,42 @@ fn recovery_stops_what_a_killed_run_left_running_before_restoring() {
     std::thread::sleep(std::time::Duration::from_millis(3500));
     assert_eq!(repo.read_string("a.txt"), "one\ntwo\nthree\n", "a worker of the killed run wrote after the restore");
 }
+
+#[test]
+fn a_run_refused_because_another_is_active_reports_no_modified_files() {
+    let repo = TestRepo::new();
+    let ready = repo.temp().join("ready");
+    repo.script(
+        "tools/block",
+        &format!(
+            r#"for f in "$@"; do sed -i 's/fixme/FIXED/g' "$f"; done; touch '{}'; exec sleep 60"#,
+            ready.display()
+        ),
+    );
+    repo.config("[checks.block]\nrun = \"true\"\nfix = \"tools/block\"\nfiles = [\"*.txt\"]\nserial = true\n");
+    repo.write("a.txt", "a\nb\n").commit("base");
+    repo.write("a.txt", "fixme\nb\n").add_all();
+    repo.write("a.txt", "fixme\nb\nc\n");
+    let mut first = repo
+        .ward_cmd()
+        .arg("run")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready.exists() {
+        assert!(std::time::Instant::now() < deadline && first.try_wait().expect("wait").is_none(), "never ready");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    for args in [&["run", "--all"][..], &["run", "--all", "--format", "json"], &["run", "--files", "a.txt"]] {
+        let run = repo.ward(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        run.stderr_has("another ward (pid");
+        assert!(!run.stdout.contains("modified") && !run.stdout.contains("fixed by"), "{args:?}: {run:?}");
+    }
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(first.id() as i32), nix::sys::signal::Signal::SIGINT);
+    let out = first.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(repo.read_string("a.txt"), "fixme\nb\nc\n", "the user's version is back");
+}
