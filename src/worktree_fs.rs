@@ -11,7 +11,8 @@ use std::fs::File;
 use std::io::{self, Read as _, Write as _};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use nix::errno::Errno;
 use nix::fcntl::{self, AtFlags, OFlag};
@@ -73,18 +74,20 @@ pub fn locate(root: &Path, rel: &Path) -> io::Result<Located> {
         let dir = fcntl::open(parent, dir_flags(), Mode::empty()).map_err(io::Error::from)?;
         return Ok(Located { dir, name: name.to_owned(), rel: rel.to_path_buf() });
     }
-    let mut names: Vec<&OsStr> = Vec::new();
-    for component in rel.components() {
-        match component {
-            Component::Normal(name) => names.push(name),
-            Component::CurDir => {}
-            _ => return Err(invalid(rel, "is not inside the work tree")),
-        }
-    }
+    let names = components(rel)?;
     let Some((last, dirs)) = names.split_last() else {
         return Err(invalid(rel, "is empty"));
     };
-    let mut dir = fcntl::open(root, dir_flags(), Mode::empty()).map_err(io::Error::from)?;
+    let root_dir = root_fd(root)?;
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    if dirs.is_empty() {
+        let dir = root_dir.try_clone()?;
+        return Ok(Located { dir, name: (*last).to_owned(), rel: rel.to_path_buf() });
+    }
+    if let Some(dir) = beneath(&root_dir, parent, dir_flags()) {
+        return Ok(Located { dir: dir?, name: (*last).to_owned(), rel: rel.to_path_buf() });
+    }
+    let mut dir = root_dir.try_clone()?;
     let mut walked = PathBuf::new();
     for name in dirs {
         walked.push(name);
@@ -102,6 +105,71 @@ pub fn locate(root: &Path, rel: &Path) -> io::Result<Located> {
         };
     }
     Ok(Located { dir, name: (*last).to_owned(), rel: rel.to_path_buf() })
+}
+
+/// The plain components of a relative path; `..`, a root or a prefix are refused.
+fn components(rel: &Path) -> io::Result<Vec<&OsStr>> {
+    let mut names = Vec::new();
+    for component in rel.components() {
+        match component {
+            Component::Normal(name) => names.push(name),
+            Component::CurDir => {}
+            _ => return Err(invalid(rel, "is not inside the work tree")),
+        }
+    }
+    Ok(names)
+}
+
+/// A handle of the work-tree root, opened once per process (a run has one root, or two).
+fn root_fd(root: &Path) -> io::Result<Arc<OwnedFd>> {
+    static ROOTS: Mutex<Vec<(PathBuf, Arc<OwnedFd>)>> = Mutex::new(Vec::new());
+    let mut roots = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, fd)) = roots.iter().find(|(path, _)| path == root) {
+        return Ok(Arc::clone(fd));
+    }
+    let fd = Arc::new(fcntl::open(root, dir_flags(), Mode::empty())?);
+    roots.push((root.to_path_buf(), Arc::clone(&fd)));
+    Ok(fd)
+}
+
+/// False once the kernel has refused `openat2` (before Linux 5.6, or a seccomp filter).
+static OPENAT2: AtomicBool = AtomicBool::new(true);
+
+/// The one-call path: `openat2` resolving `rel` beneath `root` with no symlink anywhere.
+/// `None` when it cannot say (no `openat2`, or a link on the way, which the component walk
+/// then names).
+fn beneath(root: &OwnedFd, rel: &Path, flags: OFlag) -> Option<io::Result<OwnedFd>> {
+    if !OPENAT2.load(Ordering::Relaxed) {
+        return None;
+    }
+    let how = fcntl::OpenHow::new()
+        .flags(flags | OFlag::O_CLOEXEC)
+        .resolve(fcntl::ResolveFlag::RESOLVE_NO_SYMLINKS | fcntl::ResolveFlag::RESOLVE_BENEATH);
+    match fcntl::openat2(root.as_fd(), rel, how) {
+        Ok(fd) => Some(Ok(fd)),
+        Err(Errno::ELOOP | Errno::EXDEV | Errno::EAGAIN) => None,
+        Err(Errno::ENOSYS | Errno::EPERM | Errno::EINVAL | Errno::E2BIG) => {
+            OPENAT2.store(false, Ordering::Relaxed);
+            None
+        }
+        Err(errno) => Some(Err(errno.into())),
+    }
+}
+
+/// Opens `root/rel` for reading without following a link anywhere on the path: one `openat2`
+/// on the hot path. A link as the last component is `ELOOP`; a FIFO opens without blocking.
+pub fn open_read(root: &Path, rel: &Path) -> io::Result<File> {
+    if rel.is_relative() {
+        components(rel)?;
+        if let Some(fd) = beneath(&*root_fd(root)?, rel, read_flags()) {
+            return Ok(File::from(fd?));
+        }
+    }
+    locate(root, rel)?.open_read()
+}
+
+fn read_flags() -> OFlag {
+    OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC | OFlag::O_NOCTTY
 }
 
 fn dir_flags() -> OFlag {
@@ -127,28 +195,12 @@ impl Located {
     }
 
     fn lstat_name(&self, name: &OsStr) -> io::Result<Meta> {
-        let st = stat::fstatat(self.dir.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW)?;
-        let kind = match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
-            SFlag::S_IFREG => Kind::File,
-            SFlag::S_IFDIR => Kind::Dir,
-            SFlag::S_IFLNK => Kind::Symlink,
-            _ => Kind::Other,
-        };
-        Ok(Meta {
-            kind,
-            mode: st.st_mode & 0o7777,
-            size: u64::try_from(st.st_size).unwrap_or(0),
-            dev: st.st_dev,
-            ino: st.st_ino,
-            mtime_ns: i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec),
-            uid: st.st_uid,
-        })
+        Ok(meta(stat::fstatat(self.dir.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW)?))
     }
 
     /// Opens the file for reading. A link is `ELOOP`; a FIFO opens without blocking.
     pub fn open_read(&self) -> io::Result<File> {
-        let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC | OFlag::O_NOCTTY;
-        Ok(File::from(fcntl::openat(self.dir.as_fd(), self.name.as_os_str(), flags, Mode::empty())?))
+        Ok(File::from(fcntl::openat(self.dir.as_fd(), self.name.as_os_str(), read_flags(), Mode::empty())?))
     }
 
     /// The whole content of a regular file.
@@ -248,14 +300,83 @@ impl Located {
     }
 }
 
-/// `lstat` of `root/rel`, refusing a path through a link.
+/// `lstat` of `root/rel`, refusing a path through a link: one `openat2` of the path itself
+/// (`O_PATH | O_NOFOLLOW` gives a link's own handle) and an `fstat`.
 pub fn lstat(root: &Path, rel: &Path) -> io::Result<Meta> {
+    if rel.is_relative() && !components(rel)?.is_empty() {
+        let flags = OFlag::O_PATH | OFlag::O_NOFOLLOW;
+        if let Some(fd) = beneath(&*root_fd(root)?, rel, flags) {
+            return Ok(meta(stat::fstat(fd?.as_fd())?));
+        }
+    }
     locate(root, rel)?.lstat()
+}
+
+/// Which batch of [`lstat_in_batch`] calls is current; handles kept for an older one are
+/// never used.
+static BATCH: AtomicU64 = AtomicU64::new(0);
+
+/// Starts a batch of [`lstat_in_batch`] calls, during which nothing in the tree is written
+/// (the selection's classification of every file).
+pub fn new_batch() {
+    BATCH.fetch_add(1, Ordering::Relaxed);
+}
+
+/// As [`lstat`], for many sorted paths at once: one `fstatat` in a handle of the parent
+/// directory, which each thread keeps for the next file in the same directory until the batch
+/// ends. Only metadata is read through a kept handle, and never after a write.
+pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
+    type Kept = Option<(u64, PathBuf, PathBuf, OwnedFd)>;
+    thread_local! {
+        static PARENT: std::cell::RefCell<Kept> = const { std::cell::RefCell::new(None) };
+    }
+    let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else { return lstat(root, rel) };
+    if rel.is_absolute() || parent.as_os_str().is_empty() || components(rel)?.len() < 2 {
+        return lstat(root, rel);
+    }
+    let batch = BATCH.load(Ordering::Relaxed);
+    let at = |fd: &OwnedFd| stat::fstatat(fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).map(meta);
+    let kept = PARENT.with_borrow(|kept| match kept {
+        Some((b, r, p, fd)) if *b == batch && r == root && p == parent => Some(at(fd)),
+        _ => None,
+    });
+    if let Some(result) = kept {
+        return Ok(result?);
+    }
+    match beneath(&*root_fd(root)?, parent, dir_flags()) {
+        Some(Ok(fd)) => {
+            let result = at(&fd);
+            PARENT.with_borrow_mut(|kept| *kept = Some((batch, root.to_path_buf(), parent.to_path_buf(), fd)));
+            Ok(result?)
+        }
+        Some(Err(e)) => Err(e),
+        None => locate(root, rel)?.lstat(),
+    }
 }
 
 /// The bytes of the regular file `root/rel`, refusing any link on the way.
 pub fn read(root: &Path, rel: &Path) -> io::Result<Vec<u8>> {
-    locate(root, rel)?.read()
+    let mut bytes = Vec::new();
+    open_read(root, rel)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn meta(st: stat::FileStat) -> Meta {
+    let kind = match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
+        SFlag::S_IFREG => Kind::File,
+        SFlag::S_IFDIR => Kind::Dir,
+        SFlag::S_IFLNK => Kind::Symlink,
+        _ => Kind::Other,
+    };
+    Meta {
+        kind,
+        mode: st.st_mode & 0o7777,
+        size: u64::try_from(st.st_size).unwrap_or(0),
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mtime_ns: i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec),
+        uid: st.st_uid,
+    }
 }
 
 #[cfg(test)]

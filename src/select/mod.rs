@@ -102,8 +102,9 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     };
     paths.sort();
     paths.dedup();
+    worktree_fs::new_batch();
     let files: Vec<Option<FileEntry>> =
-        paths.par_iter().map(|rel| classify_checked(root, rel)).collect::<Result<_>>()?;
+        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?;
     Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
 }
 
@@ -167,8 +168,13 @@ pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
 /// As [`classify`], but a path that goes through a symbolic link, or that cannot be looked at,
 /// is an error naming it: no check may read or write it, and skipping it silently would pass it.
 pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
+    worktree_fs::new_batch();
+    classify_in_batch(root, rel)
+}
+
+fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
     let path = path_text(rel);
-    let meta = match worktree_fs::lstat(root, rel) {
+    let meta = match worktree_fs::lstat_in_batch(root, rel) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
             return Ok(None)
@@ -206,7 +212,7 @@ pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
 /// opened counts as text, so that the text checks try it and report why they could not.
 fn sniff(root: &Path, rel: &Path, types: &mut TypeSet) {
     let mut head = [0u8; 8192];
-    let Ok(mut file) = worktree_fs::locate(root, rel).and_then(|l| l.open_read()) else {
+    let Ok(mut file) = worktree_fs::open_read(root, rel) else {
         types.insert(FileType::Text);
         return;
     };

@@ -32,7 +32,7 @@ pub(crate) fn load(root: &Path, rel: &Path, size: u64) -> io::Result<Loaded> {
     if size > MAX_CONTENT_BYTES {
         return Ok(Loaded::TooLarge(size));
     }
-    let file = worktree_fs::locate(root, rel).and_then(|located| located.open_read());
+    let file = worktree_fs::open_read(root, rel);
     let file = match file {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Missing),
