@@ -87,6 +87,13 @@ pub fn locate(root: &Path, rel: &Path) -> io::Result<Located> {
     if let Some(dir) = beneath(&root_dir, parent, dir_flags()) {
         return Ok(Located { dir: dir?, name: (*last).to_owned(), rel: rel.to_path_buf() });
     }
+    let dir = walk(&root_dir, rel, dirs)?;
+    Ok(Located { dir, name: (*last).to_owned(), rel: rel.to_path_buf() })
+}
+
+/// Opens the directories `dirs` (of `rel`) one by one from `root_dir`, none of them a link:
+/// the way without `openat2`, and the way to name the link that stopped it.
+fn walk(root_dir: &OwnedFd, rel: &Path, dirs: &[&OsStr]) -> io::Result<OwnedFd> {
     let mut dir = root_dir.try_clone()?;
     let mut walked = PathBuf::new();
     for name in dirs {
@@ -104,7 +111,7 @@ pub fn locate(root: &Path, rel: &Path) -> io::Result<Located> {
             Err(errno) => return Err(errno.into()),
         };
     }
-    Ok(Located { dir, name: (*last).to_owned(), rel: rel.to_path_buf() })
+    Ok(dir)
 }
 
 /// The plain components of a relative path; `..`, a root or a prefix are refused.
@@ -415,6 +422,26 @@ mod tests {
         assert_eq!(read(dir.path(), Path::new("link")).unwrap_err().raw_os_error(), Some(nix::libc::ELOOP));
         assert_eq!(lstat(dir.path(), Path::new("link")).unwrap().kind, Kind::Symlink);
         assert!(locate(dir.path(), Path::new("../x")).is_err());
+    }
+
+    #[test]
+    fn the_walk_without_openat2_refuses_links_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        fs::write(dir.path().join("a/b/f"), b"in").unwrap();
+        symlink(outside.path(), dir.path().join("a/link")).unwrap();
+        let root = fcntl::open(dir.path(), dir_flags(), Mode::empty()).unwrap();
+        let names = |p: &'static str| p.split('/').map(OsStr::new).collect::<Vec<_>>();
+        let b = walk(&root, Path::new("a/b/f"), &names("a/b")).unwrap();
+        assert!(stat::fstatat(b.as_fd(), "f", AtFlags::AT_SYMLINK_NOFOLLOW).is_ok());
+        let err = walk(&root, Path::new("a/link/f"), &names("a/link")).unwrap_err();
+        assert!(is_through_symlink(&err) && err.to_string().starts_with("a/link is a symbolic link"), "{err}");
+        fs::write(dir.path().join("a/file"), b"").unwrap();
+        assert_eq!(
+            walk(&root, Path::new("a/file/x"), &names("a/file")).unwrap_err().raw_os_error(),
+            Some(nix::libc::ENOTDIR)
+        );
     }
 
     #[test]
