@@ -353,7 +353,7 @@ impl Validator<'_> {
                 run: Vec::new(),
                 fix: None,
                 format: None,
-                exit: preset.exit,
+                exit: ExitMeaning::Plain,
                 preset: None,
                 unusable: None,
                 fail_outside_selection: false,

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::checks::builtin::engine::{self, CheckResult, ContentTarget};
 use crate::cli::Stage;
-use crate::config::presets::Verdict;
+use crate::config::presets::{Exit, Verdict};
 use crate::config::{Check, CheckKind, Config};
 use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
 use crate::plan::{JobKind, Mode, Plan};
@@ -260,6 +260,7 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             let acc = &mut state.acc[c];
             acc.ran = true;
             acc.ended = Some(now);
+            let before = acc.diagnostics.len();
             if let CheckKind::External(external) = &check.kind {
                 if let Some(format) = &external.format {
                     acc.diagnostics.extend(crate::outcome::parse::parse(
@@ -270,6 +271,7 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                     ));
                 }
             }
+            let findings = acc.diagnostics.len() - before;
             if let Some(code) = batch.exit_code {
                 // Across batches the code with the largest magnitude is the telling one.
                 if acc.exit_code.is_none_or(|old| code.abs() > old.abs()) {
@@ -279,7 +281,9 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                     if let CheckKind::External(external) = &check.kind {
                         let stdout = String::from_utf8_lossy(&batch.stdout);
                         let stderr = String::from_utf8_lossy(&batch.stderr);
-                        match external.exit.verdict(code, &stdout, &stderr) {
+                        let exit =
+                            Exit { fixing: run.mode == Mode::Fix, findings, ..Exit::new(code, &stdout, &stderr) };
+                        match external.exit.verdict(&exit) {
                             Verdict::Pass => {}
                             Verdict::Fail => acc.failed_by_exit = true,
                             Verdict::ToolError(message) => acc.errors.push(message),

@@ -1,0 +1,181 @@
+//! Tool presets (`uses = "phpstan"`): plain data that expands to a command, a file filter, an
+//! output format and the meaning of the tool's exit codes. Every key can still be overridden.
+
+mod deptrac;
+mod php_cs_fixer;
+mod phpstan;
+
+use std::path::Path;
+
+use crate::select::types::FileType;
+
+/// How a tool's exit code reads, beyond "zero passed".
+#[derive(Clone, Copy, Debug)]
+pub enum ExitMeaning {
+    /// Zero passed, anything else failed.
+    Plain,
+    /// The tool's own rules, given in its preset's file.
+    Tool(Judge),
+}
+
+/// A preset's reading of a finished run.
+pub type Judge = fn(&Exit) -> Verdict;
+
+/// What a judge sees of a finished run.
+#[derive(Clone, Copy, Debug)]
+pub struct Exit<'a> {
+    pub code: i32,
+    pub stdout: &'a str,
+    pub stderr: &'a str,
+    /// The run was the fix command, not the check.
+    pub fixing: bool,
+    /// How many findings were read from the tool's output.
+    pub findings: usize,
+}
+
+impl<'a> Exit<'a> {
+    pub fn new(code: i32, stdout: &'a str, stderr: &'a str) -> Self {
+        Exit { code, stdout, stderr, fixing: false, findings: 0 }
+    }
+}
+
+/// What a finished tool run means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The tool could not do its job; the message says what to do.
+    ToolError(String),
+}
+
+impl ExitMeaning {
+    pub fn verdict(self, exit: &Exit) -> Verdict {
+        match self {
+            ExitMeaning::Plain if exit.code == 0 => Verdict::Pass,
+            ExitMeaning::Plain => Verdict::Fail,
+            ExitMeaning::Tool(judge) => judge(exit),
+        }
+    }
+}
+
+/// The text is one JSON document (a tool's report rather than its error message).
+pub(crate) fn looks_like_json(text: &str) -> bool {
+    text.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(text.trim()).is_ok()
+}
+
+/// A known tool.
+#[derive(Debug)]
+pub struct Preset {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub program: &'static str,
+    /// Words after the program in check mode, before the user's `args`; `{config}` is replaced
+    /// by `config_option` with the config path, or dropped when there is none.
+    pub check: &'static [&'static str],
+    /// The same for fix mode, when the tool can fix.
+    pub fix: Option<&'static [&'static str]>,
+    /// Words placed after the user's `args` and before the files (`--` ends options).
+    pub before_files: &'static [&'static str],
+    pub config_option: &'static [&'static str],
+    /// Config files looked for at the repository root, in order.
+    pub config_files: &'static [&'static str],
+    /// Without a config file the tool cannot run usefully.
+    pub config_required: bool,
+    pub types: &'static [FileType],
+    pub pass_files: bool,
+    pub format: &'static str,
+    pub exit: ExitMeaning,
+    pub install: &'static str,
+}
+
+/// Every preset, in the order `ward` lists them.
+pub const PRESETS: &[&Preset] = &[&php_cs_fixer::PRESET, &phpstan::PRESET, &deptrac::PRESET];
+
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().copied().find(|p| p.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.name).collect()
+}
+
+/// How to install a program that was not found, for presets and other tools people use.
+pub fn install_hint(program: &str) -> Option<&'static str> {
+    if let Some(preset) = PRESETS.iter().find(|p| p.program == program) {
+        return Some(preset.install);
+    }
+    Some(match program {
+        "phpcs" | "phpcbf" => "composer require --dev squizlabs/php_codesniffer (or apt-get install php-codesniffer)",
+        "shellcheck" => "apt-get install shellcheck (or brew install shellcheck)",
+        "yamllint" => "pip install yamllint (or apt-get install yamllint)",
+        "php" => "apt-get install php-cli",
+        "eslint" | "prettier" | "stylelint" => "npm install --save-dev <the tool>",
+        "cargo" | "rustfmt" => "rustup (https://rustup.rs)",
+        _ => return None,
+    })
+}
+
+/// The command words of a preset, with the config file and the user's `args` in place.
+pub fn command(preset: &Preset, template: &[&str], config: Option<&str>, args: &[String]) -> Vec<String> {
+    let mut words = vec![preset.program.to_string()];
+    for word in template {
+        if *word == "{config}" {
+            if let Some(config) = config {
+                words.extend(preset.config_option.iter().map(|o| o.replace("{}", config)));
+            }
+        } else {
+            words.push((*word).to_string());
+        }
+    }
+    words.extend(args.iter().cloned());
+    words.extend(preset.before_files.iter().map(|w| (*w).to_string()));
+    words
+}
+
+/// The preset's config file at `root`, when one of its usual names exists.
+pub fn find_config(preset: &Preset, root: &Path) -> Option<String> {
+    preset.config_files.iter().find(|f| root.join(f).is_file()).map(|f| (*f).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn php_cs_fixer_command_keeps_config_first_and_ends_options() {
+        let p = find("php-cs-fixer").expect("preset");
+        let words = command(p, p.check, Some(".php-cs-fixer.dist.php"), &["--allow-risky=yes".into()]);
+        assert_eq!(
+            words,
+            [
+                "php-cs-fixer",
+                "check",
+                "--config=.php-cs-fixer.dist.php",
+                "--path-mode=intersection",
+                "--format=json",
+                "--diff",
+                "--allow-risky=yes",
+                "--"
+            ]
+        );
+        let fix = command(p, p.fix.expect("fix"), Some("x.php"), &[]);
+        assert_eq!(fix[1], "fix");
+        assert!(!fix.contains(&"--diff".to_string()));
+    }
+
+    #[test]
+    fn deptrac_config_comes_right_after_analyse() {
+        let p = find("deptrac").expect("preset");
+        let words = command(p, p.check, Some("deptrac.layers.yaml"), &[]);
+        assert_eq!(words[..3], ["deptrac", "analyse", "--config-file=deptrac.layers.yaml"]);
+    }
+
+    #[test]
+    fn phpstan_without_config_drops_the_option() {
+        let p = find("phpstan").expect("preset");
+        let words = command(p, p.check, None, &["--memory-limit=1G".into()]);
+        assert_eq!(words, ["phpstan", "analyse", "--no-progress", "--error-format=json", "--memory-limit=1G"]);
+        let with = command(p, p.check, Some("phpstan.neon"), &[]);
+        assert!(with.ends_with(&["-c".to_string(), "phpstan.neon".to_string()]));
+    }
+}
