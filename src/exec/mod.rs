@@ -1,5 +1,6 @@
 //! Runs the plan: jobs in parallel up to `--jobs`, in dependency order, results per check.
 
+pub mod container;
 pub mod external;
 pub mod process;
 
@@ -207,6 +208,8 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 watched: &watched,
                 env: &check.env,
                 timeout: check.timeout,
+                container: external.container.as_ref(),
+                one_file_below_php: external.one_file_below_php,
             }))
         }
         JobKind::Content { planned } => {
@@ -263,12 +266,14 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             let before = acc.diagnostics.len();
             if let CheckKind::External(external) = &check.kind {
                 if let Some(format) = &external.format {
-                    acc.diagnostics.extend(crate::outcome::parse::parse(
-                        format,
-                        &batch.stdout,
-                        &batch.stderr,
-                        run.root,
-                    ));
+                    let report = batch.report.as_deref().unwrap_or(&batch.stdout);
+                    let mut found = crate::outcome::parse::parse(format, report, &batch.stderr, run.root);
+                    if let Some(c) = &external.container {
+                        for d in &mut found {
+                            d.path = d.path.take().map(|p| container::to_repo(c, &p));
+                        }
+                    }
+                    acc.diagnostics.extend(found);
                 }
             }
             let findings = acc.diagnostics.len() - before;

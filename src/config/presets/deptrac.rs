@@ -1,6 +1,6 @@
 //! deptrac: architecture layers, once for the whole project.
 
-use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict};
+use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict, BASE};
 use crate::select::types::FileType;
 
 pub const PRESET: Preset = Preset {
@@ -19,6 +19,7 @@ pub const PRESET: Preset = Preset {
     format: "deptrac",
     exit: ExitMeaning::Tool(verdict),
     install: "composer require --dev deptrac/deptrac",
+    ..BASE
 };
 
 /// 1 with a JSON report is violations; 1 without one is the tool's error.

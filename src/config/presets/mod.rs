@@ -7,6 +7,7 @@ mod phpstan;
 
 use std::path::Path;
 
+use crate::cli::Stage;
 use crate::select::types::FileType;
 
 /// How a tool's exit code reads, beyond "zero passed".
@@ -63,17 +64,20 @@ pub(crate) fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(text.trim()).is_ok()
 }
 
-/// A known tool.
+/// A known tool: plain data, so that a new property is one field here and one line in `BASE`.
 #[derive(Debug)]
 pub struct Preset {
     pub name: &'static str,
     pub description: &'static str,
     pub program: &'static str,
     /// Words after the program in check mode, before the user's `args`; `{config}` is replaced
-    /// by `config_option` with the config path, or dropped when there is none.
+    /// by `config_option` with the config path, or dropped when there is none; `{report}` by the
+    /// path of a file the tool writes its report to, which is then read instead of its output.
     pub check: &'static [&'static str],
     /// The same for fix mode, when the tool can fix.
     pub fix: Option<&'static [&'static str]>,
+    /// The fix command's program when it is another one (phpcs checks, phpcbf fixes).
+    pub fix_program: Option<&'static str>,
     /// Words placed after the user's `args` and before the files (`--` ends options).
     pub before_files: &'static [&'static str],
     pub config_option: &'static [&'static str],
@@ -81,12 +85,47 @@ pub struct Preset {
     pub config_files: &'static [&'static str],
     /// Without a config file the tool cannot run usefully.
     pub config_required: bool,
+    /// Globs of the files it looks at, beside `types` (empty: by type alone).
+    pub files: &'static [&'static str],
     pub types: &'static [FileType],
     pub pass_files: bool,
+    /// Runs even when none of its files was selected: its answer changes without a commit.
+    pub always_run: bool,
+    /// The stages it runs in unless the check says otherwise; empty: every stage.
+    pub stages: &'static [Stage],
     pub format: &'static str,
     pub exit: ExitMeaning,
     pub install: &'static str,
+    /// Below this PHP_VERSION_ID the tool reads one file per call (`php -l` before PHP 8.3).
+    pub one_file_below_php: Option<u32>,
+    /// The variants a check picks with `lint = "NAME"` (symfony-lint); each is a whole preset
+    /// whose `name` is the variant's.
+    pub variants: &'static [Preset],
 }
+
+/// The values most presets share; a preset file spells out what differs (`..BASE`).
+pub const BASE: Preset = Preset {
+    name: "",
+    description: "",
+    program: "",
+    check: &[],
+    fix: None,
+    fix_program: None,
+    before_files: &[],
+    config_option: &[],
+    config_files: &[],
+    config_required: false,
+    files: &[],
+    types: &[FileType::Php],
+    pass_files: true,
+    always_run: false,
+    stages: &[],
+    format: "",
+    exit: ExitMeaning::Plain,
+    install: "",
+    one_file_below_php: None,
+    variants: &[],
+};
 
 /// Every preset, in the order `ward` lists them.
 pub const PRESETS: &[&Preset] = &[&php_cs_fixer::PRESET, &phpstan::PRESET, &deptrac::PRESET];
@@ -101,7 +140,7 @@ pub fn names() -> Vec<&'static str> {
 
 /// How to install a program that was not found, for presets and other tools people use.
 pub fn install_hint(program: &str) -> Option<&'static str> {
-    if let Some(preset) = PRESETS.iter().find(|p| p.program == program) {
+    if let Some(preset) = PRESETS.iter().find(|p| p.program == program || p.fix_program == Some(program)) {
         return Some(preset.install);
     }
     Some(match program {
@@ -117,7 +156,17 @@ pub fn install_hint(program: &str) -> Option<&'static str> {
 
 /// The command words of a preset, with the config file and the user's `args` in place.
 pub fn command(preset: &Preset, template: &[&str], config: Option<&str>, args: &[String]) -> Vec<String> {
-    let mut words = vec![preset.program.to_string()];
+    command_of(preset, preset.program, template, config, args)
+}
+
+/// The fix command, when the preset has one.
+pub fn fix_command(preset: &Preset, config: Option<&str>, args: &[String]) -> Option<Vec<String>> {
+    let program = preset.fix_program.unwrap_or(preset.program);
+    preset.fix.map(|template| command_of(preset, program, template, config, args))
+}
+
+fn command_of(preset: &Preset, program: &str, template: &[&str], config: Option<&str>, args: &[String]) -> Vec<String> {
+    let mut words = vec![program.to_string()];
     for word in template {
         if *word == "{config}" {
             if let Some(config) = config {
@@ -158,7 +207,7 @@ mod tests {
                 "--"
             ]
         );
-        let fix = command(p, p.fix.expect("fix"), Some("x.php"), &[]);
+        let fix = fix_command(p, Some("x.php"), &[]).expect("fix");
         assert_eq!(fix[1], "fix");
         assert!(!fix.contains(&"--diff".to_string()));
     }

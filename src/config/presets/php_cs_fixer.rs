@@ -1,6 +1,6 @@
 //! php-cs-fixer: coding standards, checked with `check --diff` and fixed with `fix`.
 
-use super::{Exit, ExitMeaning, Preset, Verdict};
+use super::{Exit, ExitMeaning, Preset, Verdict, BASE};
 use crate::select::types::FileType;
 
 pub const PRESET: Preset = Preset {
@@ -18,6 +18,7 @@ pub const PRESET: Preset = Preset {
     format: "php-cs-fixer",
     exit: ExitMeaning::Tool(verdict),
     install: "composer require --dev friendsofphp/php-cs-fixer",
+    ..BASE
 };
 
 /// A bitmask: 4 invalid syntax and 8 needs fixing are findings; 1, 16, 32 and 64 mean the tool

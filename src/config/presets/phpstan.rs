@@ -1,6 +1,6 @@
 //! phpstan: static analysis of the selected PHP files.
 
-use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict};
+use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict, BASE};
 use crate::select::types::FileType;
 
 pub const PRESET: Preset = Preset {
@@ -18,6 +18,7 @@ pub const PRESET: Preset = Preset {
     format: "phpstan",
     exit: ExitMeaning::Tool(verdict),
     install: "composer require --dev phpstan/phpstan",
+    ..BASE
 };
 
 /// 1 with "No files found to analyse" is a pass; 255 or the memory-limit message is the tool's
