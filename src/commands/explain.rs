@@ -48,9 +48,26 @@ pub fn render(check: &Check, styles: &Styles) -> String {
         }
         CheckKind::External(e) => {
             if let Some(preset) = e.preset {
-                let _ = writeln!(out, "  {} (preset `uses = \"{}\"`)", preset.description, preset.name);
+                let uses = match crate::config::presets::parent_of(preset) {
+                    (top, Some(variant)) => format!("uses = \"{}\", lint = \"{variant}\"", top.name),
+                    (top, None) => format!("uses = \"{}\"", top.name),
+                };
+                let _ = writeln!(out, "  {} (preset `{uses}`)", preset.description);
             }
             let _ = writeln!(out, "  command:  {}", command_line(&e.run, check.pass_files));
+            if let Some(container) = &e.container {
+                let root =
+                    container.root.as_deref().map(|r| format!("; the repository is {r} there")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  runs in:  a container, through `{}`{root}",
+                    crate::config::display_command(&container.prefix)
+                );
+            }
+            if e.writes_report() {
+                let _ =
+                    writeln!(out, "            {{report}} is a file ward creates for the tool's report and reads back");
+            }
             if let Some(fix) = &e.fix {
                 let _ = writeln!(
                     out,
@@ -78,6 +95,10 @@ pub fn render(check: &Check, styles: &Styles) -> String {
     let _ = writeln!(out, "  matches:  {matches}");
     if !check.pass_files {
         let _ = writeln!(out, "            runs once on the whole project when any of them is selected");
+    }
+    if !check.env.is_empty() {
+        let env: Vec<String> = check.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "  env:      {}", env.join(" "));
     }
     let stages: Vec<&str> = check.stages.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "  stages:   {}", stages.join(", "));

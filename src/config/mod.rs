@@ -445,6 +445,16 @@ impl Validator<'_> {
         let args = raw.args.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
         let mut run = presets::command(preset, preset.check, config.as_deref(), &args);
         let mut fix = presets::fix_command(preset, config.as_deref(), &args);
+        let chosen = raw.format.as_ref().map(|f| f.get_ref().as_str());
+        let word = presets::format_word(preset, chosen)
+            .map_err(|message| self.error(raw.format.as_ref().map_or(0..0, Spanned::span), message))?;
+        for words in std::iter::once(&mut run).chain(fix.as_mut()) {
+            // The fix command writes files, not a report: it has no format to ask for.
+            words.retain(|w| w != "{format}" || word.is_some());
+            for w in words.iter_mut().filter(|w| *w == "{format}") {
+                *w = word.unwrap_or_default().to_string();
+            }
+        }
         if let Some(phar) = &raw.phar {
             // A phar runs through PHP: `php tools/php-cs-fixer.phar check ...`.
             for words in std::iter::once(&mut run).chain(fix.as_mut()) {

@@ -1,9 +1,22 @@
 //! Tool presets (`uses = "phpstan"`): plain data that expands to a command, a file filter, an
 //! output format and the meaning of the tool's exit codes. Every key can still be overridden.
 
+mod composer_audit;
+mod composer_normalize;
+mod composer_validate;
 mod deptrac;
+mod doctrine_schema_validate;
+mod infection;
 mod php_cs_fixer;
+mod php_lint;
+mod phpcbf;
+mod phpcs;
 mod phpstan;
+mod phpunit;
+mod psalm;
+mod rector;
+mod symfony_lint;
+mod twig_cs_fixer;
 
 use std::path::Path;
 
@@ -94,6 +107,9 @@ pub struct Preset {
     /// The stages it runs in unless the check says otherwise; empty: every stage.
     pub stages: &'static [Stage],
     pub format: &'static str,
+    /// The word that asks the tool for each output format it can give (`{format}` in the
+    /// command stands for the chosen one; the first is the default).
+    pub format_words: &'static [(&'static str, &'static str)],
     pub exit: ExitMeaning,
     pub install: &'static str,
     /// Below this PHP_VERSION_ID the tool reads one file per call (`php -l` before PHP 8.3).
@@ -121,6 +137,7 @@ pub const BASE: Preset = Preset {
     always_run: false,
     stages: &[],
     format: "",
+    format_words: &[],
     exit: ExitMeaning::Plain,
     install: "",
     one_file_below_php: None,
@@ -128,7 +145,34 @@ pub const BASE: Preset = Preset {
 };
 
 /// Every preset, in the order `ward` lists them.
-pub const PRESETS: &[&Preset] = &[&php_cs_fixer::PRESET, &phpstan::PRESET, &deptrac::PRESET];
+pub const PRESETS: &[&Preset] = &[
+    &php_cs_fixer::PRESET,
+    &phpstan::PRESET,
+    &deptrac::PRESET,
+    &phpunit::PRESET,
+    &infection::PRESET,
+    &psalm::PRESET,
+    &rector::PRESET,
+    &phpcs::PRESET,
+    &phpcbf::PRESET,
+    &twig_cs_fixer::PRESET,
+    &php_lint::PRESET,
+    &symfony_lint::PRESET,
+    &doctrine_schema_validate::PRESET,
+    &composer_validate::PRESET,
+    &composer_audit::PRESET,
+    &composer_normalize::PRESET,
+];
+
+/// The preset a variant belongs to (`symfony-lint` for its `yaml`), and the variant's name.
+pub fn parent_of(preset: &'static Preset) -> (&'static Preset, Option<&'static str>) {
+    for top in PRESETS.iter().copied() {
+        if top.variants.iter().any(|v| v.name == preset.name && v.description == preset.description) {
+            return (top, Some(preset.name));
+        }
+    }
+    (preset, None)
+}
 
 pub fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().copied().find(|p| p.name == name)
@@ -179,6 +223,25 @@ fn command_of(preset: &Preset, program: &str, template: &[&str], config: Option<
     words.extend(args.iter().cloned());
     words.extend(preset.before_files.iter().map(|w| (*w).to_string()));
     words
+}
+
+/// `{format}` in a preset's command: the word asking for `format` (the preset's own when
+/// `None`); `Err` lists the formats it can give when it cannot give that one.
+pub fn format_word(preset: &Preset, format: Option<&str>) -> Result<Option<&'static str>, String> {
+    let Some((_, default)) = preset.format_words.first() else {
+        return Ok(None);
+    };
+    match format {
+        None => Ok(Some(default)),
+        Some(name) => match preset.format_words.iter().find(|(n, _)| *n == name) {
+            Some((_, word)) => Ok(Some(word)),
+            None if name == "regex" => Ok(Some(default)),
+            None => {
+                let names: Vec<&str> = preset.format_words.iter().map(|(n, _)| *n).collect();
+                Err(format!("{} can give its findings as {}, not as \"{name}\"", preset.name, names.join(" or ")))
+            }
+        },
+    }
 }
 
 /// The preset's config file at `root`, when one of its usual names exists.
