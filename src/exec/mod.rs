@@ -266,8 +266,12 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             let before = acc.diagnostics.len();
             if let CheckKind::External(external) = &check.kind {
                 if let Some(format) = &external.format {
-                    let report = batch.report.as_deref().unwrap_or(&batch.stdout);
-                    let mut found = crate::outcome::parse::parse(format, report, &batch.stderr, run.root);
+                    // With a report file, the tool's own output is the second stream a parser reads.
+                    let (report, rest) = match &batch.report {
+                        Some(report) => (report.as_slice(), [batch.stdout.as_slice(), &batch.stderr].concat()),
+                        None => (batch.stdout.as_slice(), batch.stderr.clone()),
+                    };
+                    let mut found = crate::outcome::parse::parse(format, report, &rest, run.root);
                     if let Some(c) = &external.container {
                         for d in &mut found {
                             d.path = d.path.take().map(|p| container::to_repo(c, &p));

@@ -8,6 +8,7 @@ mod cli;
 mod config_errors;
 mod differential;
 mod hooks;
+mod php_presets;
 mod running;
 mod safe;
 mod selection;

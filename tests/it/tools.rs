@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 
 /// The installed tool, or `None` with a visible reason locally; in CI a missing tool fails.
-fn require(name: &str) -> Option<PathBuf> {
+pub(crate) fn require(name: &str) -> Option<PathBuf> {
     match which::which(name) {
         Ok(path) => Some(path),
         Err(_) if std::env::var_os("CI").is_some() => panic!("{name} is required in CI (.ci/run installs it)"),
@@ -33,11 +33,11 @@ fn phar() -> Option<PathBuf> {
     out
 }
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read fixture dir") {
         let entry = entry.expect("entry");
         let target = to.join(entry.file_name());
@@ -70,7 +70,7 @@ fn symfony_app() -> Option<TestRepo> {
     Some(repo)
 }
 
-fn diagnostics(report: &serde_json::Value, id: &str) -> Vec<(String, u64, String)> {
+pub(crate) fn diagnostics(report: &serde_json::Value, id: &str) -> Vec<(String, u64, String)> {
     check(report, id)["diagnostics"]
         .as_array()
         .expect("diagnostics")

@@ -1,13 +1,13 @@
 //! Symfony's console lints: `lint:yaml`, `lint:twig` and `lint:xliff` with `--format=json` (a
 //! list of `{file, valid, line?, message?, messages?}`) or `--format=github` (`::error file=..`),
-//! and the `[ERROR]` blocks of `lint:container`, which has no machine format.
+//! and the `[ERROR]` and exception blocks of `lint:container`, which has no machine format.
 
 use std::path::Path;
 
 use serde_json::Value;
 
 use super::relativize;
-use super::shared::{number, output_lines, project_diagnostic, text};
+use super::shared::{console_exceptions, number, output_lines, project_diagnostic, text};
 use crate::outcome::{Diagnostic, Severity};
 
 pub(super) fn parse(stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
@@ -95,6 +95,7 @@ fn error_blocks(stdout: &[u8], stderr: &[u8]) -> Vec<Diagnostic> {
             open = false;
         }
     }
+    out.extend(console_exceptions(stdout, stderr));
     out.into_iter().filter(|m| !m.is_empty()).map(|m| project_diagnostic(Severity::Error, m)).collect()
 }
 
@@ -134,5 +135,9 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].path.is_none());
         assert!(found[0].message.ends_with("accepts \"string\", \"int\" passed."), "{}", found[0].message);
+        let block = b"\nIn ClassExistenceResource.php line 74:\n                    \n  Class \"App\\Missing\" not found  \n                    \n\nlint:container [--resolve-env-vars]\n";
+        let found = parse(b"", block, Path::new("/r"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "Class \"App\\Missing\" not found");
     }
 }
