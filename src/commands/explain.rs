@@ -16,12 +16,39 @@ pub fn explain(args: &ExplainArgs) -> Result<ExitStatus> {
     let printer = Printer::new(args.config.color, Stream::Stdout);
     let config = ws.load_config(args.config.config.as_deref(), &Printer::new(args.config.color, Stream::Stderr))?;
     let Some(check) = config.checks.iter().find(|c| c.id == args.check) else {
+        if let Some(text) = preset_expansion(&args.check, &ws.root, &printer.styles) {
+            printer.write(&text);
+            return Ok(ExitStatus::Success);
+        }
         let ids: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
         let hint = suggest(&args.check, &ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
         bail!("no check with id `{}`{hint} (`ward list` shows them)", args.check);
     };
     printer.write(&render(check, &printer.styles));
     Ok(ExitStatus::Success)
+}
+
+/// `ward explain PRESET` with no check of that id: what `uses = "PRESET"` expands to here (every
+/// variant of one with several).
+fn preset_expansion(name: &str, root: &std::path::Path, styles: &Styles) -> Option<String> {
+    let preset = crate::config::presets::find(name)?;
+    let tables: Vec<String> = if preset.variants.is_empty() {
+        vec![format!("[checks.{name}]\nuses = \"{name}\"\n")]
+    } else {
+        preset
+            .variants
+            .iter()
+            .map(|v| format!("[checks.{name}-{0}]\nuses = \"{name}\"\nlint = \"{0}\"\n", v.name))
+            .collect()
+    };
+    let config = crate::config::parse(&tables.concat(), None, Some(root)).ok()?;
+    let mut out = format!("`uses = \"{name}\"` (no check of this id in checks.toml) expands to:\n\n");
+    for check in &config.checks {
+        out.push_str(&render(check, styles));
+        out.push('\n');
+    }
+    out.push_str(&format!("install: {}\n", preset.install));
+    Some(out)
 }
 
 fn command_line(words: &[String], pass_files: bool) -> String {
@@ -93,7 +120,9 @@ pub fn render(check: &Check, styles: &Styles) -> String {
         let _ = write!(matches, "; of type {}", types.join(" and "));
     }
     let _ = writeln!(out, "  matches:  {matches}");
-    if !check.pass_files {
+    if !check.pass_files && check.always_run {
+        let _ = writeln!(out, "            runs once on the whole project, on every run of its stages");
+    } else if !check.pass_files {
         let _ = writeln!(out, "            runs once on the whole project when any of them is selected");
     }
     if !check.env.is_empty() {

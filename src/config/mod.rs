@@ -223,6 +223,8 @@ impl Validator<'_> {
         inherited: Option<&Container>,
     ) -> Result<Option<Container>, ConfigError> {
         let prefix = match exec {
+            // `exec = ""` on a check: this one runs here, whatever the settings say.
+            Some(exec) if exec.get_ref().trim().is_empty() && inherited.is_some() => return Ok(None),
             Some(exec) => match shlex::split(exec.get_ref()) {
                 Some(words) if !words.is_empty() => Some(words),
                 _ => {
@@ -710,6 +712,23 @@ timeout = "10m"
         assert!(e.message.contains("`run` is empty"), "{}", e.message);
         let e = err("[checks.\"has space\"]\nrun = \"x\"\n");
         assert!(e.message.contains("without spaces"), "{}", e.message);
+    }
+
+    #[test]
+    fn exec_and_container_root_from_settings_or_the_check() {
+        let config = ok("[settings]\nexec = \"docker compose exec -T php\"\ncontainer_root = \"/app/\"\n\
+             [checks.a]\nrun = \"phpstan\"\n[checks.b]\nrun = \"shellcheck\"\nexec = \"\"\n\
+             [checks.c]\nrun = \"x\"\nexec = \"ddev exec\"\n");
+        let container = |i: usize| match &config.checks[i].kind {
+            CheckKind::External(e) => e.container.clone(),
+            CheckKind::Builtin(_) => None,
+        };
+        assert_eq!(container(0).map(|c| (c.prefix.len(), c.root)), Some((5, Some("/app".to_string()))));
+        assert_eq!(container(1), None);
+        assert_eq!(container(2).map(|c| c.prefix), Some(vec!["ddev".to_string(), "exec".to_string()]));
+        assert!(err("[settings]\ncontainer_root = \"/app\"\n").message.contains("goes with `exec`"));
+        assert!(err("[settings]\nexec = \"x\"\ncontainer_root = \"app\"\n").message.contains("absolute"));
+        assert!(err("[checks.a]\nbuiltin = \"check-json\"\nexec = \"x\"\n").message.contains("built-ins run in ward"));
     }
 
     #[test]

@@ -219,6 +219,12 @@ fn symfony_lints_run_bin_console_with_the_configured_env() {
          [checks.lint-container]\nuses = \"symfony-lint\"\nlint = \"container\"\nenv = { APP_ENV = \"test\" }\n\
          [checks.doctrine]\nuses = \"doctrine-schema-validate\"\n",
     );
+    // A preset no check uses yet: what it would expand to here.
+    repo.ward(&["explain", "symfony-lint"])
+        .code(0)
+        .stdout_has("`uses = \"symfony-lint\"` (no check of this id in checks.toml) expands to:")
+        .stdout_has("command:  bin/console lint:xliff --format=json --no-interaction FILES...")
+        .stdout_has("command:  bin/console lint:container --no-interaction\n");
     repo.ward(&["explain", "lint-yaml"])
         .stdout_has("(preset `uses = \"symfony-lint\", lint = \"yaml\"`)")
         .stdout_has("bin/console lint:yaml --parse-tags --format=json --no-interaction FILES...");
@@ -301,7 +307,6 @@ fn composer_validate_with_the_real_composer_and_the_lock_built_in() {
     repo.git(&["reset", "-q", "--hard"]);
     repo.git(&["rm", "-q", "--cached", "composer.lock"]);
     repo.write(".gitignore", "/vendor/\ncomposer.lock\n");
-    repo.write("composer.json", repo.read_string("composer.json").replace("used by ward's tests", "used by the tests"));
     repo.add_all();
     repo.ward(&["run", "--stage", "pre-commit", "composer-lock"])
         .code(1)

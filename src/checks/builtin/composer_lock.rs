@@ -22,6 +22,14 @@ pub(crate) fn run(ctx: &Context, files: &[&FileEntry]) -> Result<CheckResult, St
         .filter(|f| f.rel.file_name().is_some_and(|n| n == "composer.json" || n == "composer.lock"))
         .map(|f| f.rel.parent().unwrap_or(Path::new("")))
         .collect();
+    // A lock file deleted from the index is not a selected file, but it is the change to see.
+    let deleted: Vec<std::path::PathBuf> = ctx
+        .changes()?
+        .iter()
+        .filter(|c| c.status == b'D' && c.path.file_name().is_some_and(|n| n == "composer.lock"))
+        .map(|c| c.path.parent().unwrap_or(Path::new("")).to_path_buf())
+        .collect();
+    dirs.extend(deleted.iter().map(std::path::PathBuf::as_path));
     dirs.sort();
     dirs.dedup();
     let tracked: Option<Vec<std::path::PathBuf>> = match ctx.tracked()? {

@@ -304,7 +304,7 @@ impl Builtin {
                 Prefetch { index: true, ..Prefetch::default() }
             }
             Builtin::CheckExecutablesHaveShebangs => Prefetch { index: true, file_mode: true, ..Prefetch::default() },
-            Builtin::ComposerLock => Prefetch { index: true, ..Prefetch::default() },
+            Builtin::ComposerLock => Prefetch { index: true, staged: true, ..Prefetch::default() },
             Builtin::CheckAddedLargeFiles { .. } | Builtin::ForbidNewSubmodules | Builtin::ForbidGitkeepRemoval => {
                 Prefetch { staged: true, ..Prefetch::default() }
             }
