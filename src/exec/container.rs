@@ -90,12 +90,20 @@ pub fn output_to_repo(container: &Container, text: &[u8]) -> Vec<u8> {
     let needle = format!("{mount}/");
     let needle = needle.as_bytes();
     let mut out = Vec::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = memchr::memmem::find(rest, needle) {
-        out.extend_from_slice(&rest[..at]);
-        rest = &rest[at + needle.len()..];
+    let mut start = 0;
+    for at in memchr::memmem::find_iter(text, needle) {
+        if at < start {
+            continue;
+        }
+        // Only where a path starts: `/var/www/app/x` is not under `/app`.
+        let begins_path = at == 0
+            || !matches!(text[at - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'/' | b'\\');
+        if begins_path {
+            out.extend_from_slice(&text[start..at]);
+            start = at + needle.len();
+        }
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(&text[start..]);
     out
 }
 
@@ -200,6 +208,7 @@ mod tests {
         assert_eq!(to_repo(&c, "/application/src/A.php"), "/application/src/A.php");
         assert_eq!(to_repo(&c, "src/A.php"), "src/A.php");
         assert_eq!(output_to_repo(&c, b"in /app/src/A.php on line 3"), b"in src/A.php on line 3");
+        assert_eq!(output_to_repo(&c, b"\"/app/a\",/var/www/app/b x/app/c"), b"\"a\",/var/www/app/b x/app/c");
     }
 
     #[test]
