@@ -483,3 +483,23 @@ fn init_warns_when_the_installed_php_does_not_satisfy_composer_json() {
     repo.write("composer.json", "{\"name\": \"acme/app\", \"require\": {\"php\": \">=99.0\"}}\n");
     repo.ward(&["init"]).code(0).stderr_has("warning: the installed php is").stderr_has("requires php >=99.0");
 }
+
+#[test]
+fn a_report_file_is_shared_with_the_container() {
+    if require("php").is_none() || require("python3").is_none() {
+        return;
+    }
+    let repo = app(&["phpunit", "docker"]);
+    repo.config("[settings]\nexec = \"docker compose exec -T php\"\ncontainer_root = \"/app\"\n[checks.phpunit]\nuses = \"phpunit\"\n");
+    repo.commit("container");
+    let run = in_container(&repo, &[], &["run", "--all", "--format", "json", "phpunit"]);
+    run.code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let found = diagnostics(&report, "phpunit");
+    assert_eq!(
+        found.iter().map(|(p, l, _)| (p.as_str(), *l)).collect::<Vec<_>>(),
+        [("tests/Billing/InvoiceTest.php", 23)],
+        "{report}"
+    );
+    assert!(!repo.path(".git/ward/tmp").read_dir().is_ok_and(|mut d| d.next().is_some()), "the report file is removed");
+}
