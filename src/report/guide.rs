@@ -158,9 +158,12 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
     let mut folded: Vec<String> = Vec::new();
     for check in report.checks.iter() {
         let fixer_failed = ctx.fixers.contains(&check.id) && check.status == Status::Failed;
-        // What `ward run --fix` would change (section 2) or has changed (section 1) is listed there.
+        // What `ward run --fix` would change (section 2) or has changed (section 1) is listed
+        // there. A failure about a whole file (it could not be read or written) and a file the
+        // tool could not parse need you, whatever the mode.
         let covered = |d: &Diagnostic| {
             fixer_failed
+                && d.line.is_some()
                 && !d.is_syntax_error()
                 && (ctx.check_mode || d.path.as_deref().is_some_and(|p| check.modified_files.iter().any(|m| m == p)))
         };
@@ -169,18 +172,7 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
             .iter()
             .filter(|d| d.severity != Severity::Info && !covered(d) && !d.is_outside_selection())
             .collect();
-        for d in &shown {
-            match d.path.as_deref() {
-                Some(path) => by_file.entry(path).or_default().push(Finding {
-                    line: d.line,
-                    column: d.column,
-                    severity: d.severity,
-                    message: &d.message,
-                    check: &check.id,
-                }),
-                None => general.push((d.severity, format!("{}: {}", check.id, first_line(&d.message)))),
-            }
-        }
+        add_findings(&mut by_file, &mut general, &check.id, &shown);
         if let Some(line) = folded_line(check) {
             folded.push(line);
         }
@@ -261,6 +253,26 @@ fn folded_line(check: &CheckOutcome) -> Option<String> {
         plural(files.len(), "file", "files"),
         check.id
     ))
+}
+
+fn add_findings<'a>(
+    by_file: &mut BTreeMap<&'a str, Vec<Finding<'a>>>,
+    general: &mut Vec<(Severity, String)>,
+    check: &'a str,
+    shown: &[&'a Diagnostic],
+) {
+    for d in shown {
+        match d.path.as_deref() {
+            Some(path) => by_file.entry(path).or_default().push(Finding {
+                line: d.line,
+                column: d.column,
+                severity: d.severity,
+                message: &d.message,
+                check,
+            }),
+            None => general.push((d.severity, format!("{check}: {}", first_line(&d.message)))),
+        }
+    }
 }
 
 /// 4. Counts, time, and the slowest checks.

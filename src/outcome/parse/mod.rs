@@ -1,17 +1,28 @@
 //! Parsers that turn a tool's output into diagnostics.
 
 mod checkstyle;
+mod composer_audit;
+mod composer_normalize;
+mod composer_validate;
 mod deptrac;
+mod doctrine;
 mod gcc;
+mod infection;
 mod json_lines;
+mod junit;
 mod path;
 mod pattern;
 mod php_cs_fixer;
+mod php_lint;
+mod phpcs;
 mod phpstan;
+mod psalm;
+mod rector;
 mod sarif;
 mod shared;
 #[cfg(test)]
 mod standins;
+mod symfony_lint;
 
 use std::path::Path;
 
@@ -30,12 +41,42 @@ pub enum Format {
     PhpCsFixer,
     Phpstan,
     Deptrac,
+    Junit,
+    Infection,
+    Psalm,
+    Rector,
+    Phpcs,
+    PhpLint,
+    SymfonyLint,
+    Doctrine,
+    ComposerValidate,
+    ComposerAudit,
+    ComposerNormalize,
 }
 
 impl Format {
     /// Every value `format` accepts in checks.toml.
-    pub const NAMES: &'static [&'static str] =
-        &["checkstyle", "gcc", "regex", "sarif", "json-lines", "php-cs-fixer", "phpstan", "deptrac"];
+    pub const NAMES: &'static [&'static str] = &[
+        "checkstyle",
+        "gcc",
+        "regex",
+        "sarif",
+        "json-lines",
+        "php-cs-fixer",
+        "phpstan",
+        "deptrac",
+        "junit",
+        "infection",
+        "psalm",
+        "rector",
+        "phpcs",
+        "php-lint",
+        "symfony-lint",
+        "doctrine",
+        "composer-validate",
+        "composer-audit",
+        "composer-normalize",
+    ];
 
     /// From checks.toml: `format = "checkstyle"|"gcc"|"sarif"|"json-lines"|"php-cs-fixer"|"phpstan"|"deptrac"`,
     /// or `regex` given (named groups: path/file, line, column/col, severity, message, rule/code).
@@ -50,14 +91,34 @@ impl Format {
             Format::PhpCsFixer => "php-cs-fixer",
             Format::Phpstan => "phpstan",
             Format::Deptrac => "deptrac",
+            Format::Junit => "junit",
+            Format::Infection => "infection",
+            Format::Psalm => "psalm",
+            Format::Rector => "rector",
+            Format::Phpcs => "phpcs",
+            Format::PhpLint => "php-lint",
+            Format::SymfonyLint => "symfony-lint",
+            Format::Doctrine => "doctrine",
+            Format::ComposerValidate => "composer-validate",
+            Format::ComposerAudit => "composer-audit",
+            Format::ComposerNormalize => "composer-normalize",
         }
     }
 
-    /// Formats whose report is one JSON document on stdout: every one but the line formats and
-    /// XML (a format added later is a JSON report unless listed here; the search for a JSON
-    /// document in an XML or text report finds none anyway).
+    /// Formats whose report is one JSON document on stdout, where other lines beside it are
+    /// worth a warning (text and XML formats read every line, or a report file, instead).
     fn is_json_report(&self) -> bool {
-        !matches!(self, Format::Checkstyle | Format::Gcc | Format::Regex(_) | Format::JsonLines)
+        matches!(
+            self,
+            Format::Sarif
+                | Format::PhpCsFixer
+                | Format::Phpstan
+                | Format::Deptrac
+                | Format::Psalm
+                | Format::Rector
+                | Format::Phpcs
+                | Format::ComposerAudit
+        )
     }
 
     pub fn from_config(format: Option<&str>, regex: Option<&str>) -> Result<Option<Format>, String> {
@@ -90,6 +151,17 @@ impl Format {
             "php-cs-fixer" => Format::PhpCsFixer,
             "phpstan" => Format::Phpstan,
             "deptrac" => Format::Deptrac,
+            "junit" => Format::Junit,
+            "infection" => Format::Infection,
+            "psalm" => Format::Psalm,
+            "rector" => Format::Rector,
+            "phpcs" => Format::Phpcs,
+            "php-lint" => Format::PhpLint,
+            "symfony-lint" => Format::SymfonyLint,
+            "doctrine" => Format::Doctrine,
+            "composer-validate" => Format::ComposerValidate,
+            "composer-audit" => Format::ComposerAudit,
+            "composer-normalize" => Format::ComposerNormalize,
             _ => return Err(unknown_format(name)),
         }))
     }
@@ -110,6 +182,7 @@ fn unknown_format(name: &str) -> String {
 }
 
 /// Never panics on garbage; unparseable output gives an empty Vec (the raw output is still shown to the user by the caller).
+/// `stdout` is the tool's report file instead when its command names one (`{report}`).
 pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
     let mut diagnostics = parse_report(format, stdout, stderr, root);
     if format.is_json_report() {
@@ -159,6 +232,17 @@ fn parse_report(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> V
         Format::PhpCsFixer => php_cs_fixer::parse(stdout, stderr, root),
         Format::Phpstan => phpstan::parse(stdout, root),
         Format::Deptrac => deptrac::parse(stdout, root),
+        Format::Junit => junit::parse(stdout, root),
+        Format::Infection => infection::parse(stdout, stderr, root),
+        Format::Psalm => psalm::parse(stdout, root),
+        Format::Rector => rector::parse(stdout, root),
+        Format::Phpcs => phpcs::parse(stdout, root),
+        Format::PhpLint => php_lint::parse(stdout, stderr, root),
+        Format::SymfonyLint => symfony_lint::parse(stdout, stderr, root),
+        Format::Doctrine => doctrine::parse(stdout, stderr, root),
+        Format::ComposerValidate => composer_validate::parse(stdout, stderr),
+        Format::ComposerAudit => composer_audit::parse(stdout, root),
+        Format::ComposerNormalize => composer_normalize::parse(stdout, stderr),
     }
 }
 
