@@ -19,8 +19,15 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let path = ws.root.join(config::FILE_NAME);
     let printer = Printer::new(crate::cli::ColorChoice::Auto, Stream::Stdout);
-    if path.exists() {
-        bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display());
+    match super::config_file_problem(&path) {
+        Some(super::ConfigFile::Missing) => {}
+        Some(super::ConfigFile::Dangling(target)) => bail!(
+            "{} is a symbolic link to {target}, which does not exist; ward init never creates a link's target: \
+             remove the link (`rm {}`) or create the file it points to yourself",
+            path.display(),
+            config::FILE_NAME
+        ),
+        _ => bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display()),
     }
     let found = Project::scan(&ws.root)?;
     let text = render(&found);
@@ -32,7 +39,13 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
     // Refuse to write a configuration ward itself would reject.
     config::parse(&text, Some(&path), Some(&ws.root))
         .map_err(|e| anyhow::anyhow!("internal: generated config is invalid: {e}"))?;
-    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    // create_new: O_EXCL never follows a link put there since the check, nor replaces a file.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     printer.line(&format!(
         "wrote {} with {} checks; `ward list` shows them, `ward run --all` runs them",
         path.display(),

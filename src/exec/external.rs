@@ -228,16 +228,19 @@ fn safe_arg(rel: &Path) -> OsString {
     }
 }
 
-/// The content hash of a file (`None` when it cannot be read, e.g. deleted).
+/// The content hash of a file (`None` when it cannot be read, e.g. deleted). Read without
+/// following a link anywhere on the path, like every read of the work tree.
 fn fingerprint(root: &Path, file: &FileEntry) -> Option<u64> {
-    let full = root.join(&file.rel);
-    let meta = std::fs::symlink_metadata(&full).ok()?;
+    let located = crate::worktree_fs::locate(root, &file.rel).ok()?;
+    let meta = located.lstat().ok()?;
     let mut hasher = DefaultHasher::new();
-    if meta.file_type().is_symlink() {
-        hasher.write(std::fs::read_link(&full).ok()?.as_os_str().as_bytes());
-    } else {
-        hasher.write(&std::fs::read(&full).ok()?);
-        hasher.write_u32(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()));
+    match meta.kind {
+        crate::worktree_fs::Kind::Symlink => hasher.write(located.read_link().ok()?.as_bytes()),
+        crate::worktree_fs::Kind::File => {
+            hasher.write(&located.read().ok()?);
+            hasher.write_u32(meta.mode);
+        }
+        _ => return None,
     }
     Some(hasher.finish())
 }
