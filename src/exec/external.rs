@@ -285,10 +285,12 @@ fn install_advice(hint: &str, root: &Path) -> String {
 }
 
 fn composer_requires(root: &Path, package: &str) -> bool {
-    let path = root.join("composer.json");
-    let small = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_COMPOSER_JSON);
+    // Never through a link, and bounded: composer.json comes with the pull request.
+    let rel = Path::new("composer.json");
+    let small = crate::worktree_fs::lstat(root, rel)
+        .is_ok_and(|m| m.kind == crate::worktree_fs::Kind::File && m.size <= MAX_COMPOSER_JSON);
     let Some(json) = small
-        .then(|| std::fs::read(&path).ok())
+        .then(|| crate::worktree_fs::read(root, rel).ok())
         .flatten()
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
     else {

@@ -63,19 +63,20 @@ fn key(check: &str, d: &Diagnostic) -> Key {
 impl Baseline {
     /// The baseline at `root`, `Ok(None)` when there is none.
     pub fn load(root: &Path) -> Result<Option<Baseline>, String> {
-        let path = root.join(FILE_NAME);
-        let meta = match std::fs::symlink_metadata(&path) {
+        // Read as every work-tree file is: never through a link, and bounded.
+        let rel = Path::new(FILE_NAME);
+        let meta = match crate::worktree_fs::lstat(root, rel) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read: {e}")),
         };
-        if !meta.is_file() {
+        if meta.kind != crate::worktree_fs::Kind::File {
             return Err("is not a regular file (a symlink or a directory); write it with `ward baseline`".into());
         }
-        if meta.len() > MAX_BYTES {
+        if meta.size > MAX_BYTES {
             return Err(format!("is larger than {} MiB", MAX_BYTES / 1024 / 1024));
         }
-        let text = std::fs::read(&path).map_err(|e| format!("cannot read: {e}"))?;
+        let text = crate::worktree_fs::read(root, rel).map_err(|e| format!("cannot read: {e}"))?;
         let document: Document = serde_json::from_slice(&text)
             .map_err(|e| format!("is not a ward baseline ({e}); write it again with `ward baseline`"))?;
         let mut known = HashMap::new();
