@@ -5,6 +5,7 @@ mod hook;
 mod init;
 mod list;
 mod merge;
+mod message_input;
 mod restore;
 mod run;
 

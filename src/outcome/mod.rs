@@ -24,6 +24,16 @@ pub struct Diagnostic {
     pub message: String,
     /// The tool's rule or identifier (`trailing-whitespace`, `method.notFound`, ...).
     pub rule: Option<String>,
+    /// The commit whose message or branch the finding is about (commit-message checks in CI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitRef>,
+}
+
+/// A commit named in a finding: its short id and subject line.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CommitRef {
+    pub id: String,
+    pub subject: String,
 }
 
 impl Diagnostic {
@@ -35,6 +45,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             rule: None,
+            commit: None,
         }
     }
 
@@ -50,6 +61,11 @@ impl Diagnostic {
 
     pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
         self.rule = Some(rule.into());
+        self
+    }
+
+    pub fn with_commit(mut self, commit: Option<CommitRef>) -> Self {
+        self.commit = commit;
         self
     }
 

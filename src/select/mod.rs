@@ -1,5 +1,6 @@
 //! The files a run looks at, chosen by mode and classified once for every check.
 
+pub mod messages;
 pub mod shard;
 pub mod types;
 
