@@ -8,6 +8,7 @@ mod cli;
 mod config_errors;
 mod differential;
 mod hooks;
+mod messages;
 mod running;
 mod safe;
 mod selection;

@@ -106,7 +106,7 @@ pub(crate) fn run(ctx: &Context, options: &TicketOptions) -> Result<CheckResult,
         if message.is_generated() || is_autosquash(message.subject()) || options.carries(message) {
             continue;
         }
-        let writable = message.commit.is_none() && messages.file.is_some() && ctx.mode == Mode::Fix;
+        let writable = message.commit.is_none() && messages.file.is_some() && ctx.mode == Mode::Fix && !replaying(ctx);
         match &ticket {
             // The prepare-commit-msg hook is not installed, or the editor's message had none.
             Some(ticket) if writable && !message.subject().trim().is_empty() => {
@@ -156,7 +156,7 @@ fn prepare(
     out: &mut Vec<Diagnostic>,
 ) {
     let (Some(ticket), Some(message)) = (ticket, messages.list.first()) else { return };
-    if matches!(messages.source.as_deref(), Some("merge" | "squash")) || ctx.mode != Mode::Fix {
+    if matches!(messages.source.as_deref(), Some("merge" | "squash")) || ctx.mode != Mode::Fix || replaying(ctx) {
         return;
     }
     if message.is_generated() || is_autosquash(message.subject()) || options.carries(message) {
@@ -172,6 +172,15 @@ fn prepare(
     if let Err(err) = result {
         out.push(finding(RULE, message, None, err));
     }
+}
+
+/// A cherry-pick, revert or rebase replays commits that have their messages already.
+fn replaying(ctx: &Context) -> bool {
+    ctx.repo.is_some_and(|repo| {
+        ["CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"]
+            .iter()
+            .any(|f| repo.git_dir.join(f).exists())
+    })
 }
 
 /// Rewrites the message file with the ticket in the subject line.
