@@ -454,3 +454,33 @@ fn pre_push_checks_what_each_push_adds() {
     assert!(!out.status.success());
     assert!(shown(&out).contains("feat/my-work"), "{}", shown(&out));
 }
+
+#[test]
+fn readme_message_configurations_are_valid() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let section = readme
+        .split("## Commit messages, branch names and debug calls")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the README section");
+    let blocks: Vec<&str> = section.split("```toml\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    assert_eq!(blocks.len(), 3, "GrumPHP, CaptainHook Beams and Conventional Commits");
+    let repo = TestRepo::new();
+    for block in &blocks {
+        repo.config(block);
+        repo.ward(&["validate"]).code(0);
+    }
+    // And they do what the README says.
+    repo.config(blocks[0]);
+    let write = |name: &str, text: &str| {
+        fs::write(repo.temp().join(name), text).expect("msg");
+        repo.temp().join(name).to_string_lossy().into_owned()
+    };
+    repo.ward(&["run", "commit-message", "--message", &write("ok", "JIRA-1 Add the thing\n")]).code(0);
+    repo.ward(&["run", "commit-message", "--message", &write("lower", "JIRA-1 add the thing\n")]).code(1);
+    repo.config(blocks[1]);
+    repo.ward(&["run", "beams", "--message", &write("past", "Added the thing\n")]).code(1);
+    repo.ward(&["run", "beams", "--message", &write("imperative", "Add the thing\n")]).code(0);
+    repo.config(blocks[2]);
+    repo.ward(&["run", "--message", &write("simplify", "simplify: less code\n")]).code(0);
+}

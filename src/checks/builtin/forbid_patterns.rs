@@ -6,8 +6,8 @@ use regex::Regex;
 use super::engine::{CheckResult, Context};
 use super::fileio::{self, Loaded};
 use super::regexes::{self, quote};
+use super::sink::Sink;
 use super::OptionError;
-use crate::outcome::Diagnostic;
 use crate::select::types::{FileType, TypeSet};
 use crate::select::{FileEntry, Selection};
 
@@ -104,6 +104,8 @@ pub(crate) fn run(ctx: &Context, options: &ForbidOptions, files: &[&FileEntry]) 
         if applicable.is_empty() {
             continue;
         }
+        // At most a screenful per file: `--all` over an old codebase can find thousands.
+        let mut sink = Sink::new(&file.path, RULE);
         let mut found = |line: u32, text: &str| {
             for pattern in &applicable {
                 if let Some(m) = pattern.regex.find(text) {
@@ -114,8 +116,7 @@ pub(crate) fn run(ctx: &Context, options: &ForbidOptions, files: &[&FileEntry]) 
                         quote(pattern.regex.as_str())
                     );
                     let column = text[..m.start()].chars().count() as u32 + 1;
-                    diagnostics
-                        .push(Diagnostic::error(&file.path, message).at_line(line).at_column(column).with_rule(RULE));
+                    sink.error(line, Some(column), message);
                     break;
                 }
             }
@@ -133,10 +134,10 @@ pub(crate) fn run(ctx: &Context, options: &ForbidOptions, files: &[&FileEntry]) 
                     }
                 }
                 Ok(_) => {}
-                Err(err) => diagnostics
-                    .push(Diagnostic::error(&file.path, format!("could not read the file: {err}")).with_rule(RULE)),
+                Err(err) => sink.file_error(format!("could not read the file: {err}")),
             },
         }
+        diagnostics.extend(sink.finish());
     }
     Ok(CheckResult { diagnostics, ..CheckResult::default() })
 }
