@@ -76,13 +76,15 @@ git add -A
 git commit -q -m "chore: $files files"
 git checkout -q -b feat/oxp-1087-update-nafo-on-fulfillment
 printf 'fix: update nafo on fulfillment (OXP-1087)\n\nThe body says why.\n' > "$work/MSG"
-"$WARD" run --stage commit-msg --message "$work/MSG" >/dev/null || { echo "ward refused the benchmark message" >&2; exit 2; }
+"$WARD" install --hook commit-msg >/dev/null
+.git/hooks/commit-msg "$work/MSG" >/dev/null || { echo "ward refused the benchmark message" >&2; exit 2; }
 
 cmds=()
 names=()
 for runner in $runners; do
     case $runner in
-        ward) names+=(ward); cmds+=("$WARD hook-impl commit-msg $work/MSG") ;;
+        # The installed hook script, exactly as git runs it.
+        ward) names+=(ward); cmds+=(".git/hooks/commit-msg $work/MSG") ;;
         pre-commit|prek)
             if command -v "$runner" >/dev/null; then
                 names+=("$runner")
@@ -104,12 +106,13 @@ python3 - "$work/times.json" "$files" "${BENCH_STRICT:-0}" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
 median = {r["command"]: r["median"] * 1000 for r in results}
+fastest = {r["command"]: r["min"] * 1000 for r in results}
 ward = median.get("ward")
-print(f"\nchecking one commit message in a repository of {sys.argv[2]} files (median of the runs)")
-print(f"{'command':<12}{'median ms':>10}{'ward / this':>13}")
+print(f"\nchecking one commit message in a repository of {sys.argv[2]} files")
+print(f"{'command':<12}{'median ms':>10}{'min ms':>8}{'ward / this':>13}")
 for name, ms in median.items():
     ratio = f"{ward / ms:.2f}" if ward else "-"
-    print(f"{name:<12}{ms:>10.1f}{ratio:>13}")
+    print(f"{name:<12}{ms:>10.1f}{fastest[name]:>8.1f}{ratio:>13}")
 if ward is not None and sys.argv[3] == "1" and ward >= 10:
     print(f"ward took {ward:.1f} ms, over the 10 ms target", file=sys.stderr)
     sys.exit(1)

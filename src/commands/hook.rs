@@ -60,7 +60,9 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
     if args.hook == HookType::PrePush {
         std::io::stdin().read_to_end(&mut stdin).context("cannot read the refs git is pushing")?;
     }
-    if let Some(legacy) = install::legacy_hook(repo, args.hook)? {
+    // The script says where it is, which spares asking git for the hooks directory.
+    let script = std::env::var_os("WARD_HOOK_PATH").map(std::path::PathBuf::from);
+    if let Some(legacy) = install::legacy_hook(repo, args.hook, script.as_deref())? {
         let mut child = Command::new(&legacy)
             .args(&args.args)
             .stdin(Stdio::piped())
@@ -111,7 +113,7 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
     for argv in runs {
         let cli = Cli::try_parse_from(&argv).context("internal: hook arguments")?;
         let Sub::Run(run) = &cli.command else { return Ok(ExitStatus::Error) };
-        let status = super::run(run)?;
+        let status = super::run::run_in(&ws, run, std::time::Instant::now())?;
         if status.code() > worst.code() {
             worst = status;
         }

@@ -90,6 +90,29 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// [`messages`] and [`subject_branch`]; for a message file, the checked-out branch is asked of
+/// git alongside the comment settings, which keeps a commit-msg hook to a few milliseconds.
+pub fn messages_and_branch(
+    args: &RunArgs,
+    file: Option<&Path>,
+    repo: Option<&Repo>,
+    config: &Config,
+    selection: &Selection,
+    stage: Stage,
+) -> Result<(Option<Messages>, Option<Option<String>>)> {
+    let branch = subject_branch(args, stage);
+    let Some(repo) = repo.filter(|_| file.is_some() && branch.is_none()) else {
+        return Ok((messages(args, file, repo, config, selection, stage)?, branch));
+    };
+    std::thread::scope(|scope| {
+        let head = scope.spawn(|| crate::repo::index::head_branch(repo));
+        let messages = messages(args, file, Some(repo), config, selection, stage)?;
+        // A failure here is left to the checks, which ask again and report it.
+        let head = head.join().ok().and_then(Result::ok);
+        Ok((messages, head))
+    })
+}
+
 /// The branch the branch rules judge: `--branch` (the pre-push hook names the pushed one; empty
 /// for a tag), in CI the pull request's source branch; `None`: the checked-out branch.
 pub fn subject_branch(args: &RunArgs, stage: Stage) -> Option<Option<String>> {

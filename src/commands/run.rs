@@ -23,8 +23,12 @@ use super::Workspace;
 
 pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
+    run_in(&Workspace::discover()?, args, started)
+}
+
+/// `ward run` in a workspace found already (the hooks call it once per pushed ref).
+pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitStatus> {
     process::install_signal_handlers().context("cannot install signal handlers")?;
-    let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
@@ -47,7 +51,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     } else {
         Stage::Manual
     });
-    let messages = super::message_input::messages(
+    let (messages, branch) = super::message_input::messages_and_branch(
         args,
         message_file.as_ref().map(|(path, _)| path.as_path()),
         ws.repo.as_ref(),
@@ -55,10 +59,9 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         &selection,
         stage,
     )?;
-    let branch = super::message_input::subject_branch(args, stage);
     let skip = skipped(args);
     let session = Session {
-        ws: &ws,
+        ws,
         config: &config,
         printer: &printer,
         verbosity: if args.quiet {

@@ -124,7 +124,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(run.jobs.max(1))
+        // Never more workers than jobs: a commit-msg run has two or three.
+        .num_threads(run.jobs.clamp(1, plan.jobs.len().max(1)))
         .thread_name(|i| format!("ward-job-{i}"))
         .build()?;
     // FIFO keeps config order as the start order, which --fail-fast and people expect.

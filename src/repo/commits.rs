@@ -16,6 +16,8 @@ pub fn range_messages(repo: &Repo, from: &str, to: &str) -> Result<Vec<Message>>
             "--no-merges",
             "--reverse",
             "--no-color",
+            // A user's `log.showSignature` would put gpg's output into the messages.
+            "--no-show-signature",
             &format!("--max-count={MAX_COMMITS}"),
             "--format=%h%x00%B",
             &range,

@@ -103,7 +103,12 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     };
     paths.sort();
     paths.dedup();
-    let files = paths.par_iter().filter_map(|rel| classify(root, rel)).collect();
+    // A few files (a commit, a message) are classified before threads would even start.
+    let files = if paths.len() < 64 {
+        paths.iter().filter_map(|rel| classify(root, rel)).collect()
+    } else {
+        paths.par_iter().filter_map(|rel| classify(root, rel)).collect()
+    };
     Ok(FileSet { files, extra: 0 })
 }
 
