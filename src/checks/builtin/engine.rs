@@ -12,11 +12,11 @@ use super::aws::{AwsEnvironment, SecretMatcher};
 use super::fileio::{self, Loaded, MAX_CONTENT_BYTES};
 use super::sink::Sink;
 use super::{
-    bom, branch, branch_name, case_conflict, commit_message, conventional_commit, end_of_file, forbid_patterns,
-    gitkeep, json, large_files, line_endings, merge_conflict, private_key, shebangs, submodules, symlinks,
-    ticket_reference, toml_syntax, windows_names, xml, yaml, Builtin,
+    bom, branch, branch_name, case_conflict, commit_message, composer_lock, conventional_commit, end_of_file,
+    forbid_patterns, gitkeep, json, large_files, line_endings, merge_conflict, private_key, shebangs, submodules,
+    symlinks, ticket_reference, toml_syntax, windows_names, xml, yaml, Builtin,
 };
-use crate::outcome::Diagnostic;
+use crate::outcome::{Diagnostic, Severity};
 use crate::repo::added::AddedLines;
 use crate::repo::index::IndexEntry;
 use crate::repo::index::{self, RawChange};
@@ -278,8 +278,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     if active.is_empty() {
         return outcome;
     }
-    let path = ctx.root.join(&file.rel);
-    let mut bytes = match fileio::load(&path, file.size) {
+    let mut bytes = match fileio::load(ctx.root, &file.rel, file.size) {
         Ok(Loaded::Text(bytes)) => bytes,
         Ok(Loaded::Binary | Loaded::NotRegular | Loaded::Missing) => return outcome,
         Ok(Loaded::TooLarge(size)) => {
@@ -315,7 +314,14 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
         }
     }
     if ctx.mode == Mode::Fix && !outcome.modified_by.is_empty() {
-        if let Err(err) = fileio::replace(&path, &bytes) {
+        if let Err(err) = fileio::replace(ctx.root, &file.rel, &bytes) {
+            // "removed trailing whitespace" did not happen: only the failure is true.
+            for (i, diagnostics) in &mut outcome.diagnostics {
+                if outcome.modified_by.contains(i) {
+                    diagnostics.retain(|d| d.severity != Severity::Info);
+                }
+            }
+            outcome.diagnostics.retain(|(_, diagnostics)| !diagnostics.is_empty());
             for i in std::mem::take(&mut outcome.modified_by) {
                 let mut sink = Sink::new(&file.path, checks[i].name());
                 sink.file_error(format!("could not write the fixed file: {err}"));
@@ -429,6 +435,7 @@ pub fn run_paths(ctx: &Context, check: &Builtin, files: &[&FileEntry]) -> CheckR
         Builtin::TicketReference(options) => ticket_reference::run(ctx, options),
         Builtin::BranchName(options) => branch_name::run(ctx, options),
         Builtin::ForbidPatterns(options) => forbid_patterns::run(ctx, options, files),
+        Builtin::ComposerLock => composer_lock::run(ctx, files),
         _ => Err(format!("`{}` scans file contents; it runs through run_content", check.name())),
     };
     result.unwrap_or_else(CheckResult::failed_to_run)

@@ -127,7 +127,7 @@ pub(crate) fn run(ctx: &Context, options: &ForbidOptions, files: &[&FileEntry]) 
                     found(*line, text);
                 }
             }
-            None => match fileio::load(&ctx.root.join(&file.rel), file.size) {
+            None => match fileio::load(ctx.root, &file.rel, file.size) {
                 Ok(Loaded::Text(bytes)) => {
                     for (i, text) in String::from_utf8_lossy(&bytes).lines().enumerate() {
                         found(i as u32 + 1, text);

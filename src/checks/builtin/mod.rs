@@ -8,6 +8,7 @@ mod branch;
 mod branch_name;
 mod case_conflict;
 mod commit_message;
+mod composer_lock;
 mod conventional_commit;
 mod end_of_file;
 mod fileio;
@@ -171,6 +172,7 @@ pub const NAMES: &[&str] = &[
     "ticket-reference",
     "branch-name",
     "forbid-patterns",
+    "composer-lock",
 ];
 
 /// One configured built-in check with its validated options.
@@ -202,6 +204,7 @@ pub enum Builtin {
     TicketReference(TicketOptions),
     BranchName(BranchNameOptions),
     ForbidPatterns(ForbidOptions),
+    ComposerLock,
 }
 
 /// What a built-in looks at, which decides how the engine runs it.
@@ -280,6 +283,7 @@ impl Builtin {
             "check-yaml" => Builtin::CheckYaml(YamlOptions::new(opts.allow_multiple_documents, opts.unsafe_yaml)),
             "check-xml" => Builtin::CheckXml,
             "check-toml" => Builtin::CheckToml,
+            "composer-lock" => Builtin::ComposerLock,
             "conventional-commit" => Builtin::ConventionalCommit(ConventionalOptions::new(
                 opts.commit_types.as_deref(),
                 opts.scopes.as_deref(),
@@ -350,6 +354,7 @@ impl Builtin {
             Builtin::TicketReference(_) => "ticket-reference",
             Builtin::BranchName(_) => "branch-name",
             Builtin::ForbidPatterns(_) => "forbid-patterns",
+            Builtin::ComposerLock => "composer-lock",
         }
     }
 
@@ -385,6 +390,7 @@ impl Builtin {
             | Builtin::ForbidNewSubmodules
             | Builtin::ForbidGitkeepRemoval
             | Builtin::NoCommitToBranch(_)
+            | Builtin::ComposerLock
             | Builtin::ConventionalCommit(_)
             | Builtin::CommitMessage(_)
             | Builtin::TicketReference(_)
@@ -417,6 +423,7 @@ impl Builtin {
                 Prefetch { index: true, ..Prefetch::default() }
             }
             Builtin::CheckExecutablesHaveShebangs => Prefetch { index: true, file_mode: true, ..Prefetch::default() },
+            Builtin::ComposerLock => Prefetch { index: true, staged: true, ..Prefetch::default() },
             Builtin::CheckAddedLargeFiles { .. } | Builtin::ForbidNewSubmodules | Builtin::ForbidGitkeepRemoval => {
                 Prefetch { staged: true, ..Prefetch::default() }
             }
@@ -453,6 +460,9 @@ impl Builtin {
             Builtin::CheckXml => "Checks that XML files are well-formed.",
             Builtin::CheckToml => "Checks that TOML files parse.",
             Builtin::NoCommitToBranch(_) => "Stops commits made directly on protected branches (main, master).",
+            Builtin::ComposerLock => {
+                "Checks that composer.lock is committed and its content-hash matches composer.json, as Composer computes it."
+            }
             Builtin::ConventionalCommit(_) => "Checks that commit subjects read `type(scope): description`.",
             Builtin::CommitMessage(_) => {
                 "Checks commit messages: subject length, blank line, case, final period, team patterns."
