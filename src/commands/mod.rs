@@ -3,6 +3,7 @@
 mod explain;
 mod hook;
 mod init;
+mod init_php;
 mod list;
 mod merge;
 mod restore;

@@ -12,8 +12,8 @@ use super::aws::{AwsEnvironment, SecretMatcher};
 use super::fileio::{self, Loaded, MAX_CONTENT_BYTES};
 use super::sink::Sink;
 use super::{
-    bom, branch, case_conflict, end_of_file, gitkeep, json, large_files, line_endings, merge_conflict, private_key,
-    shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
+    bom, branch, case_conflict, composer_lock, end_of_file, gitkeep, json, large_files, line_endings, merge_conflict,
+    private_key, shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
 };
 use crate::outcome::{Diagnostic, Severity};
 use crate::repo::index::IndexEntry;
@@ -391,6 +391,7 @@ pub fn run_paths(ctx: &Context, check: &Builtin, files: &[&FileEntry]) -> CheckR
         Builtin::ForbidNewSubmodules => submodules::run(ctx),
         Builtin::ForbidGitkeepRemoval => gitkeep::run(ctx),
         Builtin::NoCommitToBranch(options) => branch::run(ctx, options),
+        Builtin::ComposerLock => composer_lock::run(ctx, files),
         _ => Err(format!("`{}` scans file contents; it runs through run_content", check.name())),
     };
     result.unwrap_or_else(CheckResult::failed_to_run)
