@@ -52,13 +52,18 @@ fn shown(dir: &Path, name: &str) -> String {
     rel.to_string_lossy().into_owned()
 }
 
-fn read(path: &Path) -> Result<Option<String>, String> {
-    match std::fs::symlink_metadata(path) {
+/// Reads `root/rel` without following a link anywhere on the path.
+fn read(root: &Path, rel: &str) -> Result<Option<String>, String> {
+    use crate::worktree_fs::{self, Kind};
+    match worktree_fs::lstat(root, Path::new(rel)) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.to_string()),
-        Ok(meta) if !meta.is_file() => Err("not a regular file".to_string()),
-        Ok(meta) if meta.len() > MAX_SIZE => Err(format!("larger than {} MB", MAX_SIZE >> 20)),
-        Ok(_) => std::fs::read_to_string(path).map(Some).map_err(|e| e.to_string()),
+        Ok(meta) if meta.kind != Kind::File => Err("not a regular file".to_string()),
+        Ok(meta) if meta.size > MAX_SIZE => Err(format!("larger than {} MB", MAX_SIZE >> 20)),
+        Ok(_) => {
+            let bytes = worktree_fs::read(root, Path::new(rel)).map_err(|e| e.to_string())?;
+            String::from_utf8(bytes).map(Some).map_err(|_| "not valid UTF-8".to_string())
+        }
     }
 }
 
@@ -66,7 +71,7 @@ fn check_dir(root: &Path, dir: &Path, is_tracked: impl Fn(&Path) -> bool) -> Vec
     let json_rel = shown(dir, "composer.json");
     let lock_rel = shown(dir, "composer.lock");
     let cd = if dir.as_os_str().is_empty() { String::new() } else { format!("cd {} && ", dir.display()) };
-    let json = match read(&root.join(&json_rel)) {
+    let json = match read(root, &json_rel) {
         Ok(Some(text)) => text,
         // A lock without its composer.json: nothing to compare it with.
         Ok(None) => return Vec::new(),
@@ -79,7 +84,7 @@ fn check_dir(root: &Path, dir: &Path, is_tracked: impl Fn(&Path) -> bool) -> Vec
                 .with_rule(RULE)]
         }
     };
-    let lock_text = match read(&root.join(&lock_rel)) {
+    let lock_text = match read(root, &lock_rel) {
         Ok(Some(text)) => text,
         Ok(None) => {
             let project = manifest.get("type").and_then(Php::as_str) == Some("project");
