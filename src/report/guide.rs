@@ -80,7 +80,8 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
             check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
             ids.push(check.id.as_str());
-            files.extend(check.diagnostics.iter().filter_map(|d| d.path.as_deref()));
+            let fixable = check.diagnostics.iter().filter(|d| d.rule.as_deref() != Some(FILE_ACCESS_RULE));
+            files.extend(fixable.filter_map(|d| d.path.as_deref()));
         }
     }
     if ids.is_empty() {
