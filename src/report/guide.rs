@@ -75,7 +75,10 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut ids = Vec::new();
     let mut files = BTreeSet::new();
     for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
-        let would_fix = ctx.check_mode && check.status == Status::Failed;
+        let findings = || check.diagnostics.iter().filter(|d| d.severity != Severity::Info);
+        // A check that failed only because files could not be read has nothing to fix.
+        let only_access = findings().count() > 0 && findings().all(|d| d.rule.as_deref() == Some(FILE_ACCESS_RULE));
+        let would_fix = ctx.check_mode && check.status == Status::Failed && !only_access;
         let skipped_by_user =
             check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
