@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::engine::{CheckResult, Context};
 use crate::outcome::Diagnostic;
 use crate::select::FileEntry;
+use crate::worktree_fs;
 
 const RULE: &str = "composer-lock";
 
@@ -52,17 +53,17 @@ fn shown(dir: &Path, name: &str) -> String {
     rel.to_string_lossy().into_owned()
 }
 
-/// Reads `root/rel` without following a link anywhere on the path.
+/// A file of the work tree, never through a symbolic link; `None` when it does not exist.
 fn read(root: &Path, rel: &str) -> Result<Option<String>, String> {
-    use crate::worktree_fs::{self, Kind};
-    match worktree_fs::lstat(root, Path::new(rel)) {
+    let rel = Path::new(rel);
+    match worktree_fs::lstat(root, rel) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.to_string()),
-        Ok(meta) if meta.kind != Kind::File => Err("not a regular file".to_string()),
+        Ok(meta) if meta.kind != worktree_fs::Kind::File => Err("not a regular file".to_string()),
         Ok(meta) if meta.size > MAX_SIZE => Err(format!("larger than {} MB", MAX_SIZE >> 20)),
         Ok(_) => {
-            let bytes = worktree_fs::read(root, Path::new(rel)).map_err(|e| e.to_string())?;
-            String::from_utf8(bytes).map(Some).map_err(|_| "not valid UTF-8".to_string())
+            let bytes = worktree_fs::read(root, rel).map_err(|e| e.to_string())?;
+            String::from_utf8(bytes).map(Some).map_err(|_| "not UTF-8".to_string())
         }
     }
 }
