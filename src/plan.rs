@@ -345,6 +345,21 @@ mod tests {
     }
 
     #[test]
+    fn links_go_to_external_checks_only_when_their_types_ask() {
+        use crate::select::types::FileType;
+        let toml = "[checks.any]\nrun = \"lint\"\n\n[checks.links]\nrun = \"lint\"\ntypes = [\"symlink\"]\n\n\
+                    [checks.builtin]\nbuiltin = \"check-symlinks\"\n";
+        let config = config::parse(toml, None, None).expect("config");
+        let link: TypeSet = [FileType::Symlink].into_iter().collect();
+        let text: TypeSet = [FileType::Text].into_iter().collect();
+        let takes =
+            |id: &str, types| matches(&config, config.checks.iter().find(|c| c.id == id).expect(id), "l", types);
+        assert!(!takes("any", link) && takes("any", text));
+        assert!(takes("links", link) && !takes("links", text));
+        assert!(takes("builtin", link));
+    }
+
+    #[test]
     fn batches_split_by_job_count_with_at_least_four_files() {
         let config = config::parse("[checks.a]\nrun = \"lint\"\n", None, None).expect("config");
         let names: Vec<String> = (0..10).map(|i| format!("f{i}.txt")).collect();

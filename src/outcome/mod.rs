@@ -13,6 +13,10 @@ pub enum Severity {
     Info,
 }
 
+/// The rule of a finding that a file could not be read or written: never something a fixer
+/// will fix, so always shown.
+pub const FILE_ACCESS_RULE: &str = "file-access";
+
 /// One problem a check found, attributed to a repository-relative path where it has one.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
