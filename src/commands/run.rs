@@ -23,26 +23,49 @@ use super::Workspace;
 
 pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
+    run_in(&Workspace::discover()?, args, started)
+}
+
+/// `ward run` in a workspace found already (the hooks call it once per pushed ref).
+pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitStatus> {
     process::install_signal_handlers().context("cannot install signal handlers")?;
-    let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
-    let mut selection = selection(args, ws.repo.as_ref(), &printer)?;
+    let message_file = super::message_input::message_file(args)?;
+    let mut selection = match &message_file {
+        // Commands of the message stages get the message file, as git gives it to hooks.
+        Some((path, _)) => Selection::Files(vec![path.clone()]),
+        None => selection(args, ws.repo.as_ref(), &printer)?,
+    };
     if let (Some(repo), Selection::Staged) = (&ws.repo, &selection) {
         // A commit always needs the staged list: git works on it while the config loads.
         repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
     }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     let mut only = args.checks.clone();
-    if let Selection::Files(paths) = &mut selection {
+    if let (Selection::Files(paths), None) = (&mut selection, &message_file) {
         split_check_ids(paths, &mut only, &config, &ws.cwd)?;
     }
     check_ids(&config, &only)?;
-    let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
+    let stage = args.stage.unwrap_or(if args.ci {
+        Stage::Ci
+    } else if args.message.is_some() {
+        Stage::CommitMsg
+    } else {
+        Stage::Manual
+    });
+    let (messages, branch) = super::message_input::messages_and_branch(
+        args,
+        message_file.as_ref().map(|(path, _)| path.as_path()),
+        ws.repo.as_ref(),
+        &config,
+        &selection,
+        stage,
+    )?;
     let skip = skipped(args);
     let session = Session {
-        ws: &ws,
+        ws,
         config: &config,
         printer: &printer,
         verbosity: if args.quiet {
@@ -63,6 +86,8 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         shard: args.shard,
         put_back: std::sync::Mutex::new(PutBack::default()),
         check_lines: true,
+        messages: messages.as_ref(),
+        branch: branch.as_ref().map(Option::as_deref),
     };
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
 
@@ -117,6 +142,9 @@ pub(super) fn report_all(config_args: &crate::cli::ConfigArgs, stage: Stage, onl
         shard: None,
         put_back: std::sync::Mutex::new(PutBack::default()),
         check_lines: false,
+        // No commit messages over every file; the branch is the checked-out one.
+        messages: None,
+        branch: None,
     };
     let report = session.execute(&Selection::All, only, Mode::Check)?;
     if process::interrupted() {
@@ -140,6 +168,8 @@ struct Session<'a> {
     put_back: std::sync::Mutex<PutBack>,
     /// Print a line per check as it finishes (not for `ward baseline`, which sums up instead).
     check_lines: bool,
+    messages: Option<&'a crate::select::messages::Messages>,
+    branch: Option<Option<&'a str>>,
 }
 
 /// Fixes that were dropped (with the check that made them) and partially staged files.
@@ -178,6 +208,7 @@ impl Session<'_> {
             jobs: self.jobs,
             arg_limit: arg_limit(),
             shard: self.shard,
+            has_messages: self.messages.is_some(),
         };
         say_what_was_selected(selection, &files, config, printer);
         let plan = plan::plan(config, &files, &request);
@@ -209,6 +240,8 @@ impl Session<'_> {
             jobs: self.jobs,
             fail_fast: self.fail_fast,
             stage: self.stage,
+            messages: self.messages,
+            branch: self.branch,
             on_start: Some(&on_start),
         };
         let done = std::sync::atomic::AtomicBool::new(false);

@@ -123,6 +123,7 @@ impl Baseline {
             severity: Severity::Info,
             message: format!("{matched} known {noun} matched {FILE_NAME} and are not reported"),
             rule: Some(BASELINE_RULE.to_string()),
+            commit: None,
         });
         // A tool that fails on warnings (shellcheck) passes when every warning was known too.
         let errors_left = diagnostics.iter().any(|d| d.severity == Severity::Error);

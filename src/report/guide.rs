@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 
-use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
+use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status, FILE_ACCESS_RULE};
 use crate::printer::Styles;
 
 /// How many fixable files are named before "… and N more".
@@ -114,10 +114,15 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut ids = Vec::new();
     let mut files = BTreeSet::new();
     for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
-        // Files the tool could not parse are not the fixer's to fix: they need a person.
-        let fixable: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| !d.is_syntax_error()).collect();
+        // Files the tool could not parse or read are not the fixer's to fix: they need a person.
+        let findings: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).collect();
+        let fixable: Vec<&Diagnostic> = findings
+            .iter()
+            .copied()
+            .filter(|d| !d.is_syntax_error() && d.rule.as_deref() != Some(FILE_ACCESS_RULE))
+            .collect();
         let would_fix =
-            ctx.check_mode && check.status == Status::Failed && (check.diagnostics.is_empty() || !fixable.is_empty());
+            ctx.check_mode && check.status == Status::Failed && (findings.is_empty() || !fixable.is_empty());
         let skipped_by_user =
             check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
@@ -163,7 +168,7 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
         // tool could not parse need you, whatever the mode.
         let covered = |d: &Diagnostic| {
             fixer_failed
-                && d.line.is_some()
+                && d.rule.as_deref() != Some(FILE_ACCESS_RULE)
                 && !d.is_syntax_error()
                 && (ctx.check_mode || d.path.as_deref().is_some_and(|p| check.modified_files.iter().any(|m| m == p)))
         };

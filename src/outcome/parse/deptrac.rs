@@ -64,6 +64,7 @@ pub(super) fn syntax_errors(noise: &str, root: &Path) -> (Vec<Diagnostic>, Strin
             severity: Severity::Warning,
             message,
             rule: Some(crate::outcome::SYNTAX_ERROR_RULE.to_string()),
+            commit: None,
         });
     }
     (diagnostics, rest)
@@ -83,6 +84,7 @@ fn file_message(path: &str, message: &Value, root: &Path) -> Option<Diagnostic> 
         severity,
         message: text_out.to_string(),
         rule: Some(rule.to_string()),
+        commit: None,
     })
 }
 
