@@ -10,7 +10,7 @@ use crate::cli::{HookType, InitArgs};
 use crate::config::{self, presets};
 use crate::exit::ExitStatus;
 use crate::printer::{Printer, Stream};
-use crate::select::types::{self, FileType};
+use crate::select::identify::{tags_from_filename, Tag};
 
 use super::Workspace;
 
@@ -83,12 +83,12 @@ impl Project {
             if rel.parent().is_some_and(|p| p.as_os_str().is_empty()) && is_deptrac_config(&name) {
                 project.deptrac_configs.push(name.to_string());
             }
-            match types::from_file_name(&name) {
-                Some(FileType::Php) => project.php = true,
-                Some(t @ (FileType::Yaml | FileType::Json | FileType::Xml | FileType::Toml | FileType::Shell)) => {
-                    project.types.insert(t.name());
+            let tags = tags_from_filename(rel.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
+            project.php |= tags.contains(Tag::PHP);
+            for tag in [Tag::YAML, Tag::JSON, Tag::XML, Tag::TOML, Tag::SHELL] {
+                if tags.contains(tag) {
+                    project.types.insert(tag.name());
                 }
-                _ => {}
             }
         }
         project.deptrac_configs.sort();

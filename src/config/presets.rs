@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 /// How a tool's exit code reads, beyond "zero passed".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub struct Preset {
     pub config_files: &'static [&'static str],
     /// Without a config file the tool cannot run usefully.
     pub config_required: bool,
-    pub types: &'static [FileType],
+    pub types: &'static [Tag],
     pub pass_files: bool,
     pub format: &'static str,
     pub exit: ExitMeaning,
@@ -118,7 +118,7 @@ pub const PRESETS: &[Preset] = &[
         config_option: &["--config={}"],
         config_files: &[".php-cs-fixer.php", ".php-cs-fixer.dist.php"],
         config_required: true,
-        types: &[FileType::Php],
+        types: &[Tag::PHP],
         pass_files: true,
         format: "php-cs-fixer",
         exit: ExitMeaning::PhpCsFixer,
@@ -134,7 +134,7 @@ pub const PRESETS: &[Preset] = &[
         config_option: &["-c", "{}"],
         config_files: &["phpstan.neon", "phpstan.neon.dist", "phpstan.dist.neon"],
         config_required: false,
-        types: &[FileType::Php],
+        types: &[Tag::PHP],
         pass_files: true,
         format: "phpstan",
         exit: ExitMeaning::Phpstan,
@@ -151,7 +151,7 @@ pub const PRESETS: &[Preset] = &[
         config_option: &["--config-file={}"],
         config_files: &["deptrac.yaml", "deptrac.php", "depfile.yaml"],
         config_required: true,
-        types: &[FileType::Php],
+        types: &[Tag::PHP],
         pass_files: false,
         format: "deptrac",
         exit: ExitMeaning::Deptrac,

@@ -17,6 +17,8 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub struct RawSettings {
     pub exclude: Option<Vec<Spanned<String>>>,
+    pub files_regex: Option<Spanned<String>>,
+    pub exclude_regex: Option<Spanned<String>>,
     pub fail_fast: Option<bool>,
     pub jobs: Option<usize>,
     pub stage_fixed: Option<bool>,
@@ -39,6 +41,10 @@ pub struct RawCheck {
     pub files: Option<Vec<Spanned<String>>>,
     pub exclude: Option<Vec<Spanned<String>>>,
     pub types: Option<Vec<Spanned<String>>>,
+    pub types_or: Option<Vec<Spanned<String>>>,
+    pub exclude_types: Option<Vec<Spanned<String>>>,
+    pub files_regex: Option<Spanned<String>>,
+    pub exclude_regex: Option<Spanned<String>>,
     pub pass_files: Option<bool>,
     pub serial: Option<bool>,
     pub batch_size: Option<Spanned<usize>>,
@@ -79,6 +85,10 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "files",
     "exclude",
     "types",
+    "types_or",
+    "exclude_types",
+    "files_regex",
+    "exclude_regex",
     "pass_files",
     "serial",
     "batch_size",
@@ -112,7 +122,7 @@ pub fn check_keys() -> Vec<&'static str> {
     COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
 }
 
-pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed"];
+pub const SETTINGS_KEYS: &[&str] = &["exclude", "files_regex", "exclude_regex", "fail_fast", "jobs", "stage_fixed"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {

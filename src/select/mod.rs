@@ -1,11 +1,12 @@
 //! The files a run looks at, chosen by mode and classified once for every check.
 
+pub mod identify;
+pub mod identify_data;
 pub mod shard;
-pub mod types;
 
 use std::path::PathBuf;
 
-use types::TypeSet;
+use identify::{Tag, TagSet};
 
 /// How the files of a run are chosen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +28,8 @@ pub struct FileEntry {
     pub rel: PathBuf,
     /// The same path as `/`-separated text, for matching and reports.
     pub path: String,
-    pub types: TypeSet,
+    /// identify's tags (plus ward's documented additions).
+    pub types: TagSet,
     /// Size in bytes (of the link itself for a symlink).
     pub size: u64,
 }
@@ -57,14 +59,14 @@ pub fn add_unselected(files: &mut FileSet, all: &FileSet) {
 
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path};
 
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 
 use crate::repo::Repo;
-use types::FileType;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 
 /// Where the files come from: a git work tree, or a plain directory outside git.
 pub enum Source<'a> {
@@ -157,57 +159,101 @@ fn walk(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The facts every check shares about one file, from one `lstat` and, only for files whose
-/// name says nothing, a peek at the first bytes.
+/// The facts every check shares about one file: identify's tags from one `lstat`, the name
+/// and, only when the name does not decide, the first KiB.
 pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
     let full = root.join(rel);
     let meta = fs::symlink_metadata(&full).ok()?;
     let path = path_text(rel);
-    let mut types = TypeSet::empty();
-    if meta.file_type().is_symlink() {
+    let types = if meta.file_type().is_symlink() {
         // What a link points at is not its content: only link-aware checks look at it.
-        types.insert(FileType::Symlink);
-        return Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() });
-    } else if !meta.is_file() {
-        return None;
-    }
-    if meta.permissions().mode() & 0o111 != 0 {
-        types.insert(FileType::Executable);
-    }
-    let name = path.rsplit('/').next().unwrap_or(&path);
-    let language = types::from_file_name(name);
-    if let Some(language) = language {
-        types.insert(language);
-        types.insert(FileType::Text);
+        [Tag::SYMLINK].into_iter().collect()
+    } else if meta.is_file() {
+        let name = rel.file_name().map_or(&[][..], |n| n.as_bytes());
+        tags_of_regular_file(&full, name, &meta)
     } else {
-        sniff(&full, &mut types);
-    }
+        return None;
+    };
     Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() })
 }
 
-/// Text or binary, and the shebang's language, from the first 8 KiB.
-fn sniff(full: &Path, types: &mut TypeSet) {
-    let mut head = [0u8; 8192];
-    let Ok(mut file) = fs::File::open(full) else {
-        return;
-    };
-    let mut len = 0;
-    while len < head.len() {
-        match file.read(&mut head[len..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => len += n,
-        }
-    }
-    let head = &head[..len];
-    if types::looks_text(head) {
-        types.insert(FileType::Text);
-        let first_line = head.split(|b| *b == b'\n').next().unwrap_or(head);
-        if let Some(language) = types::from_shebang(first_line) {
-            types.insert(language);
-        }
+/// The tags identify gives a path, for `ward identify`: directories and sockets included.
+pub fn identify_path(path: &Path) -> std::io::Result<TagSet> {
+    let meta = fs::symlink_metadata(path)?;
+    let kind = meta.file_type();
+    let only = |t: Tag| [t].into_iter().collect();
+    Ok(if kind.is_dir() {
+        only(Tag::DIRECTORY)
+    } else if kind.is_symlink() {
+        only(Tag::SYMLINK)
+    } else if kind.is_socket() {
+        only(Tag::SOCKET)
     } else {
-        types.insert(FileType::Binary);
+        let name = path.file_name().map_or(&[][..], |n| n.as_bytes());
+        tags_of_regular_file(path, name, &meta)
+    })
+}
+
+fn tags_of_regular_file(full: &Path, name: &[u8], meta: &fs::Metadata) -> TagSet {
+    let facts = identify::NameFacts::new(name, executable(meta));
+    let wanted = facts.bytes_needed();
+    if wanted == 0 {
+        return facts.finish(&[]);
     }
+    // Never open a FIFO or device: reading it could hang the run.
+    let head = if meta.is_file() { read_head(full, &facts, wanted) } else { Vec::new() };
+    facts.finish(&head)
+}
+
+/// The first `wanted` bytes (more only to finish a long `#!` line); unreadable counts as empty.
+fn read_head(full: &Path, facts: &identify::NameFacts, wanted: usize) -> Vec<u8> {
+    let Ok(file) =
+        fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK).open(full)
+    else {
+        return Vec::new();
+    };
+    let mut head = Vec::with_capacity(wanted);
+    let mut limit = wanted;
+    loop {
+        let before = head.len();
+        if (&file).take((limit - before) as u64).read_to_end(&mut head).is_err() {
+            break;
+        }
+        let at_end = head.len() < limit;
+        if !facts.wants_more(&head, at_end) {
+            break;
+        }
+        limit *= 4;
+    }
+    head
+}
+
+/// `os.access(path, X_OK)` as identify asks it, from the mode bits the `lstat` already gave:
+/// root may execute when any bit is set, others by the owner, group or other bits that apply.
+fn executable(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let mode = meta.mode();
+    let (uid, groups) = identity();
+    if *uid == 0 {
+        mode & 0o111 != 0
+    } else if meta.uid() == *uid {
+        mode & 0o100 != 0
+    } else if groups.contains(&meta.gid()) {
+        mode & 0o010 != 0
+    } else {
+        mode & 0o001 != 0
+    }
+}
+
+/// The real user id and group ids of this process, asked once.
+fn identity() -> &'static (u32, Vec<u32>) {
+    static IDENTITY: std::sync::OnceLock<(u32, Vec<u32>)> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let mut groups: Vec<u32> =
+            nix::unistd::getgroups().map(|g| g.into_iter().map(|g| g.as_raw()).collect()).unwrap_or_default();
+        groups.push(nix::unistd::getgid().as_raw());
+        (nix::unistd::getuid().as_raw(), groups)
+    })
 }
 
 /// The `/`-separated text of a relative path; non-UTF-8 bytes are shown replaced.
@@ -231,22 +277,17 @@ mod tests {
         fs::write(root.join("a.php"), "<?php\n").expect("write");
         fs::write(root.join("deploy"), "#!/usr/bin/env bash\necho hi\n").expect("write");
         fs::write(root.join("blob"), b"\x00\x01\x02").expect("write");
-        fs::set_permissions(root.join("deploy"), fs::Permissions::from_mode(0o755)).expect("chmod");
+        fs::set_permissions(root.join("deploy"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
         std::os::unix::fs::symlink("a.php", root.join("link.php")).expect("symlink");
 
-        let php = classify(root, Path::new("a.php")).expect("a.php");
-        assert!(php.types.contains(FileType::Php) && php.types.contains(FileType::Text));
-        assert!(!php.types.contains(FileType::Executable));
-
-        let script = classify(root, Path::new("deploy")).expect("deploy");
-        assert!(script.types.contains(FileType::Shell));
-        assert!(script.types.contains(FileType::Executable));
-
-        let blob = classify(root, Path::new("blob")).expect("blob");
-        assert!(blob.types.contains(FileType::Binary) && !blob.types.contains(FileType::Text));
-
-        let link = classify(root, Path::new("link.php")).expect("link");
-        assert!(link.types.contains(FileType::Symlink) && !link.types.contains(FileType::Php));
+        let names = |rel: &str| -> Vec<&str> {
+            classify(root, Path::new(rel)).expect(rel).types.iter().map(Tag::name).collect()
+        };
+        assert_eq!(names("a.php"), ["file", "non-executable", "php", "text"]);
+        assert_eq!(names("deploy"), ["bash", "executable", "file", "shell", "text"]);
+        assert_eq!(names("blob"), ["binary", "file", "non-executable"]);
+        assert_eq!(names("link.php"), ["symlink"]);
+        assert_eq!(identify_path(root).expect("dir").iter().map(Tag::name).collect::<Vec<_>>(), ["directory"]);
 
         assert!(classify(root, Path::new("missing")).is_none());
     }

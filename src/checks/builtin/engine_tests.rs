@@ -300,7 +300,7 @@ fn shebang_checks_use_the_file_system_or_the_index() {
     let ctx = Context::new(git.root(), Some(&repo), Mode::Check, &selection);
     let mut entries: Vec<FileEntry> = rels.iter().map(|r| entry_in(git.root(), r)).collect();
     for entry in &mut entries {
-        entry.types.insert(crate::select::types::FileType::Executable);
+        entry.types.insert(crate::select::identify::Tag::EXECUTABLE);
     }
     let targets: Vec<ContentTarget> = entries.iter().map(|file| ContentTarget { file, checks: vec![0, 1] }).collect();
     let have = builtin("check-executables-have-shebangs");

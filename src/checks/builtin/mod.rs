@@ -28,7 +28,7 @@ mod yaml;
 #[cfg(test)]
 mod testutil;
 
-use crate::select::types::{FileType, TypeSet};
+use crate::select::identify::{Tag, TagSet};
 
 pub use aws::AwsEnvironment;
 pub use branch::BranchOptions;
@@ -275,18 +275,20 @@ impl Builtin {
         }
     }
 
-    /// The implicit `types` when the user gives none; empty means every file.
-    pub fn default_types(&self) -> TypeSet {
-        let only = |t: FileType| [t].into_iter().collect::<TypeSet>();
-        match self {
-            Builtin::CheckJson => only(FileType::Json),
-            Builtin::CheckYaml(_) => only(FileType::Yaml),
-            Builtin::CheckXml => only(FileType::Xml),
-            Builtin::CheckToml => only(FileType::Toml),
-            Builtin::CheckSymlinks => only(FileType::Symlink),
-            _ if self.scope() == Scope::Content => only(FileType::Text),
-            _ => TypeSet::empty(),
-        }
+    /// The implicit `types` when the user gives none: the hook's `types` in pre-commit-hooks'
+    /// manifest, so each built-in sees the files pre-commit would give it (`file` by default).
+    pub fn default_types(&self) -> TagSet {
+        let tags: &[Tag] = match self {
+            Builtin::CheckJson => &[Tag::JSON],
+            Builtin::CheckYaml(_) => &[Tag::YAML],
+            Builtin::CheckXml => &[Tag::XML],
+            Builtin::CheckToml => &[Tag::TOML],
+            Builtin::CheckSymlinks => &[Tag::SYMLINK],
+            Builtin::CheckExecutablesHaveShebangs => &[Tag::TEXT, Tag::EXECUTABLE],
+            _ if self.scope() == Scope::Content => &[Tag::TEXT],
+            _ => &[Tag::FILE],
+        };
+        tags.iter().copied().collect()
     }
 
     /// One sentence for `ward list` and `ward explain`.
@@ -406,15 +408,15 @@ mod tests {
     fn metadata() {
         let json = build("check-json", BuiltinOptions::default()).unwrap();
         assert_eq!(json.scope(), Scope::Content);
-        assert!(json.default_types().contains(FileType::Json));
+        assert!(json.default_types().contains(Tag::JSON));
         assert!(!json.is_fixer());
         let tw = build("trailing-whitespace", BuiltinOptions::default()).unwrap();
         assert!(tw.is_fixer());
-        assert!(tw.default_types().contains(FileType::Text));
+        assert!(tw.default_types().contains(Tag::TEXT));
         let branch = build("no-commit-to-branch", BuiltinOptions::default()).unwrap();
         assert!(!branch.pass_files());
         assert_eq!(branch.scope(), Scope::Paths);
-        assert_eq!(branch.default_types(), TypeSet::empty());
+        assert_eq!(branch.default_types(), [Tag::FILE].into_iter().collect::<TagSet>());
         let report_only = BuiltinOptions { fix: Some("no".into()), ..Default::default() };
         assert!(!build("mixed-line-ending", report_only).unwrap().is_fixer());
         let large = build("check-added-large-files", BuiltinOptions::default()).unwrap();
