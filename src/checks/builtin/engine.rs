@@ -242,7 +242,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     let path = ctx.root.join(&file.rel);
     let mut bytes = match fileio::load(&path, file.size) {
         Ok(Loaded::Text(bytes)) => bytes,
-        Ok(Loaded::Binary | Loaded::NotRegular | Loaded::Missing) => return outcome,
+        Ok(Loaded::NotRegular | Loaded::Missing) => return outcome,
         Ok(Loaded::TooLarge(size)) => {
             let message = format!(
                 "skipped: {} MiB is over the {} MiB limit for content checks",
@@ -331,6 +331,9 @@ fn scan(
             false
         }
         Builtin::FixByteOrderMarker if fixing => {
+            if bom::undecodable(buf, sink) {
+                return false;
+            }
             let fixed = bom::fix(buf);
             if fixed {
                 sink.info(Some(1), "removed the UTF-8 byte-order marker");
@@ -338,7 +341,9 @@ fn scan(
             fixed
         }
         Builtin::FixByteOrderMarker => {
-            bom::check(buf, sink);
+            if !bom::undecodable(buf, sink) {
+                bom::check(buf, sink);
+            }
             false
         }
         _ => {
