@@ -432,6 +432,7 @@ impl Validator<'_> {
             assume_in_merge: raw.assume_in_merge.as_ref().map(|v| *v.get_ref()),
             credentials_files: get(&raw.credentials_files),
             allow_missing_credentials: raw.allow_missing_credentials.as_ref().map(|v| *v.get_ref()),
+            spec: raw.spec.as_ref().map(|v| v.get_ref().clone()),
         };
         Builtin::from_options(name.get_ref(), &opts).map_err(|e| match e.key {
             Some(key) => self.error(raw.option_span(key).unwrap_or(name.span()), e.message),

@@ -69,6 +69,7 @@ pub struct RawCheck {
     pub assume_in_merge: Option<Spanned<bool>>,
     pub credentials_files: Option<Spanned<Vec<String>>>,
     pub allow_missing_credentials: Option<Spanned<bool>>,
+    pub spec: Option<Spanned<String>>,
 }
 
 /// The keys every check table accepts.
@@ -115,6 +116,7 @@ pub const BUILTIN_OPTION_KEYS: &[&str] = &[
     "assume_in_merge",
     "credentials_files",
     "allow_missing_credentials",
+    "spec",
 ];
 
 /// Every key a check table accepts, for "did you mean" suggestions.
@@ -141,6 +143,7 @@ impl RawCheck {
             "assume_in_merge" => self.assume_in_merge.as_ref().map(Spanned::span),
             "credentials_files" => self.credentials_files.as_ref().map(Spanned::span),
             "allow_missing_credentials" => self.allow_missing_credentials.as_ref().map(Spanned::span),
+            "spec" => self.spec.as_ref().map(Spanned::span),
             _ => None,
         }
     }

@@ -364,7 +364,7 @@ fn inspect(ctx: &Context, check: &Builtin, prepared: &Prepared, file: &FileEntry
         (Builtin::CheckJson, _) => json::check(buf, sink),
         (Builtin::CheckYaml(options), _) => yaml::check(options, buf, sink),
         (Builtin::CheckXml, _) => xml::check(buf, sink),
-        (Builtin::CheckToml, _) => toml_syntax::check(buf, sink),
+        (Builtin::CheckToml { toml_1_1 }, _) => toml_syntax::check(buf, *toml_1_1, sink),
         _ => {}
     }
 }

@@ -23,7 +23,9 @@ mod toml_syntax;
 mod trailing_whitespace;
 mod windows_names;
 mod xml;
+mod xml_encoding;
 mod yaml;
+mod yaml_rules;
 
 #[cfg(test)]
 mod testutil;
@@ -52,6 +54,7 @@ pub struct BuiltinOptions {
     pub assume_in_merge: Option<bool>,
     pub credentials_files: Option<Vec<String>>,
     pub allow_missing_credentials: Option<bool>,
+    pub spec: Option<String>,
 }
 
 impl BuiltinOptions {
@@ -70,6 +73,7 @@ impl BuiltinOptions {
             ("assume_in_merge", self.assume_in_merge.is_some()),
             ("credentials_files", self.credentials_files.is_some()),
             ("allow_missing_credentials", self.allow_missing_credentials.is_some()),
+            ("spec", self.spec.is_some()),
         ];
         flags.into_iter().filter(|(_, set)| *set).map(|(key, _)| key).collect()
     }
@@ -129,9 +133,15 @@ pub enum Builtin {
     MixedLineEnding(LineEndingFix),
     FixByteOrderMarker,
     CheckMergeConflict,
-    CheckAddedLargeFiles { max_kb: u64, enforce_all: bool },
+    CheckAddedLargeFiles {
+        max_kb: u64,
+        enforce_all: bool,
+    },
     DetectPrivateKey,
-    DetectAwsCredentials { credentials_files: Vec<String>, allow_missing: bool },
+    DetectAwsCredentials {
+        credentials_files: Vec<String>,
+        allow_missing: bool,
+    },
     CheckCaseConflict,
     CheckIllegalWindowsNames,
     CheckExecutablesHaveShebangs,
@@ -143,7 +153,10 @@ pub enum Builtin {
     CheckJson,
     CheckYaml(YamlOptions),
     CheckXml,
-    CheckToml,
+    /// `true`: TOML 1.1 (`spec = "1.1"`); TOML 1.0 otherwise, as tomllib reads it.
+    CheckToml {
+        toml_1_1: bool,
+    },
     NoCommitToBranch(BranchOptions),
 }
 
@@ -165,6 +178,7 @@ fn allowed_keys(name: &str) -> &'static [&'static str] {
         "check-added-large-files" => &["max_kb", "enforce_all"],
         "detect-aws-credentials" => &["credentials_files", "allow_missing_credentials"],
         "check-yaml" => &["allow_multiple_documents", "unsafe"],
+        "check-toml" => &["spec"],
         "no-commit-to-branch" => &["branches", "patterns"],
         _ => &[],
     }
@@ -209,7 +223,7 @@ impl Builtin {
             "check-json" => Builtin::CheckJson,
             "check-yaml" => Builtin::CheckYaml(YamlOptions::new(opts.allow_multiple_documents, opts.unsafe_yaml)),
             "check-xml" => Builtin::CheckXml,
-            "check-toml" => Builtin::CheckToml,
+            "check-toml" => Builtin::CheckToml { toml_1_1: toml_syntax::spec_1_1(opts.spec.as_deref())? },
             _ => Builtin::NoCommitToBranch(BranchOptions::new(opts.branches.as_deref(), opts.patterns.as_deref())?),
         })
     }
@@ -235,7 +249,7 @@ impl Builtin {
             Builtin::CheckJson => "check-json",
             Builtin::CheckYaml(_) => "check-yaml",
             Builtin::CheckXml => "check-xml",
-            Builtin::CheckToml => "check-toml",
+            Builtin::CheckToml { .. } => "check-toml",
             Builtin::NoCommitToBranch(_) => "no-commit-to-branch",
         }
     }
@@ -263,7 +277,7 @@ impl Builtin {
             | Builtin::CheckJson
             | Builtin::CheckYaml(_)
             | Builtin::CheckXml
-            | Builtin::CheckToml => Scope::Content,
+            | Builtin::CheckToml { .. } => Scope::Content,
             Builtin::CheckAddedLargeFiles { .. }
             | Builtin::CheckCaseConflict
             | Builtin::CheckIllegalWindowsNames
@@ -282,7 +296,7 @@ impl Builtin {
             Builtin::CheckJson => &[Tag::JSON],
             Builtin::CheckYaml(_) => &[Tag::YAML],
             Builtin::CheckXml => &[Tag::XML],
-            Builtin::CheckToml => &[Tag::TOML],
+            Builtin::CheckToml { .. } => &[Tag::TOML],
             Builtin::CheckSymlinks => &[Tag::SYMLINK],
             Builtin::CheckExecutablesHaveShebangs => &[Tag::TEXT, Tag::EXECUTABLE],
             _ if self.scope() == Scope::Content => &[Tag::TEXT],
@@ -334,7 +348,7 @@ impl Builtin {
             Builtin::CheckJson => "Checks that JSON files parse and have no duplicate keys.",
             Builtin::CheckYaml(_) => "Checks that YAML files parse and have no duplicate keys.",
             Builtin::CheckXml => "Checks that XML files are well-formed.",
-            Builtin::CheckToml => "Checks that TOML files parse.",
+            Builtin::CheckToml { .. } => "Checks that TOML files parse (TOML 1.0, or 1.1 with `spec = \"1.1\"`).",
             Builtin::NoCommitToBranch(_) => "Stops commits made directly on protected branches (main, master).",
         }
     }
