@@ -482,7 +482,10 @@ fn run_reference(dir: &Path, cases: &[Case], hooks: &[&Hook]) -> Reference {
     let files: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
     let hooks: Vec<serde_json::Value> = hooks
         .iter()
-        .map(|h| serde_json::json!({"id": h.id, "module": h.module, "args": h.args, "types": h.types}))
+        .map(|h| {
+            let prefix = format!("{}/", group(h));
+            serde_json::json!({"id": h.id, "module": h.module, "args": h.args, "types": h.types, "prefix": prefix})
+        })
         .collect();
     let request = serde_json::json!({"files": files, "hooks": hooks});
     let mut child = Command::new("python3")
@@ -519,11 +522,36 @@ fn corpus_repo(cases: &[Case]) -> TestRepo {
     repo
 }
 
-/// The files each ward built-in flagged or fixed, per check id.
+/// The directory of the corpus a hook works on: each fixer has its own copy (fixers rewrite
+/// files), the read-only checks share one.
+fn group(hook: &Hook) -> &'static str {
+    if hook.fixer {
+        hook.id
+    } else {
+        "checks"
+    }
+}
+
+/// The corpus once per group, so that one repository and one run of each side cover every hook.
+fn grouped(cases: &[Case], hooks: &[&Hook]) -> Vec<Case> {
+    let groups: BTreeSet<&str> = hooks.iter().map(|h| group(h)).collect();
+    groups
+        .into_iter()
+        .flat_map(|g| cases.iter().map(move |c| Case { name: format!("{g}/{}", c.name), ..c.clone() }))
+        .collect()
+}
+
+/// The files each ward built-in flagged or fixed, per check id; each hook sees its group only.
 fn run_ward(repo: &TestRepo, hooks: &[&Hook], check: bool) -> BTreeMap<String, BTreeSet<String>> {
     let mut toml = String::from("[settings]\nexclude = [\"checks.toml\"]\n");
     for hook in hooks {
-        toml.push_str(&format!("[checks.{}]\nbuiltin = \"{}\"\n{}", hook.id, hook.id, hook.ward_options));
+        toml.push_str(&format!(
+            "[checks.{}]\nbuiltin = \"{}\"\nfiles_regex = '^{}/'\n{}",
+            hook.id,
+            hook.id,
+            group(hook),
+            hook.ward_options
+        ));
         if hook.id == "check-merge-conflict" {
             toml.push_str("assume_in_merge = true\n");
         }
@@ -585,44 +613,42 @@ fn differential(seed: u64) {
     if !reference_available() {
         return;
     }
-    let cases = corpus(seed);
+    let hooks: Vec<&Hook> = HOOKS.iter().collect();
+    let cases = grouped(&corpus(seed), &hooks);
+    let repo = corpus_repo(&cases);
+    // The reference works on its own copy, a git repository too (some hooks ask git for modes).
+    let reference_repo = corpus_repo(&cases);
+    let reference = run_reference(&reference_repo.root, &cases, &hooks);
     let mut failures = Vec::new();
 
-    // Read-only checks, and identify's tags against `ward identify`.
-    let checks: Vec<&Hook> = HOOKS.iter().filter(|h| !h.fixer).collect();
-    let repo = corpus_repo(&cases);
-    let reference = run_reference(&repo.root, &cases, &checks);
-    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    // identify's tags against `ward identify`, file by file.
+    let names: Vec<&str> = cases.iter().filter(|c| c.name.starts_with("checks/")).map(|c| c.name.as_str()).collect();
     let mut identify_args = vec!["identify", "--json"];
     identify_args.extend(&names);
     let out = repo.ward(&identify_args);
     let ours: BTreeMap<String, Vec<String>> = serde_json::from_str(&out.stdout).expect("ward identify --json");
-    for case in &cases {
-        if !documented_addition(&case.name) && ours.get(&case.name) != reference.tags.get(&case.name) {
+    for name in names.iter().filter(|n| !documented_addition(n)) {
+        if ours.get(*name) != reference.tags.get(*name) {
             failures.push(format!(
-                "tags of {}: ward {:?}, identify {:?}",
-                case.name,
-                ours.get(&case.name),
-                reference.tags.get(&case.name)
+                "tags of {name}: ward {:?}, identify {:?}",
+                ours.get(*name),
+                reference.tags.get(*name)
             ));
         }
     }
-    let ward = run_ward(&repo, &checks, true);
-    for hook in &checks {
-        compare_flags(hook, &cases, &ward[hook.id], &reference.flagged[hook.id], &mut failures);
-    }
 
-    // Fixers: each in its own pair of directories; the same files flagged and the same bytes left.
-    for hook in HOOKS.iter().filter(|h| h.fixer) {
-        let repo = corpus_repo(&cases);
-        let reference_dir = tempfile::tempdir().expect("tempdir");
-        write_corpus(reference_dir.path(), &cases);
-        let reference = run_reference(reference_dir.path(), &cases, &[hook]);
-        let ward = run_ward(&repo, &[hook], false);
-        compare_flags(hook, &cases, &ward[hook.id], &reference.flagged[hook.id], &mut failures);
-        for case in cases.iter().filter(|c| !deliberate(hook.id, c)) {
+    let ward = run_ward(&repo, &hooks, false);
+    for hook in &hooks {
+        let own: Vec<Case> =
+            cases.iter().filter(|c| c.name.starts_with(&format!("{}/", group(hook)))).cloned().collect();
+        compare_flags(hook, &own, &ward[hook.id], &reference.flagged[hook.id], &mut failures);
+        if !hook.fixer {
+            continue;
+        }
+        // Fixers: the same bytes left in every file.
+        for case in own.iter().filter(|c| !deliberate(hook.id, c)) {
             let a = std::fs::read(repo.root.join(&case.name)).expect("read");
-            let b = std::fs::read(reference_dir.path().join(&case.name)).expect("read");
+            let b = std::fs::read(reference_repo.root.join(&case.name)).expect("read");
             if a != b {
                 failures.push(format!(
                     "{}: {} left different bytes\n  input:            {:?}\n  ward:             {:?}\n  pre-commit-hooks: {:?}",
@@ -697,10 +723,25 @@ fn every_parser_edge_case() {
         }
     }
     let checks: Vec<&Hook> = HOOKS.iter().filter(|h| !h.fixer).collect();
+    let cases = grouped(&cases, &checks);
     let repo = corpus_repo(&cases);
     let reference = run_reference(&repo.root, &cases, &checks);
     let ward = run_ward(&repo, &checks, true);
     let mut failures = Vec::new();
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    let mut identify_args = vec!["identify", "--json"];
+    identify_args.extend(&names);
+    let ours: BTreeMap<String, Vec<String>> =
+        serde_json::from_str(&repo.ward(&identify_args).stdout).expect("ward identify --json");
+    for name in &names {
+        if ours.get(*name) != reference.tags.get(*name) {
+            failures.push(format!(
+                "tags of {name}: ward {:?}, identify {:?}",
+                ours.get(*name),
+                reference.tags.get(*name)
+            ));
+        }
+    }
     for hook in &checks {
         compare_flags(hook, &cases, &ward[hook.id], &reference.flagged[hook.id], &mut failures);
     }
