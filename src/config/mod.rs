@@ -108,6 +108,29 @@ impl Check {
     pub fn in_stage(&self, stage: Stage) -> bool {
         self.stages.contains(&stage)
     }
+
+    /// The regex and tag filters in words, for `ward list` and `ward explain` (the plain `file`
+    /// default goes unsaid).
+    pub fn filter_notes(&self) -> Vec<String> {
+        let names = |set: TagSet| set.iter().map(Tag::name).collect::<Vec<_>>();
+        let mut notes = Vec::new();
+        if let Some(regex) = &self.files_regex {
+            notes.push(format!("matching /{}/", regex.source));
+        }
+        if let Some(regex) = &self.exclude_regex {
+            notes.push(format!("not matching /{}/", regex.source));
+        }
+        if self.types != [Tag::FILE].into_iter().collect::<TagSet>() && !self.types.is_empty() {
+            notes.push(format!("of type {}", names(self.types).join(" and ")));
+        }
+        if !self.types_or.is_empty() {
+            notes.push(format!("of any type of {}", names(self.types_or).join(", ")));
+        }
+        if !self.exclude_types.is_empty() {
+            notes.push(format!("of no type of {}", names(self.exclude_types).join(", ")));
+        }
+        notes
+    }
 }
 
 /// Whether a check's `types` are file tags: for `conventional-commit` they are commit types.

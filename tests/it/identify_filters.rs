@@ -164,3 +164,12 @@ fn ward_identify_equals_identify_cli_on_this_repository() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn explain_and_list_show_the_regex_and_tag_filters() {
+    let repo = TestRepo::new();
+    repo.config("[checks.a]\nrun = \"true\"\nfiles_regex = '\\.php$'\nexclude_regex = '^vendor/'\ntypes_or = [\"php\", \"yaml\"]\nexclude_types = [\"binary\"]\n");
+    let run = repo.ward(&["explain", "a"]);
+    run.code(0).stdout_has("matching /\\.php$/; not matching /^vendor//; of any type of php, yaml; of no type of binary");
+    repo.ward(&["list"]).code(0).stdout_has("of any type of php, yaml");
+}
