@@ -81,8 +81,7 @@ impl Plan {
 }
 
 /// Whether `check` takes the file at `path` with `tags`, under the global filters: pre-commit's
-/// rule (every tag of `types`, one of `types_or`, none of `exclude_types`), and a symlink only
-/// when `types` asks for `symlink`.
+/// rule (every tag of `types`, one of `types_or`, none of `exclude_types`).
 pub fn matches(config: &Config, check: &Check, path: &str, tags: TagSet) -> bool {
     let settings = &config.settings;
     if settings.exclude.as_ref().is_some_and(|g| g.is_match(path))
@@ -94,11 +93,18 @@ pub fn matches(config: &Config, check: &Check, path: &str, tags: TagSet) -> bool
     tags.contains_all(check.types)
         && (check.types_or.is_empty() || tags.intersects(check.types_or))
         && !tags.intersects(check.exclude_types)
-        && (!tags.contains(Tag::SYMLINK) || check.types.contains(Tag::SYMLINK))
         && check.files.as_ref().is_none_or(|g| g.is_match(path))
         && !check.exclude.as_ref().is_some_and(|g| g.is_match(path))
         && check.files_regex.as_ref().is_none_or(|r| r.is_match(path))
         && !check.exclude_regex.as_ref().is_some_and(|r| r.is_match(path))
+        && takes_links(check, tags)
+}
+
+/// A tool handed a symbolic link would read or rewrite what it points at, which may be outside
+/// the work tree: as in pre-commit, an external check sees links only when its `types` asks for
+/// `symlink`. Built-ins look at links themselves and never follow them.
+fn takes_links(check: &Check, tags: TagSet) -> bool {
+    !tags.contains(Tag::SYMLINK) || check.types.contains(Tag::SYMLINK) || !matches!(check.kind, CheckKind::External(_))
 }
 
 /// Decides what runs: which checks, on which files, in which jobs.

@@ -73,6 +73,7 @@ impl Tag {
     pub const PHP: Tag = tag("php");
     pub const SHELL: Tag = tag("shell");
     pub const NEON: Tag = tag("neon");
+    pub const TWIG: Tag = tag("twig");
 
     /// The tag called `name`, if the vocabulary has it.
     pub fn from_name(name: &str) -> Option<Tag> {

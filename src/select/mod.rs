@@ -65,6 +65,7 @@ use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 
 use crate::repo::Repo;
+use crate::worktree_fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 
@@ -104,8 +105,10 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     };
     paths.sort();
     paths.dedup();
-    let files = paths.par_iter().filter_map(|rel| classify(root, rel)).collect();
-    Ok(FileSet { files, extra: 0 })
+    worktree_fs::new_batch();
+    let files: Vec<Option<FileEntry>> =
+        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?;
+    Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
 }
 
 /// Resolves command-line paths against `cwd` into repository-relative paths; directories are walked.
@@ -159,26 +162,47 @@ fn walk(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The facts every check shares about one file: identify's tags from one `lstat`, the name
-/// and, only when the name does not decide, the first KiB.
+/// The facts every check shares about one file: identify's tags from one `lstat`, the name and,
+/// only when the name does not decide, the first KiB; `None` when the path holds no file any more.
 pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
-    let full = root.join(rel);
-    let meta = fs::symlink_metadata(&full).ok()?;
+    classify_checked(root, rel).ok().flatten()
+}
+
+/// As [`classify`], but a path that goes through a symbolic link, or that cannot be looked at,
+/// is an error naming it: no check may read or write it, and skipping it silently would pass it.
+pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
+    worktree_fs::new_batch();
+    classify_in_batch(root, rel)
+}
+
+fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
     let path = path_text(rel);
-    let types = if meta.file_type().is_symlink() {
-        // What a link points at is not its content: only link-aware checks look at it.
-        [Tag::SYMLINK].into_iter().collect()
-    } else if meta.is_file() {
-        let name = rel.file_name().map_or(&[][..], |n| n.as_bytes());
-        tags_of_regular_file(&full, name, &meta)
-    } else {
-        return None;
+    let meta = match worktree_fs::lstat_in_batch(root, rel) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
+            return Ok(None)
+        }
+        Err(e) if worktree_fs::is_through_symlink(&e) => {
+            bail!("cannot check {path}: {e}; replace the link with a real directory, or remove the path from the index")
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot check {path}")),
     };
-    Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() })
+    let types = match meta.kind {
+        // What a link points at is not its content: only link-aware checks look at it.
+        worktree_fs::Kind::Symlink => [Tag::SYMLINK].into_iter().collect(),
+        worktree_fs::Kind::File => {
+            let name = rel.file_name().map_or(&[][..], |n| n.as_bytes());
+            let facts = identify::NameFacts::new(name, executable(meta.mode, meta.uid, meta.gid));
+            tags_from_content(facts, || worktree_fs::open_read(root, rel).ok())
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.size }))
 }
 
 /// The tags identify gives a path, for `ward identify`: directories and sockets included.
 pub fn identify_path(path: &Path) -> std::io::Result<TagSet> {
+    use std::os::unix::fs::MetadataExt;
     let meta = fs::symlink_metadata(path)?;
     let kind = meta.file_type();
     let only = |t: Tag| [t].into_iter().collect();
@@ -190,27 +214,29 @@ pub fn identify_path(path: &Path) -> std::io::Result<TagSet> {
         only(Tag::SOCKET)
     } else {
         let name = path.file_name().map_or(&[][..], |n| n.as_bytes());
-        tags_of_regular_file(path, name, &meta)
+        let facts = identify::NameFacts::new(name, executable(meta.mode(), meta.uid(), meta.gid()));
+        // Never open a FIFO or device: reading it could hang.
+        let regular = meta.is_file();
+        tags_from_content(facts, || {
+            let flags = nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK;
+            regular.then(|| fs::OpenOptions::new().read(true).custom_flags(flags).open(path).ok()).flatten()
+        })
     })
 }
 
-fn tags_of_regular_file(full: &Path, name: &[u8], meta: &fs::Metadata) -> TagSet {
-    let facts = identify::NameFacts::new(name, executable(meta));
+/// The tags once the first bytes are known, read only when the name did not decide them. A file
+/// that cannot be opened counts as text, so that the text checks try it and report why.
+fn tags_from_content(facts: identify::NameFacts, open: impl FnOnce() -> Option<fs::File>) -> TagSet {
     let wanted = facts.bytes_needed();
     if wanted == 0 {
         return facts.finish(&[]);
     }
-    // Never open a FIFO or device: reading it could hang the run.
-    let head = if meta.is_file() { read_head(full, &facts, wanted) } else { Vec::new() };
-    facts.finish(&head)
-}
-
-/// The first `wanted` bytes (more only to finish a long `#!` line); unreadable counts as empty.
-fn read_head(full: &Path, facts: &identify::NameFacts, wanted: usize) -> Vec<u8> {
-    let Ok(file) =
-        fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK).open(full)
-    else {
-        return Vec::new();
+    let Some(file) = open() else {
+        let mut tags = facts.finish(b"");
+        if !tags.contains(Tag::BINARY) {
+            tags.insert(Tag::TEXT);
+        }
+        return tags;
     };
     let mut head = Vec::with_capacity(wanted);
     let mut limit = wanted;
@@ -219,26 +245,24 @@ fn read_head(full: &Path, facts: &identify::NameFacts, wanted: usize) -> Vec<u8>
         if (&file).take((limit - before) as u64).read_to_end(&mut head).is_err() {
             break;
         }
-        let at_end = head.len() < limit;
-        if !facts.wants_more(&head, at_end) {
+        // More only to finish a long `#!` line, which identify reads whole.
+        if !facts.wants_more(&head, head.len() < limit) {
             break;
         }
         limit *= 4;
     }
-    head
+    facts.finish(&head)
 }
 
 /// `os.access(path, X_OK)` as identify asks it, from the mode bits the `lstat` already gave:
 /// root may execute when any bit is set, others by the owner, group or other bits that apply.
-fn executable(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let mode = meta.mode();
+fn executable(mode: u32, owner: u32, group: u32) -> bool {
     let (uid, groups) = identity();
     if *uid == 0 {
         mode & 0o111 != 0
-    } else if meta.uid() == *uid {
+    } else if owner == *uid {
         mode & 0o100 != 0
-    } else if groups.contains(&meta.gid()) {
+    } else if groups.contains(&group) {
         mode & 0o010 != 0
     } else {
         mode & 0o001 != 0

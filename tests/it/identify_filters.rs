@@ -170,6 +170,25 @@ fn explain_and_list_show_the_regex_and_tag_filters() {
     let repo = TestRepo::new();
     repo.config("[checks.a]\nrun = \"true\"\nfiles_regex = '\\.php$'\nexclude_regex = '^vendor/'\ntypes_or = [\"php\", \"yaml\"]\nexclude_types = [\"binary\"]\n");
     let run = repo.ward(&["explain", "a"]);
-    run.code(0).stdout_has("matching /\\.php$/; not matching /^vendor//; of any type of php, yaml; of no type of binary");
+    run.code(0)
+        .stdout_has("matching /\\.php$/; not matching /^vendor//; of any type of php, yaml; of no type of binary");
     repo.ward(&["list"]).code(0).stdout_has("of any type of php, yaml");
+}
+
+#[test]
+fn text_checks_see_what_identify_calls_text() {
+    let repo = TestRepo::new();
+    repo.config("[checks.trailing-whitespace]\nbuiltin = \"trailing-whitespace\"\n");
+    let late_nul = [vec![b'x'; 1100], b"  \n\x00\n".to_vec()].concat();
+    repo.write("img.png", b"\x89PNG\r\n\x1a\n\x00\x00  \n")
+        .write("blob", b"\x01\x02  \n")
+        .write("late-nul.txt", &late_nul)
+        .write("notes", "text  \n")
+        .commit("files");
+    let (_, report) = repo.ward_json(&["--all"]);
+    let fixed = &check(&report, "trailing-whitespace")["modified_files"];
+    // A NUL after the first KiB does not make a file binary (identify reads 1024 bytes).
+    assert_eq!(fixed, &serde_json::json!(["late-nul.txt", "notes"]));
+    assert_eq!(repo.read("img.png"), b"\x89PNG\r\n\x1a\n\x00\x00  \n");
+    assert_eq!(repo.read("blob"), b"\x01\x02  \n");
 }

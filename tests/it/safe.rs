@@ -1110,7 +1110,7 @@ fn submodules_are_left_exactly_as_they_are() {
 
 #[test]
 fn symlinks_partially_staged_come_back_as_links() {
-    // As in pre-commit, only a check whose `types` asks for `symlink` is handed links.
+    // Only a check whose types ask for links is handed them.
     let repo = repo_with(&format!("{EDGE_CONFIG}\n[checks.seen-links]\nrun = \"tools/seen\"\ntypes = [\"symlink\"]\n"));
     std::os::unix::fs::symlink("target-head", repo.path("link")).expect("symlink");
     repo.write("was-a-file.txt", "file\n").commit("base");

@@ -199,7 +199,7 @@ impl Parser<'_> {
 
     fn value(&mut self, depth: usize) -> Result<(), Problem> {
         match self.peek() {
-            Some(b'"') => self.string().map(|_| ()),
+            Some(b'"') => self.string(None),
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1),
             Some(b'n') if self.literal(b"null") => Ok(()),
@@ -241,23 +241,32 @@ impl Parser<'_> {
         true
     }
 
-    /// A string at `"`: its decoded value.
-    fn string(&mut self) -> Result<String, Problem> {
+    /// A string at `"`; its decoded value goes to `out` when asked for (keys only: values are
+    /// checked, never copied).
+    fn string(&mut self, mut out: Option<&mut String>) -> Result<(), Problem> {
         let start = self.at;
         self.at += 1;
-        let mut out = String::new();
+        let mut scratch = String::new();
         loop {
             let rest = &self.text[self.at..];
             let stop = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
             let Some(stop) = stop else { return Err(problem(start, "unterminated string")) };
-            out.push_str(std::str::from_utf8(&rest[..stop]).unwrap_or_default());
+            if let Some(out) = out.as_deref_mut() {
+                out.push_str(std::str::from_utf8(&rest[..stop]).unwrap_or_default());
+            }
             self.at += stop;
             match self.text[self.at] {
                 b'"' => {
                     self.at += 1;
-                    return Ok(out);
+                    return Ok(());
                 }
-                b'\\' => self.escape(&mut out)?,
+                b'\\' => {
+                    scratch.clear();
+                    self.escape(&mut scratch)?;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push_str(&scratch);
+                    }
+                }
                 _ => return Err(problem(self.at, "invalid control character in a string")),
             }
         }
@@ -327,7 +336,8 @@ impl Parser<'_> {
                 return Err(problem(self.at, "expecting a property name in double quotes"));
             }
             let key_at = self.at;
-            let key = self.string()?;
+            let mut key = String::new();
+            self.string(Some(&mut key))?;
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return Err(problem(self.at, "expecting ':' delimiter"));
