@@ -168,7 +168,34 @@ fn declared_encoding(text: &[u8]) -> Option<String> {
 
 /// The offset of the first character XML 1.0 does not allow (a control character, U+FFFE...).
 pub(crate) fn invalid_char(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|&(_, c)| !is_xml_char(c))
+    first_char_where(text, |b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'), |c| !is_xml_char(c))
+}
+
+/// The first character of `text` that `bad` refuses, looking at ASCII bytes with `ascii_ok`
+/// alone (the hot path: most files are ASCII) and decoding only the others.
+pub(crate) fn first_char_where(
+    text: &str,
+    ascii_ok: impl Fn(u8) -> bool,
+    bad: impl Fn(char) -> bool,
+) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if !ascii_ok(b) {
+                return Some((i, char::from(b)));
+            }
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next()?;
+        if bad(c) {
+            return Some((i, c));
+        }
+        i += c.len_utf8();
+    }
+    None
 }
 
 pub(crate) fn is_xml_char(c: char) -> bool {

@@ -7,9 +7,11 @@ use yaml_rust2::scanner::TScalarStyle;
 
 /// The first character ruamel's reader refuses (`#x01`, DEL, C1 controls, U+FFFE...): offset and char.
 pub(crate) fn non_printable(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|&(_, c)| {
-        !matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-    })
+    super::xml_encoding::first_char_where(
+        text,
+        |b| matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'),
+        |c| !matches!(c, '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..),
+    )
 }
 
 /// A `%YAML` directive naming a version ruamel does not load (it takes 1.1 and 1.2).
