@@ -74,6 +74,8 @@ impl Tag {
     pub const SHELL: Tag = tag("shell");
     pub const NEON: Tag = tag("neon");
     pub const TWIG: Tag = tag("twig");
+    pub const JAVASCRIPT: Tag = tag("javascript");
+    pub const TS: Tag = tag("ts");
 
     /// The tag called `name`, if the vocabulary has it.
     pub fn from_name(name: &str) -> Option<Tag> {

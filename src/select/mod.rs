@@ -2,6 +2,7 @@
 
 pub mod identify;
 pub mod identify_data;
+pub mod messages;
 pub mod shard;
 
 use std::path::PathBuf;
@@ -106,8 +107,12 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     paths.sort();
     paths.dedup();
     worktree_fs::new_batch();
-    let files: Vec<Option<FileEntry>> =
-        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?;
+    // A few files (a commit, a message) are classified before threads would even start.
+    let files: Vec<Option<FileEntry>> = if paths.len() < 64 {
+        paths.iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?
+    } else {
+        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?
+    };
     Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
 }
 

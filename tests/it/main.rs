@@ -10,6 +10,7 @@ mod differential;
 mod edges_fs;
 mod hooks;
 mod identify_filters;
+mod messages;
 mod php_presets;
 mod running;
 mod safe;
