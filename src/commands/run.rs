@@ -37,6 +37,12 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     check_ids(&config, &args.checks)?;
     let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
     let skip = skipped(args);
+    let cache = if args.no_cache {
+        None
+    } else {
+        super::cache_dir(args.cache_dir.as_deref(), &ws.cwd, ws.repo.as_ref())
+            .map(|dir| crate::cache::Cache::open(&dir, config.settings.cache_max_size))
+    };
     let session = Session {
         ws: &ws,
         config: &config,
@@ -57,6 +63,7 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         skip: &skip,
         fail_fast: args.fail_fast || config.settings.fail_fast,
         shard: args.shard,
+        cache: cache.as_ref(),
     };
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
 
@@ -70,6 +77,11 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         summary: crate::outcome::Summary { duration_ms: started.elapsed().as_millis() as u64, ..report.summary },
         ..report
     };
+    if let Some(cache) = &cache {
+        for warning in cache.finish() {
+            printer.line(&format!("{} {warning}", crate::printer::Styles::paint(printer.styles.skipped, "warning:")));
+        }
+    }
     let guide = guide::Context { fixers: &fixers, check_mode, selection_args: &selection_args(&selection) };
     printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
@@ -91,6 +103,7 @@ struct Session<'a> {
     skip: &'a HashSet<String>,
     fail_fast: bool,
     shard: Option<crate::select::shard::Shard>,
+    cache: Option<&'a crate::cache::Cache>,
 }
 
 impl Session<'_> {
@@ -148,6 +161,7 @@ impl Session<'_> {
             fail_fast: self.fail_fast,
             stage: self.stage,
             on_start: Some(&on_start),
+            cache: self.cache,
         };
         let done = std::sync::atomic::AtomicBool::new(false);
         let outcomes = std::thread::scope(|scope| {
@@ -164,8 +178,15 @@ impl Session<'_> {
             outcomes
         })?;
         progress.clear();
+        let (outcomes, counts) = outcomes;
         guard.finish(config, &files, &outcomes, printer)?;
-        Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
+        let mut report = Report::new(outcomes, started.elapsed().as_millis() as u64);
+        report.summary.cache = counts.map(|(files, from_cache)| crate::outcome::CacheSummary {
+            checks: report.checks.iter().filter(|c| c.cache.is_some()).count(),
+            files,
+            from_cache,
+        });
+        Ok(report)
     }
 }
 

@@ -20,6 +20,7 @@ pub struct RawSettings {
     pub fail_fast: Option<bool>,
     pub jobs: Option<usize>,
     pub stage_fixed: Option<bool>,
+    pub cache_max_size: Option<Spanned<toml::Value>>,
 }
 
 /// One `[checks.ID]` table. Built-in options sit beside the common keys, so that unknown keys
@@ -50,6 +51,8 @@ pub struct RawCheck {
     pub timeout: Option<Spanned<String>>,
     pub ci_all_files: Option<bool>,
     pub stage_fixed: Option<bool>,
+    pub cache: Option<Spanned<String>>,
+    pub cache_inputs: Option<Vec<Spanned<String>>>,
 
     pub max_kb: Option<Spanned<u64>>,
     pub enforce_all: Option<Spanned<bool>>,
@@ -90,6 +93,8 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "timeout",
     "ci_all_files",
     "stage_fixed",
+    "cache",
+    "cache_inputs",
 ];
 
 /// Keys that only a built-in check takes (`fix` is shared: a mode there, a command elsewhere).
@@ -112,7 +117,7 @@ pub fn check_keys() -> Vec<&'static str> {
     COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
 }
 
-pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed"];
+pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed", "cache_max_size"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {

@@ -199,6 +199,9 @@ pub fn lock(base: &Path) -> Result<Locked> {
     }
 }
 
+/// The result cache's folder in `.git/ward/`.
+pub const CACHE_DIR: &str = "cache";
+
 /// The backups under `base`, oldest first.
 pub fn backups(base: &Path) -> Result<Vec<PathBuf>> {
     let entries = match fs::read_dir(base) {
@@ -206,8 +209,13 @@ pub fn backups(base: &Path) -> Result<Vec<PathBuf>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", base.display())),
     };
-    let mut dirs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect();
+    // `cache` is the result cache (in the main worktree's git dir, which is also the shared one):
+    // never a backup, never removed here.
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && e.file_name() != CACHE_DIR)
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     Ok(dirs)
 }
