@@ -246,6 +246,9 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 }
                 return JobOutput::External(out);
             }
+            if !memo.is_per_file(*planned) {
+                return JobOutput::External(go(files));
+            }
             let (known, to_run) = memo.split(*planned, files);
             if to_run.is_empty() {
                 return JobOutput::External(ExternalOutput { replayed: known, ..ExternalOutput::default() });

@@ -222,7 +222,13 @@ fn assert_kept(before: &State, after: &State, changed: &[(&[u8], Vec<Option<Node
 fn assert_no_backup(repo: &TestRepo) {
     let base = repo.path(".git/ward");
     let left: Vec<_> = fs::read_dir(&base)
-        .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.path()).collect())
+        .map(|d| {
+            // `cache` is the result cache, not a backup.
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_dir() && e.file_name() != "cache")
+                .map(|e| e.path())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(left.is_empty(), "backups left behind: {left:?}");
 }
