@@ -181,8 +181,9 @@ impl Session<'_> {
         let (outcomes, counts) = outcomes;
         guard.finish(config, &files, &outcomes, printer)?;
         let mut report = Report::new(outcomes, started.elapsed().as_millis() as u64);
-        report.summary.cache = counts.map(|(files, from_cache)| crate::outcome::CacheSummary {
-            checks: report.checks.iter().filter(|c| c.cache.is_some()).count(),
+        let checks = report.checks.iter().filter(|c| c.cache.is_some()).count();
+        report.summary.cache = counts.filter(|_| checks > 0).map(|(files, from_cache)| crate::outcome::CacheSummary {
+            checks,
             files,
             from_cache,
         });

@@ -194,15 +194,15 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
     let tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
     let cache = match s.cache {
-        Some(c) if c.from_cache > 0 => Styles::paint(
-            styles.subtle,
-            &format!(
-                "{}, {}, {} from cache\n",
+        Some(c) if c.from_cache > 0 => {
+            let text = format!(
+                "{}, {}, {} from cache",
                 plural(c.checks, "check", "checks"),
                 plural_number(c.files, "file", "files"),
                 crate::printer::thousands(c.from_cache as u64)
-            ),
-        ),
+            );
+            format!("{}\n", Styles::paint(styles.subtle, &text))
+        }
         _ => String::new(),
     };
     format!("\n{} in {}{tail}\n{cache}", parts.join(", "), seconds(s.duration_ms))

@@ -435,3 +435,49 @@ fn randomized_edits_branches_and_configs_never_change_a_report() {
 fn is_root() -> bool {
     std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+#[test]
+fn php_cs_fixer_on_200_files_runs_only_on_what_changed() {
+    if crate::tools::require("php").is_none() {
+        return;
+    }
+    let Some(phar) = crate::tools::phar() else { return };
+    let repo = TestRepo::new();
+    let log = repo.temp().join("php-cs-fixer.log");
+    repo.script(
+        "vendor/bin/php-cs-fixer",
+        &format!("echo \"$@\" >> '{}'\nexec php '{}' \"$@\"", log.display(), phar.display()),
+    );
+    repo.write(
+        ".php-cs-fixer.dist.php",
+        "<?php\n\nreturn (new PhpCsFixer\\Config())\n    ->setUsingCache(false)\n    ->setRules(['@PSR12' => true])\n    ->setFinder(PhpCsFixer\\Finder::create()->in(__DIR__));\n",
+    );
+    for i in 0..200 {
+        repo.write(&format!("src/C{i}.php"), format!("<?php\n\nnamespace App;\n\nfinal class C{i}\n{{\n}}\n"));
+    }
+    repo.write(".gitignore", "/vendor/\n");
+    repo.config("[checks.cs]\nuses = \"php-cs-fixer\"\n");
+    repo.commit("php");
+    settle();
+    // The files php-cs-fixer was given, per start (the words after `--`), since the last call.
+    let starts = || -> Vec<Vec<String>> {
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let _ = fs::remove_file(&log);
+        text.lines()
+            .map(|l| {
+                l.split_once(" -- ")
+                    .map(|(_, files)| files.split(' ').map(str::to_string).collect())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    repo.ward(&["run", "--all", "--check"]).code(0);
+    let first: usize = starts().iter().map(Vec::len).sum();
+    assert_eq!(first, 201, "every PHP file is checked once");
+    repo.ward(&["run", "--all", "--check"]).code(0).stdout_has("from cache");
+    assert!(starts().is_empty(), "nothing changed: php-cs-fixer is not started at all");
+    repo.write("src/C7.php", "<?php\n\nnamespace App;\n\n// edited\nfinal class C7\n{\n}\n");
+    settle();
+    repo.ward(&["run", "--all", "--check"]).code(0);
+    assert_eq!(starts(), [vec!["src/C7.php".to_string()]], "only the changed file is passed");
+}

