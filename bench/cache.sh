@@ -114,7 +114,7 @@ read -r c_ward c_prek c_diff < <(median "$tmp/commit.json")
 git -C "$corpus" reset -q --hard
 
 note "peak memory"
-rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ { printf "%.1f", $2 / 1024 }'; }
+rss() { { /usr/bin/time -v "$@" 2>&1 >/dev/null || true; } | awk -F': ' '/Maximum resident/ { printf "%.1f", $2 / 1024 }'; }
 "$ward" cache clean >/dev/null
 m_cold=$(rss "$ward" run --all --check)
 m_warm=$(rss "$ward" run --all --check)
