@@ -21,6 +21,8 @@ pub struct RawSettings {
     pub jobs: Option<usize>,
     pub stage_fixed: Option<bool>,
     pub cache_max_size: Option<Spanned<toml::Value>>,
+    pub exec: Option<Spanned<String>>,
+    pub container_root: Option<Spanned<String>>,
 }
 
 /// One `[checks.ID]` table. Built-in options sit beside the common keys, so that unknown keys
@@ -53,6 +55,9 @@ pub struct RawCheck {
     pub stage_fixed: Option<bool>,
     pub cache: Option<Spanned<String>>,
     pub cache_inputs: Option<Vec<Spanned<String>>>,
+    pub lint: Option<Spanned<String>>,
+    pub exec: Option<Spanned<String>>,
+    pub container_root: Option<Spanned<String>>,
 
     pub max_kb: Option<Spanned<u64>>,
     pub enforce_all: Option<Spanned<bool>>,
@@ -95,6 +100,9 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "stage_fixed",
     "cache",
     "cache_inputs",
+    "lint",
+    "exec",
+    "container_root",
 ];
 
 /// Keys that only a built-in check takes (`fix` is shared: a mode there, a command elsewhere).
@@ -117,7 +125,8 @@ pub fn check_keys() -> Vec<&'static str> {
     COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
 }
 
-pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed", "cache_max_size"];
+pub const SETTINGS_KEYS: &[&str] =
+    &["exclude", "fail_fast", "jobs", "stage_fixed", "exec", "container_root", "cache_max_size"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {

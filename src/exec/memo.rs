@@ -80,9 +80,24 @@ impl<'a> Memo<'a> {
     }
 
     fn check_key(&self, run: &Run, check: &Check, mode: CacheMode) -> Option<Key> {
+        let kind = match &check.kind {
+            CheckKind::Builtin(b) => format!("{b:?}"),
+            // Not the whole struct: a preset's exit rule is a function, whose address changes
+            // from one process to the next. Its name stands for it (ward's version is in the key).
+            CheckKind::External(e) => format!(
+                "{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+                e.run,
+                e.fix,
+                e.format,
+                e.preset.map(|p| p.name),
+                e.fail_outside_selection,
+                e.container,
+                e.one_file_below_php
+            ),
+        };
         let definition = format!(
-            "{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}",
-            check.kind,
+            "{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}",
+            kind,
             check.files.as_ref().map(|g| &g.patterns),
             check.exclude.as_ref().map(|g| &g.patterns),
             check.types,

@@ -1,5 +1,6 @@
 //! Runs the plan: jobs in parallel up to `--jobs`, in dependency order, results per check.
 
+pub mod container;
 pub mod external;
 pub mod memo;
 pub mod process;
@@ -10,7 +11,7 @@ use std::time::Instant;
 
 use crate::checks::builtin::engine::{self, CheckResult, ContentTarget};
 use crate::cli::Stage;
-use crate::config::presets::Verdict;
+use crate::config::presets::{Exit, Verdict};
 use crate::config::{Check, CheckKind, Config};
 use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
 use crate::plan::{JobKind, Mode, Plan};
@@ -308,17 +309,40 @@ fn run_external(
     args: &[&FileEntry],
     watched: &[&FileEntry],
 ) -> ExternalOutput {
-    let batch =
-        external::run_batch(&Batch { root: run.root, command, args, watched, env: &check.env, timeout: check.timeout });
+    let batch = external::run_batch(&Batch {
+        root: run.root,
+        command,
+        args,
+        watched,
+        env: &check.env,
+        timeout: check.timeout,
+        container: external.container.as_ref(),
+        one_file_below_php: external.one_file_below_php,
+    });
     let diagnostics = match &external.format {
-        Some(format) => crate::outcome::parse::parse(format, &batch.stdout, &batch.stderr, run.root),
+        Some(format) => {
+            // With a report file, the tool's own output is the second stream a parser reads.
+            let (report, rest) = match &batch.report {
+                Some(report) => (report.as_slice(), [batch.stdout.as_slice(), &batch.stderr].concat()),
+                None => (batch.stdout.as_slice(), batch.stderr.clone()),
+            };
+            let mut found = crate::outcome::parse::parse(format, report, &rest, run.root);
+            if let Some(c) = &external.container {
+                for d in &mut found {
+                    d.path = d.path.take().map(|p| container::to_repo(c, &p));
+                }
+            }
+            found
+        }
         None => Vec::new(),
     };
     let verdict = match (batch.exit_code, &batch.error) {
         (Some(code), None) => {
             let stdout = String::from_utf8_lossy(&batch.stdout);
             let stderr = String::from_utf8_lossy(&batch.stderr);
-            Some(external.exit.verdict(code, &stdout, &stderr))
+            let findings = diagnostics.len();
+            let exit = Exit { fixing: run.mode == Mode::Fix, findings, ..Exit::new(code, &stdout, &stderr) };
+            Some(external.exit.verdict(&exit))
         }
         _ => None,
     };
