@@ -32,6 +32,10 @@ pub struct Run<'a> {
     pub jobs: usize,
     pub fail_fast: bool,
     pub stage: Stage,
+    /// The commit messages of the run, for the message built-ins.
+    pub messages: Option<&'a crate::select::messages::Messages>,
+    /// The branch the branch rules judge instead of the checked-out one (see `engine::Context`).
+    pub branch: Option<Option<&'a str>>,
     /// Told the planned index of each check as its first job starts (live progress).
     pub on_start: Option<&'a (dyn Fn(usize) + Sync)>,
     /// The result cache, unless `--no-cache`.
@@ -116,7 +120,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Executed> {
     };
     let shared = Shared {
         run,
-        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection),
+        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection)
+            .with_messages(run.messages, run.branch),
         memo: run.cache.map(|cache| memo::Memo::new(run, cache, run.repo.and_then(|r| r.read_index().ok()))),
         state: Mutex::new(State {
             waiting_on: plan.jobs.iter().map(|j| j.deps.len()).collect(),
@@ -139,7 +144,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Executed> {
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(run.jobs.max(1))
+        // Never more workers than jobs: a commit-msg run has two or three.
+        .num_threads(run.jobs.clamp(1, plan.jobs.len().max(1)))
         .thread_name(|i| format!("ward-job-{i}"))
         .build()?;
     // FIFO keeps config order as the start order, which --fail-fast and people expect.

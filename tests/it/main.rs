@@ -10,6 +10,7 @@ mod config_errors;
 mod differential;
 mod edges_fs;
 mod hooks;
+mod messages;
 mod php_presets;
 mod running;
 mod safe;
