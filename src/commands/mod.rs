@@ -1,8 +1,10 @@
 //! One function per subcommand: each takes its parsed arguments and returns an exit status.
 
 mod baseline;
+mod cache;
 mod explain;
 mod hook;
+mod identify;
 mod init;
 mod init_php;
 mod list;
@@ -16,8 +18,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 pub use baseline::baseline;
+pub use cache::{cache, cache_dir};
 pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
+pub use identify::identify;
 pub use init::init;
 pub use list::{list, validate};
 pub use merge::merge;

@@ -64,6 +64,12 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         stage,
     )?;
     let skip = skipped(args);
+    let cache = if args.no_cache {
+        None
+    } else {
+        super::cache_dir(args.cache_dir.as_deref(), &ws.cwd, ws.repo.as_ref())
+            .map(|dir| crate::cache::Cache::open(&dir, config.settings.cache_max_size))
+    };
     let session = Session {
         ws,
         config: &config,
@@ -86,6 +92,7 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         shard: args.shard,
         put_back: std::sync::Mutex::new(PutBack::default()),
         check_lines: true,
+        cache: cache.as_ref(),
         messages: messages.as_ref(),
         branch: branch.as_ref().map(Option::as_deref),
     };
@@ -101,6 +108,11 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         summary: crate::outcome::Summary { duration_ms: started.elapsed().as_millis() as u64, ..report.summary },
         ..report
     };
+    if let Some(cache) = &cache {
+        for warning in cache.finish() {
+            printer.line(&format!("{} {warning}", crate::printer::Styles::paint(printer.styles.skipped, "warning:")));
+        }
+    }
     let put_back = session.put_back.into_inner().unwrap_or_else(|e| e.into_inner());
     let guide = guide::Context {
         fixers: &fixers,
@@ -145,6 +157,8 @@ pub(super) fn report_all(config_args: &crate::cli::ConfigArgs, stage: Stage, onl
         // No commit messages over every file; the branch is the checked-out one.
         messages: None,
         branch: None,
+        // Recorded findings come from running the tools, not from a cache.
+        cache: None,
     };
     let report = session.execute(&Selection::All, only, Mode::Check)?;
     if process::interrupted() {
@@ -168,6 +182,7 @@ struct Session<'a> {
     put_back: std::sync::Mutex<PutBack>,
     /// Print a line per check as it finishes (not for `ward baseline`, which sums up instead).
     check_lines: bool,
+    cache: Option<&'a crate::cache::Cache>,
     messages: Option<&'a crate::select::messages::Messages>,
     branch: Option<Option<&'a str>>,
 }
@@ -243,6 +258,7 @@ impl Session<'_> {
             messages: self.messages,
             branch: self.branch,
             on_start: Some(&on_start),
+            cache: self.cache,
         };
         let done = std::sync::atomic::AtomicBool::new(false);
         let outcomes = std::thread::scope(|scope| {
@@ -259,7 +275,7 @@ impl Session<'_> {
             outcomes
         })?;
         progress.clear();
-        let mut outcomes = outcomes;
+        let (mut outcomes, counts) = outcomes;
         let put_back = guard.finish(config, &files, &outcomes, printer)?;
         let mut seen = self.put_back.lock().unwrap_or_else(|e| e.into_inner());
         for outcome in &mut outcomes {
@@ -274,7 +290,14 @@ impl Session<'_> {
         }
         seen.partially_staged.extend(put_back.partially_staged);
         drop(seen);
-        Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
+        let mut report = Report::new(outcomes, started.elapsed().as_millis() as u64);
+        let checks = report.checks.iter().filter(|c| c.cache.is_some()).count();
+        report.summary.cache = counts.filter(|_| checks > 0).map(|(files, from_cache)| crate::outcome::CacheSummary {
+            checks,
+            files,
+            from_cache,
+        });
+        Ok(report)
     }
 }
 

@@ -3,12 +3,14 @@
 mod common;
 
 mod builtins;
+mod cache;
 mod ci;
 mod cli;
 mod config_errors;
 mod differential;
 mod edges_fs;
 mod hooks;
+mod identify_filters;
 mod messages;
 mod php_presets;
 mod running;
