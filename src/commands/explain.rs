@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use crate::cli::ExplainArgs;
 use crate::config::{suggest, Check, CheckKind};
 use crate::exit::ExitStatus;
+use crate::printer::escape::name;
 use crate::printer::{Printer, Stream, Styles};
 
 use super::Workspace;
@@ -34,7 +35,8 @@ fn command_line(words: &[String], pass_files: bool) -> String {
 
 pub fn render(check: &Check, styles: &Styles) -> String {
     let mut out = String::new();
-    let title = if check.name == check.id { check.id.clone() } else { format!("{} ({})", check.id, check.name) };
+    let (id, shown) = (name(&check.id), name(&check.name));
+    let title = if check.name == check.id { id.to_string() } else { format!("{id} ({shown})") };
     let _ = writeln!(out, "{}", Styles::paint(styles.bold, &title));
     match &check.kind {
         CheckKind::Builtin(b) => {
@@ -82,8 +84,8 @@ pub fn render(check: &Check, styles: &Styles) -> String {
     let stages: Vec<&str> = check.stages.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "  stages:   {}", stages.join(", "));
     if check.is_fixer() {
-        let _ = writeln!(out, "  to fix:   ward run --fix {}", check.id);
+        let _ = writeln!(out, "  to fix:   ward run --fix {id}");
     }
-    let _ = writeln!(out, "  to skip:  SKIP={id} git commit ...   or   ward run --skip {id}", id = check.id);
+    let _ = writeln!(out, "  to skip:  SKIP={id} git commit ...   or   ward run --skip {id}");
     out
 }

@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::cli::ConfigArgs;
 use crate::config::CheckKind;
 use crate::exit::ExitStatus;
+use crate::printer::escape::name;
 use crate::printer::{Printer, Stream, Styles};
 
 use super::Workspace;
@@ -14,9 +15,9 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
     let printer = Printer::new(args.color, Stream::Stdout);
     let config = ws.load_config(args.config.as_deref(), &Printer::new(args.color, Stream::Stderr))?;
     for check in &config.checks {
-        let mut text = Styles::paint(printer.styles.bold, &check.id);
+        let mut text = Styles::paint(printer.styles.bold, &name(&check.id));
         if check.name != check.id {
-            text.push_str(&format!(" ({})", check.name));
+            text.push_str(&format!(" ({})", name(&check.name)));
         }
         text.push('\n');
         match &check.kind {

@@ -23,6 +23,9 @@ use super::Workspace;
 
 pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
+    if args.format == Format::Github {
+        crate::printer::escape::set_github_commands();
+    }
     process::install_signal_handlers().context("cannot install signal handlers")?;
     let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
@@ -296,7 +299,7 @@ fn check_ids(config: &Config, ids: &[String]) -> Result<()> {
 fn write_reports(args: &RunArgs, report: &Report) -> Result<()> {
     if !crate::report::has_plain_output(&args.output) {
         if let Some(text) = crate::report::render(args.format, report) {
-            Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
+            Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write_report(&text);
         }
     }
     super::write_outputs(&args.output, args.format, report)?;

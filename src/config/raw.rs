@@ -18,7 +18,7 @@ pub struct RawConfig {
 pub struct RawSettings {
     pub exclude: Option<Vec<Spanned<String>>>,
     pub fail_fast: Option<bool>,
-    pub jobs: Option<usize>,
+    pub jobs: Option<Spanned<usize>>,
     pub stage_fixed: Option<bool>,
 }
 

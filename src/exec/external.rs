@@ -1,8 +1,6 @@
 //! Runs one batch of an external check: resolves the program, spawns it, sees what it changed.
 
-use std::collections::hash_map::DefaultHasher;
 use std::ffi::OsString;
-use std::hash::Hasher;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +8,7 @@ use std::time::Duration;
 
 use crate::select::FileEntry;
 
+use super::fingerprint::Before;
 use super::process::{self, Finished};
 
 /// What one process of an external check did.
@@ -42,7 +41,7 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
         Ok(path) => path,
         Err(message) => return BatchResult { error: Some(message), ..BatchResult::default() },
     };
-    let before: Vec<Option<u64>> = batch.watched.iter().map(|f| fingerprint(batch.root, f)).collect();
+    let before: Vec<Before> = batch.watched.iter().map(|f| Before::take(&batch.root.join(&f.rel))).collect();
     let mut cmd = Command::new(&resolved);
     cmd.current_dir(batch.root).args(rest).args(batch.args.iter().map(|f| safe_arg(&f.rel)));
     cmd.env("WARD", "1");
@@ -65,10 +64,19 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
         .watched
         .iter()
         .zip(before)
-        .filter(|(f, before)| fingerprint(batch.root, f) != *before)
+        .filter(|(f, before)| before.changed(&batch.root.join(&f.rel)))
         .map(|(f, _)| f.path.clone())
         .collect();
-    let Finished { code, signal, stdout, stderr, timed_out } = finished;
+    let Finished { code, signal, stdout, mut stderr, timed_out, leftovers } = finished;
+    if !leftovers.is_empty() {
+        let n = leftovers.len();
+        let what = if n == 1 { "process" } else { "processes" };
+        let note = format!("[ward: stopped {n} {what} this check left running: {}]\n", leftovers.join(", "));
+        if !stderr.is_empty() && !stderr.ends_with(b"\n") {
+            stderr.push(b'\n');
+        }
+        stderr.extend_from_slice(note.as_bytes());
+    }
     let error = if timed_out {
         Some(format!("timed out after {}", humantime::format_duration(batch.timeout.unwrap_or_default())))
     } else if process::interrupted() {
@@ -88,20 +96,6 @@ fn safe_arg(rel: &Path) -> OsString {
     } else {
         rel.as_os_str().to_owned()
     }
-}
-
-/// The content hash of a file (`None` when it cannot be read, e.g. deleted).
-fn fingerprint(root: &Path, file: &FileEntry) -> Option<u64> {
-    let full = root.join(&file.rel);
-    let meta = std::fs::symlink_metadata(&full).ok()?;
-    let mut hasher = DefaultHasher::new();
-    if meta.file_type().is_symlink() {
-        hasher.write(std::fs::read_link(&full).ok()?.as_os_str().as_bytes());
-    } else {
-        hasher.write(&std::fs::read(&full).ok()?);
-        hasher.write_u32(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()));
-    }
-    Some(hasher.finish())
 }
 
 /// Finds a program in the project (`vendor/bin`, `node_modules/.bin`) before `PATH`.

@@ -1,6 +1,8 @@
 //! Runs the plan: jobs in parallel up to `--jobs`, in dependency order, results per check.
 
+pub mod capture;
 pub mod external;
+pub mod fingerprint;
 pub mod process;
 
 use std::path::Path;
@@ -49,7 +51,8 @@ struct Acc {
     started: Option<Instant>,
     ended: Option<Instant>,
     exit_code: Option<i32>,
-    output: Vec<u8>,
+    /// Every batch's output, bounded as one process's is.
+    output: capture::Capture,
     modified: Vec<String>,
     diagnostics: Vec<Diagnostic>,
     errors: Vec<String>,
@@ -119,7 +122,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(run.jobs.max(1))
+        // No more threads than jobs: a large `-j` on a small plan costs nothing.
+        .num_threads(run.jobs.min(plan.jobs.len()).max(1))
         .thread_name(|i| format!("ward-job-{i}"))
         .build()?;
     // FIFO keeps config order as the start order, which --fail-fast and people expect.
@@ -312,14 +316,14 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
     }
 }
 
-fn append_output(out: &mut Vec<u8>, bytes: &[u8]) {
+fn append_output(out: &mut capture::Capture, bytes: &[u8]) {
     if bytes.is_empty() {
         return;
     }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        out.push(b'\n');
+    if !out.is_empty() && !out.ends_with_newline() {
+        out.push(b"\n");
     }
-    out.extend_from_slice(bytes);
+    out.push(bytes);
 }
 
 fn finish_check(shared: &Shared, state: &mut State, c: usize) {
@@ -410,7 +414,7 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
         duration_ms,
         files,
         modified_files: acc.modified,
-        output: String::from_utf8_lossy(&acc.output).into_owned(),
+        output: String::from_utf8_lossy(&acc.output.into_bytes()).into_owned(),
         diagnostics: acc.diagnostics,
         reason,
     }

@@ -63,8 +63,28 @@ pub(crate) fn xml_attr(text: &str) -> String {
 }
 
 /// XML element text: cleaned and escaped, `\r` as a reference because parsers turn it into `\n`.
+///
+/// A report printed in a GitHub Actions log must not carry workflow commands from tool output:
+/// a `:` that starts a line (after spaces) and the `#` of `##[` are written as references,
+/// which every XML reader turns back into the same text.
 pub(crate) fn xml_text(text: &str) -> String {
-    quick_xml::escape::partial_escape(clean(text)).replace('\r', "&#13;")
+    let escaped = quick_xml::escape::partial_escape(clean(text)).replace('\r', "&#13;").replace("##[", "&#35;#[");
+    let mut out = String::with_capacity(escaped.len());
+    for (i, line) in escaped.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let indent = line.len() - line.trim_start().len();
+        match line[indent..].strip_prefix("::") {
+            Some(rest) => {
+                out.push_str(&line[..indent]);
+                out.push_str("&#58;:");
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// `path:line:col: message [rule]`, leaving out what is unknown.
@@ -210,6 +230,10 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;&#9;&#10;&#13;"
         );
         assert_eq!(xml_text("a < b && \"c\"\r\n\u{8}"), "a &lt; b &amp;&amp; \"c\"&#13;\n");
+        assert_eq!(
+            xml_text("x\n  ::error::f\n::add-mask::y a::b ##[error]"),
+            "x\n  &#58;:error::f\n&#58;:add-mask::y a::b &#35;#[error]"
+        );
     }
 
     #[test]
