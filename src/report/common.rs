@@ -57,9 +57,13 @@ fn needs_cleaning(c: char) -> bool {
 }
 
 /// An XML attribute value: cleaned and escaped, with `\t`, `\n` and `\r` as character references
-/// because parsers normalise literal ones to spaces.
+/// because parsers normalise literal ones to spaces (and `##[` as in [`xml_text`]).
 pub(crate) fn xml_attr(text: &str) -> String {
-    quick_xml::escape::escape(clean(text)).replace('\t', "&#9;").replace('\n', "&#10;").replace('\r', "&#13;")
+    quick_xml::escape::escape(clean(text))
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace("##[", "&#35;#[")
 }
 
 /// XML element text: cleaned and escaped, `\r` as a reference because parsers turn it into `\n`.

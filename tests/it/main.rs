@@ -7,6 +7,7 @@ mod ci;
 mod cli;
 mod config_errors;
 mod differential;
+mod edges_out;
 mod hooks;
 mod running;
 mod safe;
