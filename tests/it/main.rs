@@ -9,6 +9,7 @@ mod config_errors;
 mod differential;
 mod edges_out;
 mod hooks;
+mod props;
 mod running;
 mod safe;
 mod selection;
