@@ -299,6 +299,9 @@ fn check_ids(config: &Config, ids: &[String]) -> Result<()> {
 fn write_reports(args: &RunArgs, report: &Report) -> Result<()> {
     if !crate::report::has_plain_output(&args.output) {
         if let Some(text) = crate::report::render(args.format, report) {
+            if args.format == Format::Github {
+                crate::printer::escape::settle_before_commands();
+            }
             Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write_report(&text);
         }
     }

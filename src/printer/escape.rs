@@ -56,7 +56,20 @@ fn is_bidi_control(c: char) -> bool {
 /// With `keep_sgr`, colour and style sequences (`ESC [ ... m`) pass; cursor movement, screen
 /// clearing, titles and hyperlinks (OSC 8) never do.
 pub fn terminal(text: &str, keep_sgr: bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)) {
+    strip(text, keep_sgr, false)
+}
+
+/// [`terminal`] for reports that keep a `\r` as data (XML writes it as `&#13;`) and never colour.
+pub fn report_text(text: &str) -> Cow<'_, str> {
+    strip(text, false, true)
+}
+
+fn is_dropped(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c) || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
+fn strip(text: &str, keep_sgr: bool, keep_cr: bool) -> Cow<'_, str> {
+    if !text.chars().any(is_dropped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -103,13 +116,14 @@ pub fn terminal(text: &str, keep_sgr: bool) -> Cow<'_, str> {
                 }
                 None => {}
             },
+            '\r' if keep_cr => out.push('\r'),
             '\r' => {
                 if chars.peek().map(|&(_, c)| c) != Some('\n') {
                     out.push('\n');
                 }
             }
             '\n' | '\t' => out.push(c),
-            c if c.is_control() || is_bidi_control(c) => {}
+            c if is_dropped(c) => {}
             c => out.push(c),
         }
     }
@@ -153,6 +167,9 @@ fn token() -> &'static str {
     })
 }
 
+/// Set once a `::stop-commands::` block was written.
+static FENCED: AtomicBool = AtomicBool::new(false);
+
 /// The last byte written to stdout (0) and stderr (1), so a block starts on a line of its own.
 static LAST_BYTE: [AtomicU8; 2] = [AtomicU8::new(b'\n'), AtomicU8::new(b'\n')];
 
@@ -177,6 +194,7 @@ pub fn guard_commands(text: &str, stream: usize) -> Cow<'_, str> {
             out.push('\n');
         }
         let _ = writeln!(out, "::{token}::");
+        FENCED.store(true, Ordering::SeqCst);
         Cow::Owned(out)
     } else {
         Cow::Borrowed(text)
@@ -185,6 +203,15 @@ pub fn guard_commands(text: &str, stream: usize) -> Cow<'_, str> {
         last.store(b, Ordering::SeqCst);
     }
     out
+}
+
+/// Called before ward's own annotations go out: the runner reads stdout and stderr separately,
+/// so a block just closed on the other stream gets a moment to be read first, or the runner
+/// could still be inside it and ignore the annotations.
+pub fn settle_before_commands() {
+    if FENCED.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Notes that ward wrote its own workflow commands (whole lines) on `stream`.

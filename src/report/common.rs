@@ -15,45 +15,7 @@ pub(crate) const HEAD_LINES: usize = 20;
 /// Tool output often carries colours: dropping only the ESC byte would leave `[31m` in every
 /// report, and XML 1.0 forbids most control characters outright, so the whole sequence goes.
 pub(crate) fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_cleaning) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            match chars.next() {
-                // CSI: parameters and intermediates up to one final byte in `@`..=`~`.
-                Some('[') => {
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                // OSC (hyperlinks, titles): up to BEL or ST (`ESC \`).
-                Some(']') => {
-                    while let Some(c) = chars.next() {
-                        if c == '\u{7}' {
-                            break;
-                        }
-                        if c == '\u{1b}' {
-                            chars.next_if_eq(&'\\');
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        } else if !needs_cleaning(c) {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn needs_cleaning(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    crate::printer::escape::report_text(text)
 }
 
 /// An XML attribute value: cleaned and escaped, with `\t`, `\n` and `\r` as character references
