@@ -1,5 +1,5 @@
 //! Property tests: random bytes and mutated `checks.toml` files into the config loader, random
-//! content into every built-in content scanner. No panic; every bad config is an error with a
+//! content into every built-in content scanner, random names into every name check. No panic; every bad config is an error with a
 //! line and column; every fixer is idempotent. `PROPTEST_CASES=10000 cargo test --test it props`
 //! runs more cases than the default.
 
@@ -284,5 +284,48 @@ fn a_bad_config_from_the_property_tests_exits_2_through_the_binary() {
         run.code(2);
         assert!(run.stderr.contains("checks.toml:"), "{}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+/// File names that matter to the name checks: case, reserved Windows names, dots, controls.
+fn file_name() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        Just("CON".to_string()),
+        Just("aux.txt".to_string()),
+        Just("A".to_string()),
+        Just("a".to_string()),
+        Just(".gitkeep".to_string()),
+        Just("x.".to_string()),
+        Just("é".to_string()),
+        Just("É".to_string()),
+        "[a-zA-Z0-9 .:*?<>|\\\\\u{0}-\u{1f}\u{7f}-\u{9f}ßİı]{1,12}",
+    ];
+    prop::collection::vec(part, 1..4).prop_map(|parts| parts.join("/"))
+}
+
+proptest! {
+    #![proptest_config(cases(500))]
+
+    #[test]
+    fn name_checks_never_panic(names in prop::collection::vec(file_name(), 0..12)) {
+        let dir = tempfile::tempdir().expect("temp");
+        let files: Vec<select::FileEntry> = names
+            .iter()
+            .map(|name| select::FileEntry {
+                rel: PathBuf::from(name),
+                path: name.clone(),
+                types: ward::select::types::TypeSet::empty(),
+                size: name.len() as u64,
+            })
+            .collect();
+        let refs: Vec<&select::FileEntry> = files.iter().collect();
+        let selection = Selection::All;
+        let ctx = engine::Context::new(dir.path(), None, engine::Mode::Check, &selection);
+        for builtin in NAMES.iter().filter_map(|n| Builtin::from_options(n, &BuiltinOptions::default()).ok()) {
+            if builtin.scope() == Scope::Paths {
+                let result = engine::run_paths(&ctx, &builtin, &refs);
+                prop_assert!(result.modified.is_empty(), "{} wrote", builtin.name());
+            }
+        }
     }
 }
