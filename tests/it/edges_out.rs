@@ -434,3 +434,31 @@ fn a_name_with_a_newline_stays_one_line_in_the_guide() {
     assert!(!run.stdout.lines().any(|l| l.starts_with("lines.txt")), "{}", run.stdout);
     let _ = WARD;
 }
+
+#[test]
+fn on_a_terminal_with_colour_only_the_tools_colours_pass() {
+    let repo = TestRepo::new();
+    repo.config("[checks.noisy]\nrun = \"./noisy.sh\"\npass_files = false\nalways_run = true\n");
+    repo.script(
+        "noisy.sh",
+        r#"printf '\033[2J\033[31mred\033[0m \033]8;;http://evil.example\007link\033]8;;\007 \033[5;1H\033]0;title\007\n'; exit 1"#,
+    );
+    repo.commit("noisy");
+    // `script` gives ward a pseudo-terminal, as a person's terminal would.
+    let out = Command::new("script")
+        .args(["-qec", &format!("'{WARD}' run --all"), "/dev/null"])
+        .current_dir(&repo.root)
+        .env("CI", "true")
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .env("HOME", repo.temp())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux) runs ward under a pty");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\u{1b}[31mred\u{1b}[0m"), "the tool's colour passes on a terminal: {text:?}");
+    for bad in ["\u{1b}[2J", "\u{1b}]8;", "\u{1b}[5;1H", "\u{1b}]0;"] {
+        assert!(!text.contains(bad), "{bad:?} reached the terminal: {text:?}");
+    }
+    assert!(text.contains("link"), "{text:?}");
+}
