@@ -20,6 +20,8 @@ pub struct BatchResult {
     pub modified: Vec<String>,
     /// Set when the check could not run or was stopped (not found, timeout, signal).
     pub error: Option<String>,
+    /// What ward killed after the tool exited or timed out: processes it left running.
+    pub leftovers: Option<String>,
 }
 
 pub struct Batch<'a> {
@@ -68,15 +70,16 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
         .map(|(f, _)| f.path.clone())
         .collect();
     let Finished { code, signal, stdout, mut stderr, timed_out, leftovers } = finished;
-    if !leftovers.is_empty() {
+    let leftovers = (!leftovers.is_empty()).then(|| {
         let n = leftovers.len();
         let what = if n == 1 { "process" } else { "processes" };
-        let note = format!("[ward: stopped {n} {what} this check left running: {}]\n", leftovers.join(", "));
+        let note = format!("stopped {n} {what} this check left running: {}", leftovers.join(", "));
         if !stderr.is_empty() && !stderr.ends_with(b"\n") {
             stderr.push(b'\n');
         }
-        stderr.extend_from_slice(note.as_bytes());
-    }
+        stderr.extend_from_slice(format!("[ward: {note}]\n").as_bytes());
+        note
+    });
     let error = if timed_out {
         Some(format!("timed out after {}", humantime::format_duration(batch.timeout.unwrap_or_default())))
     } else if process::interrupted() {
@@ -84,7 +87,7 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
     } else {
         signal.map(|s| format!("killed by signal {s}"))
     };
-    BatchResult { exit_code: code, stdout, stderr, modified, error }
+    BatchResult { exit_code: code, stdout, stderr, modified, error, leftovers }
 }
 
 /// A file name that starts with `-` goes to the tool as `./-name`, so no tool reads it as an option.

@@ -295,6 +295,11 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             append_output(&mut acc.output, &batch.stderr);
             acc.modified.extend(batch.modified);
             acc.errors.extend(batch.error);
+            if let Some(note) = batch.leftovers {
+                // Not the code's fault, but worth a look: a tool that leaves processes behind.
+                acc.diagnostics
+                    .push(Diagnostic { path: None, ..Diagnostic::error("", note) }.with_severity(Severity::Warning));
+            }
             failed = acc.failed_by_exit || !acc.modified.is_empty() || !acc.errors.is_empty();
         }
         JobOutput::Builtins(results) => {

@@ -297,6 +297,10 @@ always_run = true
         }
     }
     assert!(lingers["output"].as_str().is_some_and(|o| o.contains("printed")));
+    let warned = lingers["diagnostics"].as_array().expect("diagnostics").iter().any(|d| {
+        d["severity"] == "warning" && d["message"].as_str().is_some_and(|m| m.contains("left running: sleep (pid "))
+    });
+    assert!(warned, "the leftovers are a warning people see: {lingers:#}");
 }
 
 /// Runs `cmd` under python3 and returns its exit code and peak resident memory in MB.
