@@ -2,6 +2,9 @@
 
 /// Bytes kept from the start of one process's stream.
 pub const HEAD: usize = 4 << 20;
+/// Bytes kept from the start of the standard output of a tool whose report ward parses
+/// (phpstan's JSON, a checkstyle file): a cut document would lose every finding.
+pub const PARSED_HEAD: usize = 8 << 20;
 /// Bytes kept from the end of one process's stream.
 pub const TAIL: usize = 1 << 20;
 

@@ -33,6 +33,8 @@ pub struct Batch<'a> {
     pub watched: &'a [&'a FileEntry],
     pub env: &'a [(String, String)],
     pub timeout: Option<Duration>,
+    /// Its standard output is a report to parse: keep more of it.
+    pub parsed: bool,
 }
 
 pub fn run_batch(batch: &Batch) -> BatchResult {
@@ -50,7 +52,8 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
     for (key, value) in batch.env {
         cmd.env(key, value);
     }
-    let finished = match process::run(cmd, batch.timeout) {
+    let head = if batch.parsed { super::capture::PARSED_HEAD } else { super::capture::HEAD };
+    let finished = match process::run(cmd, batch.timeout, head) {
         Ok(finished) => finished,
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
             return BatchResult { error: Some("interrupted".into()), ..BatchResult::default() }

@@ -60,6 +60,25 @@ struct Acc {
     failed_by_exit: bool,
     ran: bool,
     cancelled: bool,
+    /// Findings past [`MAX_DIAGNOSTICS`], counted, and whether any of them was an error.
+    left_out: usize,
+    left_out_errors: bool,
+}
+
+/// The findings one check keeps: enough for anyone to work through, few enough that a tool
+/// reporting a million lines does not cost gigabytes in every report.
+const MAX_DIAGNOSTICS: usize = 5_000;
+
+impl Acc {
+    fn add_diagnostics(&mut self, found: Vec<Diagnostic>) {
+        let room = MAX_DIAGNOSTICS.saturating_sub(self.diagnostics.len());
+        let mut found = found.into_iter();
+        self.diagnostics.extend(found.by_ref().take(room));
+        for d in found {
+            self.left_out += 1;
+            self.left_out_errors |= d.severity == Severity::Error;
+        }
+    }
 }
 
 struct State {
@@ -211,6 +230,7 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 watched: &watched,
                 env: &check.env,
                 timeout: check.timeout,
+                parsed: external.format.is_some(),
             }))
         }
         JobKind::Content { planned } => {
@@ -266,12 +286,8 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             acc.ended = Some(now);
             if let CheckKind::External(external) = &check.kind {
                 if let Some(format) = &external.format {
-                    acc.diagnostics.extend(crate::outcome::parse::parse(
-                        format,
-                        &batch.stdout,
-                        &batch.stderr,
-                        run.root,
-                    ));
+                    let found = crate::outcome::parse::parse(format, &batch.stdout, &batch.stderr, run.root);
+                    acc.add_diagnostics(found);
                 }
             }
             if let Some(code) = batch.exit_code {
@@ -310,7 +326,7 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 failed |= result.error.is_some()
                     || !result.modified.is_empty()
                     || result.diagnostics.iter().any(|d| d.severity == Severity::Error);
-                acc.diagnostics.extend(result.diagnostics);
+                acc.add_diagnostics(result.diagnostics);
                 acc.modified.extend(result.modified);
                 acc.errors.extend(result.error);
             }
@@ -388,6 +404,15 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
     };
     acc.modified.sort();
     acc.modified.dedup();
+    if acc.left_out > 0 {
+        let severity = if acc.left_out_errors { Severity::Error } else { Severity::Warning };
+        let note = format!(
+            "{} more findings were left out: ward keeps the first {MAX_DIAGNOSTICS} of a check; run the tool \
+             itself to see them all",
+            acc.left_out
+        );
+        acc.diagnostics.push(Diagnostic { path: None, ..Diagnostic::error("", note) }.with_severity(severity));
+    }
     let external = matches!(check.kind, CheckKind::External(_));
     let (status, reason) = if let Some(reason) = skip {
         (Status::Skipped, Some(reason))

@@ -87,7 +87,10 @@ const READ_GRACE: Duration = Duration::from_millis(500);
 /// The run ends when the tool exits (and its output is read, or [`READ_GRACE`] has passed) or
 /// when its timeout stops it, whatever its descendants do: those still alive then, in its
 /// process group or holding its output pipes, are killed and named in `leftovers`.
-pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finished> {
+///
+/// `stdout_head` is how much of standard output is kept from its start (see [`Capture`]):
+/// more for a tool whose report is parsed, which needs the whole document.
+pub fn run(mut cmd: Command, timeout: Option<Duration>, stdout_head: usize) -> std::io::Result<Finished> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     // A tool must not outlive a ward that was killed outright (SIGKILL gives ward no chance to
     // stop it): the next run restores the working tree, and a fixer still writing would undo that.
@@ -128,7 +131,7 @@ pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finis
         thread::Builder::new().name("ward-output".into()).spawn(move || read_into(stream, n, &tx))?;
     }
     drop(tx);
-    let mut captured = [Capture::new(capture::HEAD, capture::TAIL), Capture::new(capture::HEAD, capture::TAIL)];
+    let mut captured = [Capture::new(stdout_head, capture::TAIL), Capture::new(capture::HEAD, capture::TAIL)];
     let mut exited: Option<(std::process::ExitStatus, Instant)> = None;
     let mut leftovers = Vec::new();
     let mut reaped_strays = false;

@@ -466,3 +466,28 @@ fn on_a_terminal_with_colour_only_the_tools_colours_pass() {
     }
     assert!(text.contains("link"), "{text:?}");
 }
+
+#[test]
+fn a_tool_reporting_too_many_findings_keeps_the_first_and_counts_the_rest() {
+    let repo = TestRepo::new();
+    repo.config(
+        r#"
+[checks.many]
+run = "sh -c 'yes src/a.php:12:3: error: something is wrong | head -c 2000000; exit 1'"
+pass_files = false
+always_run = true
+format = "gcc"
+"#,
+    );
+    repo.write("a.txt", "a\n").commit("one");
+    let (run, report) = repo.ward_json(&["--all"]);
+    run.code(1);
+    let diagnostics = crate::common::check(&report, "many")["diagnostics"].as_array().expect("diagnostics").clone();
+    assert_eq!(diagnostics.len(), 5001);
+    let last = diagnostics.last().expect("note");
+    assert_eq!(last["severity"], "error");
+    assert!(
+        last["message"].as_str().is_some_and(|m| m.contains("more findings were left out: ward keeps the first 5000")),
+        "{last:#}"
+    );
+}
