@@ -29,7 +29,7 @@ if [ ! -x "$WARD" ]; then
         exit 1
     }}
 fi
-exec "$WARD" hook-impl {hook} "$@"
+WARD_HOOK_PATH="$0" exec "$WARD" hook-impl {hook} "$@"
 "#,
         hook = hook.name()
     )
@@ -115,8 +115,13 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// The set-aside hook to run before ward, if there is one.
-pub fn legacy_hook(repo: &Repo, hook: HookType) -> Result<Option<PathBuf>> {
-    let legacy = legacy_path(&repo.hooks_dir()?.join(hook.name()));
+/// The set-aside hook to run before ward, if there is one; `script` is the running hook's path
+/// when its script passed it (else git is asked for the hooks directory).
+pub fn legacy_hook(repo: &Repo, hook: HookType, script: Option<&Path>) -> Result<Option<PathBuf>> {
+    let script = match script {
+        Some(path) if path.file_name().is_some_and(|n| n == hook.name()) => path.to_path_buf(),
+        _ => repo.hooks_dir()?.join(hook.name()),
+    };
+    let legacy = legacy_path(&script);
     Ok(fs::metadata(&legacy).is_ok_and(|m| m.permissions().mode() & 0o111 != 0).then_some(legacy))
 }

@@ -33,6 +33,10 @@ pub struct Run<'a> {
     pub jobs: usize,
     pub fail_fast: bool,
     pub stage: Stage,
+    /// The commit messages of the run, for the message built-ins.
+    pub messages: Option<&'a crate::select::messages::Messages>,
+    /// The branch the branch rules judge instead of the checked-out one (see `engine::Context`).
+    pub branch: Option<Option<&'a str>>,
     /// Told the planned index of each check as its first job starts (live progress).
     pub on_start: Option<&'a (dyn Fn(usize) + Sync)>,
 }
@@ -120,7 +124,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
     };
     let shared = Shared {
         run,
-        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection),
+        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection)
+            .with_messages(run.messages, run.branch),
         state: Mutex::new(State {
             waiting_on: plan.jobs.iter().map(|j| j.deps.len()).collect(),
             dependents,
@@ -142,8 +147,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        // No more threads than jobs: a large `-j` on a small plan costs nothing.
-        .num_threads(run.jobs.min(plan.jobs.len()).max(1))
+        // Never more workers than jobs: a commit-msg run has two or three.
+        .num_threads(run.jobs.clamp(1, plan.jobs.len().max(1)))
         .thread_name(|i| format!("ward-job-{i}"))
         .build()?;
     // FIFO keeps config order as the start order, which --fail-fast and people expect.

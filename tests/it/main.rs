@@ -10,6 +10,7 @@ mod differential;
 mod edges_fs;
 mod edges_out;
 mod hooks;
+mod messages;
 mod php_presets;
 mod props;
 mod running;
