@@ -34,6 +34,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Look at the repository and write a commented checks.toml (never overwrites one).
     Init(InitArgs),
+    /// Print the file tags of each path (what `types`, `types_or`, `exclude_types` match), as identify-cli does.
+    Identify(IdentifyArgs),
     /// Work with saved reports (`ward report merge` for sharded CI runs).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -42,6 +44,24 @@ pub enum Command {
     HookImpl(HookImplArgs),
     /// Put back the unstaged changes an interrupted run set aside (done at every start anyway).
     Restore(RestoreArgs),
+    /// Show or empty the result cache (`ward cache info`, `ward cache clean`).
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Where the cache is, its entries and size, and the hit rate of the last run.
+    Info(CacheDirArgs),
+    /// Remove every cached result.
+    Clean(CacheDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheDirArgs {
+    /// The cache directory [default: .git/ward/cache of the repository].
+    #[arg(long, env = "WARD_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +93,20 @@ pub struct ExplainArgs {
 
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IdentifyArgs {
+    /// Files, directories or links to tag.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON object of path to tags.
+    #[arg(long)]
+    pub json: bool,
+
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +200,14 @@ pub struct RunArgs {
     /// The stage being run; checks declare the stages they belong to [default: manual; ci with --ci].
     #[arg(long, value_enum, value_name = "STAGE")]
     pub stage: Option<Stage>,
+
+    /// Keep results here instead of .git/ward/cache (for CI caches).
+    #[arg(long, env = "WARD_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Check everything again: neither use nor update the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
 
     /// The commit message to check (a file, or `-` for standard input); implies the commit-msg
     /// stage unless --stage says otherwise.

@@ -1,5 +1,6 @@
 //! `ward`: a config-driven pre-commit and CI check runner.
 
+pub mod cache;
 pub mod checks;
 pub mod ci;
 pub mod cli;
@@ -35,9 +36,11 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => commands::validate(args),
         Command::Explain(args) => commands::explain(args),
         Command::Init(args) => commands::init(args),
+        Command::Identify(args) => commands::identify(args),
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
         Command::Restore(args) => commands::restore(args),
+        Command::Cache(command) => commands::cache(command),
     };
     match result {
         Ok(status) => status.into(),

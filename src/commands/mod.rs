@@ -1,7 +1,9 @@
 //! One function per subcommand: each takes its parsed arguments and returns an exit status.
 
+mod cache;
 mod explain;
 mod hook;
+mod identify;
 mod init;
 mod init_php;
 mod list;
@@ -14,8 +16,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+pub use cache::{cache, cache_dir};
 pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
+pub use identify::identify;
 pub use init::init;
 pub use list::{list, validate};
 pub use merge::merge;

@@ -2,6 +2,7 @@
 
 mod error;
 pub mod presets;
+pub mod pyregex;
 pub mod raw;
 mod source;
 
@@ -18,8 +19,9 @@ use raw::{RawCheck, RawConfig};
 use crate::checks::builtin::{Builtin, BuiltinOptions, PatternSpec};
 use crate::cli::Stage;
 use crate::outcome::parse::Format;
-use crate::select::types::{FileType, TypeSet};
+use crate::select::identify::{Tag, TagSet};
 use presets::{ExitMeaning, Preset};
+pub use pyregex::PyRegex;
 
 /// The file name `ward` looks for at the repository root.
 pub const FILE_NAME: &str = "checks.toml";
@@ -42,10 +44,15 @@ pub struct Config {
 #[derive(Debug)]
 pub struct Settings {
     pub exclude: Option<Globs>,
+    /// pre-commit's top-level `files` and `exclude` (Python regular expressions).
+    pub files_regex: Option<PyRegex>,
+    pub exclude_regex: Option<PyRegex>,
     pub fail_fast: bool,
     /// 0: one per CPU.
     pub jobs: usize,
     pub stage_fixed: bool,
+    /// The bound of the result cache, in bytes.
+    pub cache_max_size: u64,
     /// `exec`/`container_root`: every command runs inside this container unless a check says otherwise.
     pub container: Option<Container>,
 }
@@ -59,6 +66,16 @@ pub struct Container {
     pub root: Option<String>,
 }
 
+/// How a check's results are kept (`cache = ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheMode {
+    /// A result per file: the check's verdict on a file depends on that file alone.
+    PerFile,
+    /// One result for the whole run, keyed by every file the check matches.
+    Project,
+    Off,
+}
+
 #[derive(Debug)]
 pub struct Check {
     pub id: String,
@@ -66,7 +83,13 @@ pub struct Check {
     pub kind: CheckKind,
     pub files: Option<Globs>,
     pub exclude: Option<Globs>,
-    pub types: TypeSet,
+    /// pre-commit's `files` and `exclude` (Python regular expressions).
+    pub files_regex: Option<PyRegex>,
+    pub exclude_regex: Option<PyRegex>,
+    /// identify tags a file must all have, at least one of (when not empty), and none of.
+    pub types: TagSet,
+    pub types_or: TagSet,
+    pub exclude_types: TagSet,
     pub pass_files: bool,
     pub serial: bool,
     /// At most this many files per process (`php -l` in PHP before 8.3 reads only one).
@@ -77,6 +100,10 @@ pub struct Check {
     pub timeout: Option<Duration>,
     pub ci_all_files: bool,
     pub stage_fixed: Option<bool>,
+    /// `cache = ...`; `None`: the default (per file for content built-ins and file-local presets).
+    pub cache: Option<CacheMode>,
+    /// Files besides the checked ones that its results depend on (`cache_inputs`).
+    pub cache_inputs: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -128,6 +155,42 @@ impl Check {
     pub fn in_stage(&self, stage: Stage) -> bool {
         self.stages.contains(&stage)
     }
+
+    /// The regex and tag filters in words, for `ward list` and `ward explain` (the plain `file`
+    /// default goes unsaid).
+    pub fn filter_notes(&self) -> Vec<String> {
+        let names = |set: TagSet| set.iter().map(Tag::name).collect::<Vec<_>>();
+        let mut notes = Vec::new();
+        if let Some(regex) = &self.files_regex {
+            notes.push(format!("matching /{}/", regex.source));
+        }
+        if let Some(regex) = &self.exclude_regex {
+            notes.push(format!("not matching /{}/", regex.source));
+        }
+        if self.types != [Tag::FILE].into_iter().collect::<TagSet>() && !self.types.is_empty() {
+            notes.push(format!("of type {}", names(self.types).join(" and ")));
+        }
+        if !self.types_or.is_empty() {
+            notes.push(format!("of any type of {}", names(self.types_or).join(", ")));
+        }
+        if !self.exclude_types.is_empty() {
+            notes.push(format!("of no type of {}", names(self.exclude_types).join(", ")));
+        }
+        notes
+    }
+}
+
+/// Whether a check's `types` are file tags: for `conventional-commit` they are commit types.
+fn types_are_tags(kind: &CheckKind) -> bool {
+    !matches!(kind, CheckKind::Builtin(Builtin::ConventionalCommit(_)))
+}
+
+/// ward's own type names before it adopted identify's tags, and what identify calls them.
+fn renamed_type(name: &str) -> Option<&'static str> {
+    match name {
+        "typescript" => Some("ts"),
+        _ => None,
+    }
 }
 
 /// A command as a person would type it: words quoted only where a shell needs it.
@@ -173,6 +236,28 @@ impl Globs {
     }
 }
 
+/// `cache_max_size`: a number of bytes or a text with a unit (`500KB`, `100MB`, `2GB`).
+fn parse_size(value: &toml::Value) -> Option<u64> {
+    match value {
+        toml::Value::Integer(n) => u64::try_from(*n).ok(),
+        toml::Value::String(text) => {
+            let text = text.trim();
+            let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+            let (number, unit) = text.split_at(split);
+            let number: u64 = number.parse().ok()?;
+            let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+                "" | "B" => 1,
+                "K" | "KB" | "KIB" => 1 << 10,
+                "M" | "MB" | "MIB" => 1 << 20,
+                "G" | "GB" | "GIB" => 1 << 30,
+                _ => return None,
+            };
+            number.checked_mul(factor)
+        }
+        _ => None,
+    }
+}
+
 /// Loads `path`, or the embedded default when `path` is `None`; `root` is where tool config
 /// files (`phpstan.neon`, ...) are looked for.
 pub fn load(path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
@@ -212,9 +297,20 @@ impl Validator<'_> {
     fn config(&self, raw: RawConfig, path: Option<&Path>) -> Result<Config, ConfigError> {
         let settings = Settings {
             exclude: self.globs(raw.settings.exclude.as_deref())?,
+            files_regex: self.regex("files_regex", raw.settings.files_regex.as_ref())?,
+            exclude_regex: self.regex("exclude_regex", raw.settings.exclude_regex.as_ref())?,
             fail_fast: raw.settings.fail_fast.unwrap_or(false),
             jobs: self.jobs(raw.settings.jobs.as_ref())?,
             stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
+            cache_max_size: match &raw.settings.cache_max_size {
+                Some(value) => parse_size(value.get_ref()).ok_or_else(|| {
+                    self.error(
+                        value.span(),
+                        "`cache_max_size`: expected a size such as \"100MB\", \"2GB\" or a number of bytes",
+                    )
+                })?,
+                None => crate::cache::DEFAULT_MAX_SIZE,
+            },
             container: self.container(raw.settings.exec.as_ref(), raw.settings.container_root.as_ref(), None)?,
         };
         let checks = raw
@@ -321,15 +417,19 @@ impl Validator<'_> {
         };
         let reads_git_itself = matches!(&kind, CheckKind::Builtin(b) if !b.pass_files());
         // `conventional-commit` takes commit types in `types`; they went to its options.
-        let commit_types = matches!(&kind, CheckKind::Builtin(Builtin::ConventionalCommit(_)));
         let types = match &raw.types {
-            Some(types) if !commit_types => self.types(types)?,
-            Some(_) => TypeSet::empty(),
+            Some(types) if types_are_tags(&kind) => self.tags("types", types)?,
+            Some(_) => TagSet::empty(),
             None => match &kind {
                 CheckKind::Builtin(b) => b.default_types(),
-                CheckKind::External(e) => e.preset.map_or_else(TypeSet::empty, |p| p.types.iter().copied().collect()),
+                CheckKind::External(e) => {
+                    e.preset.map_or_else(|| [Tag::FILE].into_iter().collect(), |p| p.types.iter().copied().collect())
+                }
             },
         };
+        let types_or = raw.types_or.as_deref().map_or(Ok(TagSet::empty()), |t| self.tags("types_or", t))?;
+        let exclude_types =
+            raw.exclude_types.as_deref().map_or(Ok(TagSet::empty()), |t| self.tags("exclude_types", t))?;
         let pass_files = match &kind {
             CheckKind::Builtin(b) => raw.pass_files.unwrap_or(b.pass_files()),
             CheckKind::External(e) => raw.pass_files.unwrap_or(e.preset.is_none_or(|p| p.pass_files)),
@@ -356,7 +456,11 @@ impl Validator<'_> {
                 (files, _) => self.globs(files)?,
             },
             exclude: self.globs(raw.exclude.as_deref())?,
+            files_regex: self.regex("files_regex", raw.files_regex.as_ref())?,
+            exclude_regex: self.regex("exclude_regex", raw.exclude_regex.as_ref())?,
             types,
+            types_or,
+            exclude_types,
             pass_files,
             serial: raw.serial.unwrap_or(false),
             batch_size: match &raw.batch_size {
@@ -376,6 +480,12 @@ impl Validator<'_> {
             timeout,
             ci_all_files: raw.ci_all_files.unwrap_or(false),
             stage_fixed: raw.stage_fixed,
+            cache: self.cache_mode(&raw)?,
+            cache_inputs: raw
+                .cache_inputs
+                .as_ref()
+                .map(|v| v.iter().map(|s| s.get_ref().clone()).collect())
+                .unwrap_or_default(),
         })
     }
 
@@ -402,6 +512,28 @@ impl Validator<'_> {
             )),
             None => Ok(()),
         }
+    }
+
+    fn cache_mode(&self, raw: &RawCheck) -> Result<Option<CacheMode>, ConfigError> {
+        let Some(value) = &raw.cache else { return Ok(None) };
+        let mode = match value.get_ref().as_str() {
+            "per-file" => CacheMode::PerFile,
+            "project" => CacheMode::Project,
+            "off" => CacheMode::Off,
+            other => {
+                let hint = suggest(other, &["per-file", "project", "off"])
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                return Err(self.error(
+                    value.span(),
+                    format!("`cache`: unknown value `{other}`; {hint}expected \"per-file\", \"project\" or \"off\""),
+                ));
+            }
+        };
+        if mode == CacheMode::PerFile && raw.pass_files == Some(false) {
+            return Err(self.error(value.span(), "`cache = \"per-file\"` needs the files passed to the command; a check with `pass_files = false` takes `cache = \"project\"`"));
+        }
+        Ok(Some(mode))
     }
 
     fn kind(&self, id: &str, raw: &RawCheck, table_span: Range<usize>) -> Result<CheckKind, ConfigError> {
@@ -618,6 +750,7 @@ impl Validator<'_> {
             assume_in_merge: raw.assume_in_merge.as_ref().map(|v| *v.get_ref()),
             credentials_files: get(&raw.credentials_files),
             allow_missing_credentials: raw.allow_missing_credentials.as_ref().map(|v| *v.get_ref()),
+            spec: raw.spec.as_ref().map(|v| v.get_ref().clone()),
             commit_types: raw
                 .types
                 .as_ref()
@@ -660,21 +793,32 @@ impl Validator<'_> {
             .map_err(|(i, message)| self.error(patterns[i].span(), format!("invalid glob `{}`: {message}", texts[i])))
     }
 
-    fn types(&self, types: &[Spanned<String>]) -> Result<TypeSet, ConfigError> {
-        let names: Vec<&str> = FileType::ALL.iter().map(|t| t.name()).collect();
-        types
-            .iter()
+    /// identify tags: an unknown one is an error with a suggestion (and, for ward's former type
+    /// names, the name identify uses).
+    fn tags(&self, key: &str, tags: &[Spanned<String>]) -> Result<TagSet, ConfigError> {
+        tags.iter()
             .map(|t| {
-                FileType::from_name(t.get_ref()).ok_or_else(|| {
-                    let hint =
-                        suggest(t.get_ref(), &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                    self.error(
-                        t.span(),
-                        format!("unknown file type `{}`; {hint}known types: {}", t.get_ref(), names.join(", ")),
-                    )
+                let name = t.get_ref();
+                Tag::from_name(name).ok_or_else(|| {
+                    let hint = match renamed_type(name) {
+                        Some(new) => format!("it is called `{new}` in identify's vocabulary"),
+                        None => {
+                            let names: Vec<&str> = Tag::all().map(Tag::name).collect();
+                            let guess =
+                                suggest(name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                            format!("{guess}`ward identify FILE` shows the tags of a file")
+                        }
+                    };
+                    self.error(t.span(), format!("`{key}`: unknown file tag `{name}`; {hint}"))
                 })
             })
             .collect()
+    }
+
+    fn regex(&self, key: &str, pattern: Option<&Spanned<String>>) -> Result<Option<PyRegex>, ConfigError> {
+        pattern
+            .map(|p| PyRegex::new(p.get_ref()).map_err(|message| self.error(p.span(), format!("`{key}`: {message}"))))
+            .transpose()
     }
 
     fn stages(&self, stages: Option<&[Spanned<String>]>, default: &[Stage]) -> Result<Vec<Stage>, ConfigError> {
@@ -746,7 +890,7 @@ timeout = "10m"
         assert_eq!(check.stages, [Stage::PreCommit, Stage::Ci]);
         assert_eq!(check.env, [("APP_ENV".to_string(), "test".to_string()), ("B".to_string(), "2".to_string())]);
         assert_eq!(check.timeout, Some(Duration::from_secs(600)));
-        assert!(check.types.contains(FileType::Php));
+        assert!(check.types.contains(Tag::PHP));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod common;
 
 mod builtins;
+mod cache;
 mod ci;
 mod cli;
 mod config_errors;
@@ -10,6 +11,7 @@ mod differential;
 mod edges_fs;
 mod edges_out;
 mod hooks;
+mod identify_filters;
 mod messages;
 mod php_presets;
 mod props;

@@ -319,7 +319,7 @@ proptest! {
             .map(|name| select::FileEntry {
                 rel: PathBuf::from(name),
                 path: name.clone(),
-                types: ward::select::types::TypeSet::empty(),
+                types: ward::select::identify::TagSet::empty(),
                 size: name.len() as u64,
             })
             .collect();
