@@ -150,7 +150,7 @@ pub fn stat_identity(path: &Path) -> String {
 
 /// One key for every tracked file's content (a whole-project result depends on them all): the
 /// index's blob id where the stat data vouches for it, the bytes' hash otherwise.
-pub fn project_digest(root: &Path, index: &IndexFile) -> Option<Key> {
+pub fn project_digest(root: &Path, index: &IndexFile, untracked: &[std::path::PathBuf]) -> Option<Key> {
     use rayon::prelude::*;
     let parts: Vec<Option<Key>> = index
         .entries
@@ -168,12 +168,21 @@ pub fn project_digest(root: &Path, index: &IndexFile) -> Option<Key> {
             let bytes = if meta.file_type().is_symlink() {
                 fs::read_link(&full).ok()?.as_os_str().as_bytes().to_vec()
             } else {
-                fs::read(&full).ok()?
+                crate::worktree_fs::read(root, Path::new(std::ffi::OsStr::from_bytes(&entry.path))).ok()?
             };
             Some(digest(&[&entry.path, b"content", &sha2::Sha256::digest(&bytes)]))
         })
         .collect();
-    let parts: Vec<Key> = parts.into_iter().collect::<Option<_>>()?;
+    let mut parts: Vec<Key> = parts.into_iter().collect::<Option<_>>()?;
+    // A new file the tool finds in its directories changes its result as much as an edit does.
+    for rel in untracked {
+        let path = rel.as_os_str().as_bytes();
+        let part = match crate::worktree_fs::read(root, rel) {
+            Ok(bytes) => digest(&[path, b"untracked", &sha2::Sha256::digest(&bytes)]),
+            Err(_) => digest(&[path, b"untracked-unreadable"]),
+        };
+        parts.push(part);
+    }
     let flat: Vec<&[u8]> = parts.iter().map(|k| k.as_slice()).collect();
     Some(digest(&flat))
 }

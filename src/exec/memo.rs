@@ -38,6 +38,7 @@ const PHP_PACKAGES: &str = "vendor/composer/installed.json";
 pub struct Memo<'a> {
     cache: &'a Cache,
     root: &'a Path,
+    repo: Option<&'a crate::repo::Repo>,
     index: Option<std::sync::Arc<IndexFile>>,
     ids: FileIds<'a>,
     /// Per planned check: its key and mode when its results are kept in this run.
@@ -55,6 +56,7 @@ impl<'a> Memo<'a> {
         let mut memo = Memo {
             cache,
             root: run.root,
+            repo: run.repo,
             index: index.clone(),
             ids: FileIds::new(run.root, files, index.clone(), cache.started),
             keys: Vec::new(),
@@ -322,8 +324,11 @@ impl<'a> Memo<'a> {
     /// The key of a whole-project result: the project's tracked files and the batch's files.
     pub fn project_key(&self, planned: usize, batch: &[usize]) -> Option<Key> {
         let Some((check, CacheMode::Project)) = self.key_of(planned) else { return None };
-        let project =
-            (*self.project.get_or_init(|| self.index.as_ref().and_then(|i| keys::project_digest(self.root, i))))?;
+        let project = (*self.project.get_or_init(|| {
+            // Without the list of untracked files the key would miss a file the tool reads.
+            let untracked = self.repo?.untracked_files().ok()?;
+            self.index.as_ref().and_then(|i| keys::project_digest(self.root, i, &untracked))
+        }))?;
         let mut parts: Vec<Vec<u8>> = vec![check.to_vec(), project.to_vec()];
         for &f in batch {
             parts.push(self.ids.path(f).as_bytes().to_vec());

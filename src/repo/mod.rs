@@ -199,6 +199,11 @@ impl Repo {
 
     /// What is staged (HEAD, or the empty tree before the first commit, against the index), as
     /// raw diff entries; asked of git once per run.
+    /// Files git neither tracks nor ignores: a whole-project tool reads them too.
+    pub fn untracked_files(&self) -> Result<Vec<PathBuf>> {
+        Ok(split_z(&self.output(["ls-files", "-z", "--others", "--exclude-standard"])?))
+    }
+
     pub fn staged_changes(&self) -> Result<Arc<Vec<index::RawChange>>> {
         cached(&self.cache.staged, || index::staged_changes(self))
     }

@@ -481,3 +481,32 @@ fn php_cs_fixer_on_200_files_runs_only_on_what_changed() {
     repo.ward(&["run", "--all", "--check"]).code(0);
     assert_eq!(starts(), [vec!["src/C7.php".to_string()]], "only the changed file is passed");
 }
+
+/// A whole-project tool reads the files git does not track too: a new one must re-run it.
+#[test]
+fn a_project_result_is_run_again_when_an_untracked_file_appears() {
+    let repo = TestRepo::new();
+    let log = repo.temp().join("project.log");
+    // Counts its runs, and fails when any file under src/ holds BAD, as a whole-project
+    // analyser that walks its directories would.
+    repo.script(
+        "scan.sh",
+        "echo run >> \"$LOG\"\nif grep -rq BAD src; then echo 'src: error: BAD found'; exit 1; fi\nexit 0",
+    );
+    repo.write("src/a.txt", "fine\n");
+    repo.config(&format!(
+        "[checks.scan]\nrun = \"./scan.sh\"\nfiles = [\"src/**\"]\npass_files = false\ncache = \"project\"\n\
+         env = {{ LOG = \"{}\" }}\n",
+        log.display()
+    ));
+    repo.commit("init");
+    settle();
+    let runs = || fs::read_to_string(&log).unwrap_or_default().lines().count();
+    repo.ward(&["run", "--all", "--check"]).code(0);
+    repo.ward(&["run", "--all", "--check"]).code(0);
+    assert_eq!(runs(), 1, "the second run is replayed");
+    repo.write("src/new.txt", "BAD\n");
+    settle();
+    repo.ward(&["run", "--all", "--check"]).code(1);
+    assert_eq!(runs(), 2, "an untracked file in the project runs the tool again");
+}
