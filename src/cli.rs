@@ -32,6 +32,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Look at the repository and write a commented checks.toml (never overwrites one).
     Init(InitArgs),
+    /// Write checks.toml from a pre-commit, GrumPHP, CaptainHook or lefthook configuration.
+    Import(ImportArgs),
     /// Work with saved reports (`ward report merge` for sharded CI runs).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -78,6 +80,26 @@ pub struct InitArgs {
     /// Also install the pre-commit hook.
     #[arg(long)]
     pub install: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The configuration to import [default: the first of .pre-commit-config.yaml, grumphp.yml,
+    /// captainhook.json, lefthook.yml (and their other names) at the repository root].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// Where to write [default: checks.toml at the repository root]; `-` for standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace an existing file.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+
+    /// When to use colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -174,7 +196,8 @@ pub struct InstallArgs {
     #[arg(long = "hook", value_enum, value_name = "HOOK")]
     pub hooks: Vec<HookType>,
 
-    /// Replace a hook that ward did not write (it is kept as <hook>.legacy and still run).
+    /// Replace a hook that ward did not write (kept as <hook>.legacy: run first, unless pre-commit,
+    /// GrumPHP, CaptainHook or lefthook wrote it).
     #[arg(long, short = 'f')]
     pub force: bool,
 }

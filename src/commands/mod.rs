@@ -2,6 +2,7 @@
 
 mod explain;
 mod hook;
+mod import;
 mod init;
 mod list;
 mod merge;
@@ -14,6 +15,7 @@ use anyhow::{Context as _, Result};
 
 pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
+pub use import::import;
 pub use init::init;
 pub use list::{list, validate};
 pub use merge::merge;

@@ -8,6 +8,7 @@ mod cli;
 mod config_errors;
 mod differential;
 mod hooks;
+mod import;
 mod running;
 mod safe;
 mod selection;
