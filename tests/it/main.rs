@@ -9,6 +9,7 @@ mod config_errors;
 mod differential;
 mod hooks;
 mod import;
+mod import_equivalence;
 mod running;
 mod safe;
 mod selection;
