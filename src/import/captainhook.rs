@@ -458,6 +458,9 @@ fn shell_action(command: &str, check: &mut Check, ctx: &Ctx) {
     } else {
         super::shell_run(&text, files, "captainhook")
     };
+    if let Some(tip) = super::preset_tip(&run) {
+        check.comment(tip);
+    }
     check.set("run", run);
     if !files {
         check.set("pass_files", false);

@@ -537,16 +537,21 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
         }
         "composer" => {
             preset(&mut check, "composer-validate");
+            // The preset already validates with --strict --no-check-publish.
             for (key, option) in [
-                ("strict", "--strict"),
                 ("no_check_all", "--no-check-all"),
                 ("no_check_lock", "--no-check-lock"),
-                ("no_check_publish", "--no-check-publish"),
                 ("with_dependencies", "--with-dependencies"),
             ] {
                 if flag(options, key) == Some(true) {
                     args.push(option.into());
                 }
+            }
+            if flag(options, "strict") != Some(true) {
+                check.comment("ward's composer-validate is --strict (warnings fail); GrumPHP's task was not");
+            }
+            if flag(options, "no_check_publish") != Some(true) {
+                check.comment("ward's composer-validate skips the publishing checks (--no-check-publish)");
             }
             if let Some(file) = text(options, "file").filter(|f| f.trim_start_matches("./") != "composer.json") {
                 args.push(file);

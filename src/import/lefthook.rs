@@ -245,6 +245,9 @@ fn job(
     if text.contains("lint-staged") {
         check.need("it delegates to lint-staged, which runs its own tasks on the staged files: move each lint-staged task into checks.toml as a check of its own");
     }
+    if let Some(tip) = super::preset_tip(&text) {
+        check.comment(tip);
+    }
     check.set("run", shell_run(&text, files, "lefthook"));
     if !files {
         check.set("pass_files", false);

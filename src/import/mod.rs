@@ -410,6 +410,20 @@ pub fn shell_run(text: &str, files: bool, name: &str) -> String {
     crate::config::display_command(&["sh".into(), "-c".into(), text.to_string(), name.to_string()])
 }
 
+/// A comment pointing at the preset for a PHP tool run by hand.
+pub fn preset_tip(entry: &str) -> Option<String> {
+    let words = shlex::split(entry)?;
+    let program = words.iter().find(|w| *w != "php").map(|w| w.rsplit('/').next().unwrap_or(w))?;
+    let preset = match program {
+        "phpstan" | "php-cs-fixer" | "deptrac" | "phpcs" | "phpcbf" | "psalm" | "rector" | "phpunit" | "infection" => {
+            program
+        }
+        "twig-cs-fixer" => "twig-cs-fixer",
+        _ => return None,
+    };
+    Some(format!("ward also has a preset for it: uses = \"{preset}\" reads its findings file by file"))
+}
+
 /// Tools pre-commit installs in an environment of its own that are commonly installed system
 /// wide, so the same command can run: (hook id, program, how to install it).
 pub const SYSTEM_TOOLS: &[(&str, &str, &str)] = &[

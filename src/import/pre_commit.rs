@@ -123,7 +123,7 @@ fn top_level(root: &Node, ctx: &mut Ctx, import: &mut Import) -> Result<(), Sour
 
 /// `default_install_hook_types` becomes the `ward install` command that installs the same hooks.
 pub(crate) fn install_hint(types: &[String], origin: Origin, import: &mut Import) {
-    let supported = ["pre-commit", "pre-push", "commit-msg"];
+    let supported = ["pre-commit", "pre-push", "commit-msg", "prepare-commit-msg"];
     let (ours, other): (Vec<&String>, Vec<&String>) = types.iter().partition(|t| supported.contains(&t.as_str()));
     if !ours.is_empty() {
         let hooks: Vec<String> = ours.iter().map(|t| format!("--hook {t}")).collect();
@@ -133,7 +133,10 @@ pub(crate) fn install_hint(types: &[String], origin: Origin, import: &mut Import
         let names: Vec<&str> = other.iter().map(|s| s.as_str()).collect();
         import.note(
             origin,
-            format!("`ward install` installs pre-commit, pre-push and commit-msg hooks, not {}", names.join(", ")),
+            format!(
+                "`ward install` installs pre-commit, pre-push, commit-msg and prepare-commit-msg hooks, not {}",
+                names.join(", ")
+            ),
         );
     }
 }
@@ -288,6 +291,8 @@ fn hygiene_hook(
     if name == "trailing-whitespace" && check.get("markdown_linebreak_ext").is_none() {
         // pre-commit-hooks strips Markdown hard breaks unless told otherwise; ward keeps them.
         check.set("markdown_linebreak_ext", Vec::<String>::new());
+        check
+            .comment("pre-commit-hooks strips Markdown hard line breaks too; drop markdown_linebreak_ext to keep them");
     }
     if ctx.flag(hook, "pass_filenames")? == Some(false) {
         check.need("pass_filenames: false has no meaning for a built-in; it checks the selected files");
@@ -405,7 +410,7 @@ fn local_hook(hook: &Node, id: &str, at: &Node, ctx: &Ctx, import: &mut Import) 
                 entry = format!("./{entry}");
             }
             check.run_with_args(&entry, &args);
-            if let Some(tip) = preset_tip(&entry) {
+            if let Some(tip) = super::preset_tip(&entry) {
                 check.comment(tip);
             }
         }
@@ -481,20 +486,6 @@ fn run_keys(hook: &Node, check: &mut Check, ctx: &Ctx) -> Result<(), SourceError
         check.comment(format!("additional_dependencies ({}) are not installed by ward", deps.join(", ")));
     }
     Ok(())
-}
-
-/// A comment pointing at the preset for a PHP tool run by hand.
-fn preset_tip(entry: &str) -> Option<String> {
-    let words = shlex::split(entry)?;
-    let program = words.iter().find(|w| *w != "php").map(|w| w.rsplit('/').next().unwrap_or(w))?;
-    let preset = match program {
-        "phpstan" | "php-cs-fixer" | "deptrac" | "phpcs" | "phpcbf" | "psalm" | "rector" | "phpunit" | "infection" => {
-            program
-        }
-        "twig-cs-fixer" => "twig-cs-fixer",
-        _ => return None,
-    };
-    Some(format!("ward also has a preset for it: uses = \"{preset}\" reads its findings file by file"))
 }
 
 /// A hook from a PHP hook repository (digitalpulp, mdeweerd, hootsuite, nextcloud).

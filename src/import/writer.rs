@@ -14,6 +14,11 @@ fn origin_text(origin: &Origin) -> String {
     one_line(&format!("{}:{}, {}", origin.file, origin.line, origin.what))
 }
 
+/// `file:line  what:` as the summary lines start.
+fn summary_origin(origin: &Origin) -> String {
+    one_line(&format!("{}:{}  {}:", origin.file, origin.line, origin.what))
+}
+
 /// A TOML string: literal (`'...'`, no escapes: regexes stay readable) where it can be, a
 /// multi-line literal for verbose regexes, else a basic string with escapes.
 pub fn toml_str(s: &str) -> String {
@@ -165,14 +170,14 @@ pub fn render_summary(import: &Import, target: &str) -> String {
     if !import.left.is_empty() {
         let _ = writeln!(out, "\nNot carried over (needs you):");
         for left in &import.left {
-            let _ = writeln!(out, "  {}  {}", origin_text(&left.origin), one_line(&left.why));
+            let _ = writeln!(out, "  {} {}", summary_origin(&left.origin), one_line(&left.why));
             let _ = writeln!(out, "      what to do: {}", one_line(&left.todo));
         }
     }
     if !import.notes.is_empty() {
         let _ = writeln!(out, "\nNoted:");
         for note in &import.notes {
-            let _ = writeln!(out, "  {}  {}", origin_text(&note.origin), one_line(&note.text));
+            let _ = writeln!(out, "  {} {}", summary_origin(&note.origin), one_line(&note.text));
         }
     }
     out.push_str("\nNext: review the file, then `ward validate` and `ward run --all`");
