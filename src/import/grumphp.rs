@@ -406,6 +406,13 @@ fn filters(options: &Node, check: &mut Check, default_types: &[&str]) {
     }
 }
 
+/// The preset's `config` from the task option `key`, when set.
+fn config_from(check: &mut Check, options: &Node, key: &str) {
+    if let Some(config) = text(options, key) {
+        check.set("config", config);
+    }
+}
+
 fn arg_if(args: &mut Vec<String>, options: &Node, key: &str, flag_name: &str) {
     if let Some(value) = options.get(key).filter(|v| !v.is_null()) {
         let joined = value.str_list().unwrap_or_default().join(",");
@@ -436,9 +443,7 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
     match kind_name.as_str() {
         "phpstan" => {
             preset(&mut check, "phpstan");
-            if let Some(config) = text(options, "configuration") {
-                check.set("config", config);
-            }
+            config_from(&mut check, options, "configuration");
             arg_if(&mut args, options, "level", "--level");
             arg_if(&mut args, options, "memory_limit", "--memory-limit");
             arg_if(&mut args, options, "autoload_file", "--autoload-file");
@@ -493,9 +498,7 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
         }
         "phpunit" => {
             preset(&mut check, "phpunit");
-            if let Some(config) = text(options, "config_file") {
-                check.set("config", config);
-            }
+            config_from(&mut check, options, "config_file");
             arg_if(&mut args, options, "testsuite", "--testsuite");
             arg_if(&mut args, options, "group", "--group");
             arg_if(&mut args, options, "exclude_group", "--exclude-group");
@@ -506,9 +509,7 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
         }
         "psalm" => {
             preset(&mut check, "psalm");
-            if let Some(config) = text(options, "config") {
-                check.set("config", config);
-            }
+            config_from(&mut check, options, "config");
             arg_if(&mut args, options, "threads", "--threads");
             if flag(options, "no_cache") == Some(true) {
                 args.push("--no-cache".into());
@@ -517,9 +518,7 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
         }
         "rector" => {
             preset(&mut check, "rector");
-            if let Some(config) = text(options, "config") {
-                check.set("config", config);
-            }
+            config_from(&mut check, options, "config");
             if flag(options, "clear_cache") == Some(true) {
                 args.push("--clear-cache".into());
             }
@@ -766,15 +765,9 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
             for b in strs(options, "blacklist") {
                 forbid.push(pcre(&b).unwrap_or_else(|| glob_regex(&b)));
             }
-            if !patterns.is_empty() {
-                check.set("pattern", patterns);
-            }
-            if !allow.is_empty() {
-                check.set("allow", allow);
-            }
-            if !forbid.is_empty() {
-                check.set("forbid_pattern", forbid);
-            }
+            check.set_some("pattern", patterns);
+            check.set_some("allow", allow);
+            check.set_some("forbid_pattern", forbid);
             if flag(options, "allow_detached_head") != Some(false) {
                 check.comment("a detached HEAD (a rebase, a bisect) has no branch name to check");
             }
@@ -880,9 +873,7 @@ fn commit_message(options: &Node, check: &mut Check, import: &mut Import) {
             }
         }
     }
-    if !patterns.is_empty() {
-        check.set("pattern", patterns);
-    }
+    check.set_some("pattern", patterns);
     if flag(options, "enforce_no_subject_punctuations") == Some(true) {
         check.set("forbid_pattern", vec!["\\A[^\\n]*[[:punct:]][ \\t]*(\\n|\\z)".to_string()]);
     }

@@ -91,6 +91,14 @@ impl Check {
         self
     }
 
+    /// Sets a list only when it has items.
+    pub fn set_some(&mut self, key: &str, items: Vec<String>) -> &mut Check {
+        if !items.is_empty() {
+            self.set(key, items);
+        }
+        self
+    }
+
     pub fn unset(&mut self, key: &str) -> &mut Check {
         self.keys.retain(|(k, _)| k != key);
         self

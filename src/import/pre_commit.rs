@@ -375,18 +375,10 @@ fn builtin_options(name: &str, args: &[String], check: &mut Check) {
             }
         }
     }
-    if !branches.is_empty() {
-        check.set("branches", branches);
-    }
-    if !patterns.is_empty() {
-        check.set("patterns", patterns);
-    }
-    if !md.is_empty() {
-        check.set("markdown_linebreak_ext", md);
-    }
-    if !creds.is_empty() {
-        check.set("credentials_files", creds);
-    }
+    check.set_some("branches", branches);
+    check.set_some("patterns", patterns);
+    check.set_some("markdown_linebreak_ext", md);
+    check.set_some("credentials_files", creds);
 }
 
 /// A `repo: local` hook.
@@ -552,9 +544,7 @@ fn php_hook(
         }
         i += 1;
     }
-    if !kept.is_empty() {
-        check.set("args", kept);
-    }
+    check.set_some("args", kept);
     let _ = rev;
     if common(hook, &mut check, ctx, import)? {
         import.add(check);
