@@ -62,9 +62,10 @@ pub fn import(args: &ImportArgs) -> Result<ExitStatus> {
         }
         Some(path) => write_new(path, &text, args.force)?,
     }
-    let mut summary = writer::render_summary(&imported, &target_shown);
+    let mut summary = writer::render_summary(&imported, &target_shown, &printer.styles);
     if let Some(e) = problem {
-        summary.push_str(&format!("\nwarning: this ward does not accept the written file yet:\n{e}\n"));
+        let label = crate::printer::Styles::paint(printer.styles.warning, "warning:");
+        summary.push_str(&format!("\n{label} this ward does not accept the written file yet:\n{e}\n"));
     }
     printer.write(&summary);
     Ok(ExitStatus::Success)

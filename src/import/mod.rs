@@ -421,12 +421,22 @@ pub fn shell_run(text: &str, files: bool, name: &str) -> String {
 /// A comment pointing at the preset for a PHP tool run by hand.
 pub fn preset_tip(entry: &str) -> Option<String> {
     let words = shlex::split(entry)?;
-    let program = words.iter().find(|w| *w != "php").map(|w| w.rsplit('/').next().unwrap_or(w))?;
-    let preset = match program {
-        "phpstan" | "php-cs-fixer" | "deptrac" | "phpcs" | "phpcbf" | "psalm" | "rector" | "phpunit" | "infection" => {
-            program
+    let mut rest = words.iter().skip_while(|w| *w == "php").map(|w| w.rsplit('/').next().unwrap_or(w));
+    let program = rest.next()?;
+    let sub = rest.next().unwrap_or_default();
+    let preset = match (program, sub) {
+        (
+            "phpstan" | "php-cs-fixer" | "deptrac" | "phpcs" | "phpcbf" | "psalm" | "rector" | "phpunit" | "infection"
+            | "twig-cs-fixer",
+            _,
+        ) => program.to_string(),
+        ("composer", "validate" | "audit" | "normalize") => format!("composer-{sub}"),
+        ("console", lint) if lint.starts_with("lint:") => {
+            return Some(format!(
+                "ward also has a preset for it: uses = \"symfony-lint\" with lint = \"{}\"",
+                lint.trim_start_matches("lint:")
+            ))
         }
-        "twig-cs-fixer" => "twig-cs-fixer",
         _ => return None,
     };
     Some(format!("ward also has a preset for it: uses = \"{preset}\" reads its findings file by file"))
@@ -504,6 +514,14 @@ mod tests {
         assert_eq!(shell_run("phpcs \"$@\" --x", true, "x"), "sh -c 'phpcs \"$@\" --x' x");
         assert_eq!(shell_run("composer test", false, "x"), "composer test");
         assert_eq!(shell_run("a && b", false, "x"), "sh -c 'a && b' x");
+    }
+
+    #[test]
+    fn presets_are_suggested_for_tools_run_by_hand() {
+        assert!(preset_tip("php ./vendor/bin/phpstan analyse").is_some_and(|t| t.contains("\"phpstan\"")));
+        assert!(preset_tip("composer validate --strict").is_some_and(|t| t.contains("composer-validate")));
+        assert!(preset_tip("php bin/console lint:yaml config").is_some_and(|t| t.contains("lint = \"yaml\"")));
+        assert_eq!(preset_tip("make test"), None);
     }
 
     #[test]

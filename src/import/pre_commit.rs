@@ -165,6 +165,8 @@ fn one_repo(repo: &Node, ctx: &Ctx, import: &mut Import) -> Result<(), SourceErr
                 ctx.origin(at, format!("meta {id}")),
                 "not needed: `ward list` shows the files each check matches, and `ward validate` the config",
             ),
+            // prek's `repo: builtin` holds the same hooks under the same ids.
+            "builtin" => hygiene_hook(hook, &id, at, "builtin", ctx, import)?,
             _ if short.ends_with("pre-commit/pre-commit-hooks") => hygiene_hook(hook, &id, at, &short, ctx, import)?,
             _ if short.contains("pre-commit-php") => php_hook(hook, &id, at, &short, &rev, ctx, import)?,
             _ => environment_hook(hook, &id, at, &short, &rev, None, ctx, import)?,

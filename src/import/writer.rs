@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Check, Import, Kind, Origin, Val};
+use crate::printer::Styles;
 
 /// Source text in a comment or a summary line: no control characters, no line breaks.
 fn one_line(text: &str) -> String {
@@ -127,7 +128,8 @@ fn what_it_is(check: &Check) -> String {
 }
 
 /// The summary printed after an import; `target` is where checks.toml went.
-pub fn render_summary(import: &Import, target: &str) -> String {
+pub fn render_summary(import: &Import, target: &str, styles: &Styles) -> String {
+    let paint = |style, text: &str| Styles::paint(style, text);
     let mut out = String::new();
     let count = |kind: Kind| import.checks.iter().filter(|c| c.kind == kind).count();
     let _ = writeln!(
@@ -151,7 +153,7 @@ pub fn render_summary(import: &Import, target: &str) -> String {
         if checks.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{title}");
+        let _ = writeln!(out, "\n{}", paint(styles.bold, title));
         for check in checks {
             let _ = writeln!(
                 out,
@@ -163,19 +165,19 @@ pub fn render_summary(import: &Import, target: &str) -> String {
                 what_it_is(check)
             );
             for need in &check.needs {
-                let _ = writeln!(out, "      needs you: {}", one_line(need));
+                let _ = writeln!(out, "      {} {}", paint(styles.warning, "needs you:"), one_line(need));
             }
         }
     }
     if !import.left.is_empty() {
-        let _ = writeln!(out, "\nNot carried over (needs you):");
+        let _ = writeln!(out, "\n{}", paint(styles.warning, "Not carried over (needs you):"));
         for left in &import.left {
             let _ = writeln!(out, "  {} {}", summary_origin(&left.origin), one_line(&left.why));
             let _ = writeln!(out, "      what to do: {}", one_line(&left.todo));
         }
     }
     if !import.notes.is_empty() {
-        let _ = writeln!(out, "\nNoted:");
+        let _ = writeln!(out, "\n{}", paint(styles.bold, "Noted:"));
         for note in &import.notes {
             let _ = writeln!(out, "  {} {}", summary_origin(&note.origin), one_line(&note.text));
         }
@@ -217,6 +219,6 @@ mod tests {
         let checks = parsed["checks"].as_table().unwrap();
         assert_eq!(checks.len(), 1, "{text}");
         assert_eq!(checks["x"]["run"].as_str(), Some("echo \"hi\""));
-        assert!(render_summary(&import, "checks.toml").contains("needs you: line break"));
+        assert!(render_summary(&import, "checks.toml", &Styles::new(false)).contains("needs you: line break"));
     }
 }
