@@ -386,15 +386,16 @@ fn filters(options: &Node, check: &mut Check, default_types: &[&str]) {
     let triggered = strs(options, "triggered_by");
     let same_as_default =
         triggered.len() == default_types.len() && triggered.iter().all(|t| default_types.contains(&t.as_str()));
-    if !triggered.is_empty() && !same_as_default {
-        check.set("files", extension_globs(&triggered));
-        if check.kind == Kind::Preset {
-            // The preset's own file types would hide the other extensions.
+    if check.kind == Kind::Preset {
+        // The preset has its own file types; only a different list needs saying.
+        if !triggered.is_empty() && !same_as_default {
+            check.set("files", extension_globs(&triggered));
             check.set("types", Vec::<String>::new());
         }
-    } else if triggered.is_empty() && check.kind == Kind::Run && !default_types.is_empty() {
-        let defaults: Vec<String> = default_types.iter().map(|t| (*t).to_string()).collect();
-        check.set("files", extension_globs(&defaults));
+    } else {
+        let extensions: Vec<String> =
+            if triggered.is_empty() { default_types.iter().map(|t| (*t).to_string()).collect() } else { triggered };
+        check.set_some("files", extension_globs(&extensions));
     }
     let ignore = strs(options, "ignore_patterns");
     if !ignore.is_empty() {
@@ -773,12 +774,46 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
             }
         }
         "phpparser" => {
-            import.leave(
-                at,
-                "phpparser runs GrumPHP's own AST visitors, which no tool outside GrumPHP runs",
-                "for forbidden function calls, add a check with builtin = \"forbid-patterns\" and patterns such as '\\bvar_dump\\s*\\('",
-            );
-            return;
+            let visitors = options.get("visitors").map(|v| v.entries().to_vec()).unwrap_or_default();
+            let mut patterns = Vec::new();
+            for (key, visitor) in &visitors {
+                let name = key.as_str().unwrap_or_default();
+                let listed = strs(visitor, "blacklist");
+                match name {
+                    "forbidden_function_calls" if !listed.is_empty() => {
+                        let names: Vec<String> = listed.iter().map(|f| regex::escape(f)).collect();
+                        patterns.push(format!("\\b(?:{})\\s*\\(", names.join("|")));
+                    }
+                    "forbidden_static_method_calls" | "forbidden_class_method_calls" if !listed.is_empty() => {
+                        for call in listed {
+                            let (class, method) =
+                                call.split_once("::").or(call.split_once("->")).unwrap_or(("", &call));
+                            let class = class.trim_start_matches('\\').rsplit('\\').next().unwrap_or(class);
+                            let op = if name.contains("static") { "::" } else { "->" };
+                            let receiver = if class.starts_with('$') || class.is_empty() {
+                                "\\$?\\w+".to_string()
+                            } else {
+                                regex::escape(class)
+                            };
+                            patterns.push(format!("{receiver}{}{}\\s*\\(", regex::escape(op), regex::escape(method)));
+                        }
+                    }
+                    "no_exit_statements" => patterns.push("\\b(?:exit|die)\\b".to_string()),
+                    _ => import.leave(
+                        Origin { line: key.line, what: format!("{what} visitor {name}"), ..at.clone() },
+                        "GrumPHP's own AST visitor, which no tool outside GrumPHP runs",
+                        "drop it, or check the rule with phpstan (a custom rule) or php-cs-fixer",
+                    ),
+                }
+            }
+            if patterns.is_empty() {
+                return;
+            }
+            check.kind = Kind::Builtin;
+            check.set("builtin", "forbid-patterns");
+            check.set("patterns", patterns);
+            check.comment("phpparser read the code; forbid-patterns searches the text, so it also finds these names in comments and strings");
+            filters(options, &mut check, &["php"]);
         }
         "phpversion" => {
             import.leave(
