@@ -192,11 +192,21 @@ fn common(hook: &Node, check: &mut Check, ctx: &Ctx, import: &mut Import) -> Res
     if let Some(name) = ctx.string(hook, "name")? {
         check.set("name", name);
     }
-    if let Some(files) = ctx.string(hook, "files")?.filter(|f| !f.is_empty()) {
-        check.set("files_regex", files);
-    }
-    if let Some(exclude) = ctx.string(hook, "exclude")?.filter(|e| !e.is_empty() && e != "^$") {
-        check.set("exclude_regex", exclude);
+    for (key, regex_key, glob_key) in [("files", "files_regex", "files"), ("exclude", "exclude_regex", "exclude")] {
+        match hook.get(key).map(|v| (v, prek_globs(v))) {
+            // prek also takes `{glob: "..."}` or a list of those.
+            Some((_, Some(globs))) => {
+                check.set_some(glob_key, globs);
+            }
+            Some((v, None)) => {
+                if let Some(regex) = v.as_str().filter(|r| !r.is_empty() && *r != "^$") {
+                    check.set(regex_key, regex.to_string());
+                } else if !v.is_null() && v.as_str().is_none() {
+                    return Err(ctx.err(v, format!("`{key}` should be a regex, not {}", v.kind())));
+                }
+            }
+            None => {}
+        }
     }
     for key in ["types", "types_or", "exclude_types"] {
         if let Some(tags) = ctx.list(hook, key)?.filter(|t| !t.is_empty()) {
@@ -252,6 +262,23 @@ fn common(hook: &Node, check: &mut Check, ctx: &Ctx, import: &mut Import) -> Res
         check.comment(format!("alias {alias}: it is the check's id here (`ward run {}`, SKIP={})", check.id, check.id));
     }
     Ok(true)
+}
+
+/// prek's glob form of `files`/`exclude`: `{glob: "*.php"}`, `{glob: [..]}` or a list of those.
+fn prek_globs(value: &Node) -> Option<Vec<String>> {
+    let one = |n: &Node| n.get("glob").and_then(Node::str_list);
+    if value.is_map() {
+        one(value)
+    } else if value.is_seq() {
+        value
+            .items()
+            .iter()
+            .map(|i| one(i).or_else(|| i.as_str().map(|s| vec![s.to_string()])))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat())
+    } else {
+        None
+    }
 }
 
 fn id_for(hook: &Node, id: &str, ctx: &Ctx) -> Result<String, SourceError> {
@@ -656,6 +683,15 @@ mod tests {
         assert_eq!(short_repo("https://github.com/pre-commit/pre-commit-hooks.git"), "pre-commit/pre-commit-hooks");
         assert_eq!(short_repo("git@github.com:digitalpulp/pre-commit-php.git"), "digitalpulp/pre-commit-php");
         assert_eq!(short_repo("local"), "local");
+    }
+
+    #[test]
+    fn prek_glob_filters() {
+        let node = node::yaml("{glob: '*.php'}").unwrap();
+        assert_eq!(prek_globs(&node), Some(vec!["*.php".to_string()]));
+        let node = node::yaml("[{glob: 'src/**'}, {glob: [a, b]}]").unwrap();
+        assert_eq!(prek_globs(&node), Some(vec!["src/**".to_string(), "a".into(), "b".into()]));
+        assert_eq!(prek_globs(&node::yaml("'^src/'").unwrap()), None);
     }
 
     #[test]
