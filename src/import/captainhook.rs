@@ -128,7 +128,9 @@ fn stages(hook: &str) -> Vec<String> {
 }
 
 fn one_action(hook: &str, action: &Node, ctx: &Ctx, import: &mut Import) {
-    let Some(text) = action.get("action").and_then(Node::as_str) else {
+    // JSON strings only: a number or `true` is no command.
+    let text = action.get("action").filter(|a| matches!(a.value, node::Value::Str { plain: false, .. }));
+    let Some(text) = text.and_then(Node::as_str) else {
         import.leave(
             ctx.origin(action, format!("{hook} action")),
             "an action without `action`",
