@@ -45,10 +45,7 @@ pub fn import(args: &ImportArgs) -> Result<ExitStatus> {
     }
     let text = writer::render_toml(&imported);
     let target: Option<PathBuf> = match &args.output {
-        Some(p) if to_stdout => {
-            let _ = p;
-            None
-        }
+        Some(_) if to_stdout => None,
         Some(p) => Some(ws.cwd.join(p)),
         None => Some(root.join(config::FILE_NAME)),
     };

@@ -314,8 +314,7 @@ fn job(
             check.set("env", Val::Table(entries));
         }
     }
-    if let Some(skip) = command.get("skip").filter(|s| s.as_bool() != Some(false)) {
-        let _ = skip;
+    if command.get("skip").is_some_and(|s| s.as_bool() != Some(false)) {
         check.need("lefthook skipped it in some situations (`skip:`); ward runs it every time");
     }
     if command.get("only").is_some() {

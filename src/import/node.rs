@@ -245,8 +245,7 @@ impl MarkedEventReceiver for Builder {
                 }
                 None => self.fail(mark, "an alias to an unknown anchor"),
             },
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) if self.stack.len() >= MAX_DEPTH => {
-                let _ = anchor;
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
                 self.fail(mark, format!("nested more than {MAX_DEPTH} levels deep"));
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq { items: Vec::new(), anchor, at: mark }),

@@ -555,8 +555,7 @@ fn php_hook(
             "phpunit" => ["-c", "--configuration"].as_slice(),
             _ => [].as_slice(),
         };
-        if let Some((flag, value)) = arg.split_once('=').filter(|(f, _)| config_flag.contains(f)) {
-            let _ = flag;
+        if let Some((_, value)) = arg.split_once('=').filter(|(f, _)| config_flag.contains(f)) {
             check.set("config", value.to_string());
         } else if config_flag.contains(&arg.as_str()) && i + 1 < args.len() {
             i += 1;
@@ -574,7 +573,6 @@ fn php_hook(
         i += 1;
     }
     check.set_some("args", kept);
-    let _ = rev;
     if common(hook, &mut check, ctx, import)? {
         import.add(check);
     }
