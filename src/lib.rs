@@ -16,6 +16,7 @@ pub mod repo;
 pub mod report;
 pub mod safe;
 pub mod select;
+pub mod worktree_fs;
 
 use std::process::ExitCode;
 

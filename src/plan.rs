@@ -87,6 +87,17 @@ pub fn matches(config: &Config, check: &Check, path: &str, types: crate::select:
     check.files.as_ref().is_none_or(|g| g.is_match(path))
         && !check.exclude.as_ref().is_some_and(|g| g.is_match(path))
         && types.contains_all(check.types)
+        && takes_links(check, types)
+}
+
+/// A tool handed a symbolic link would read or rewrite what it points at, which may be outside
+/// the work tree: as in pre-commit, an external check sees links only when its `types` asks for
+/// `symlink`. Built-ins look at links themselves and never follow them.
+fn takes_links(check: &Check, types: crate::select::types::TypeSet) -> bool {
+    use crate::select::types::FileType;
+    !types.contains(FileType::Symlink)
+        || check.types.contains(FileType::Symlink)
+        || !matches!(check.kind, CheckKind::External(_))
 }
 
 /// Decides what runs: which checks, on which files, in which jobs.

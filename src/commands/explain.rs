@@ -16,12 +16,39 @@ pub fn explain(args: &ExplainArgs) -> Result<ExitStatus> {
     let printer = Printer::new(args.config.color, Stream::Stdout);
     let config = ws.load_config(args.config.config.as_deref(), &Printer::new(args.config.color, Stream::Stderr))?;
     let Some(check) = config.checks.iter().find(|c| c.id == args.check) else {
+        if let Some(text) = preset_expansion(&args.check, &ws.root, &printer.styles) {
+            printer.write(&text);
+            return Ok(ExitStatus::Success);
+        }
         let ids: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
         let hint = suggest(&args.check, &ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
         bail!("no check with id `{}`{hint} (`ward list` shows them)", args.check);
     };
     printer.write(&render(check, &printer.styles));
     Ok(ExitStatus::Success)
+}
+
+/// `ward explain PRESET` with no check of that id: what `uses = "PRESET"` expands to here (every
+/// variant of one with several).
+fn preset_expansion(name: &str, root: &std::path::Path, styles: &Styles) -> Option<String> {
+    let preset = crate::config::presets::find(name)?;
+    let tables: Vec<String> = if preset.variants.is_empty() {
+        vec![format!("[checks.{name}]\nuses = \"{name}\"\n")]
+    } else {
+        preset
+            .variants
+            .iter()
+            .map(|v| format!("[checks.{name}-{0}]\nuses = \"{name}\"\nlint = \"{0}\"\n", v.name))
+            .collect()
+    };
+    let config = crate::config::parse(&tables.concat(), None, Some(root)).ok()?;
+    let mut out = format!("`uses = \"{name}\"` (no check of this id in checks.toml) expands to:\n\n");
+    for check in &config.checks {
+        out.push_str(&render(check, styles));
+        out.push('\n');
+    }
+    out.push_str(&format!("install: {}\n", preset.install));
+    Some(out)
 }
 
 fn command_line(words: &[String], pass_files: bool) -> String {
@@ -48,9 +75,26 @@ pub fn render(check: &Check, styles: &Styles) -> String {
         }
         CheckKind::External(e) => {
             if let Some(preset) = e.preset {
-                let _ = writeln!(out, "  {} (preset `uses = \"{}\"`)", preset.description, preset.name);
+                let uses = match crate::config::presets::parent_of(preset) {
+                    (top, Some(variant)) => format!("uses = \"{}\", lint = \"{variant}\"", top.name),
+                    (top, None) => format!("uses = \"{}\"", top.name),
+                };
+                let _ = writeln!(out, "  {} (preset `{uses}`)", preset.description);
             }
             let _ = writeln!(out, "  command:  {}", command_line(&e.run, check.pass_files));
+            if let Some(container) = &e.container {
+                let root =
+                    container.root.as_deref().map(|r| format!("; the repository is {r} there")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  runs in:  a container, through `{}`{root}",
+                    crate::config::display_command(&container.prefix)
+                );
+            }
+            if e.writes_report() {
+                let _ =
+                    writeln!(out, "            {{report}} is a file ward creates for the tool's report and reads back");
+            }
             if let Some(fix) = &e.fix {
                 let _ = writeln!(
                     out,
@@ -76,8 +120,14 @@ pub fn render(check: &Check, styles: &Styles) -> String {
         let _ = write!(matches, "; of type {}", types.join(" and "));
     }
     let _ = writeln!(out, "  matches:  {matches}");
-    if !check.pass_files {
+    if !check.pass_files && check.always_run {
+        let _ = writeln!(out, "            runs once on the whole project, on every run of its stages");
+    } else if !check.pass_files {
         let _ = writeln!(out, "            runs once on the whole project when any of them is selected");
+    }
+    if !check.env.is_empty() {
+        let env: Vec<String> = check.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "  env:      {}", env.join(" "));
     }
     let stages: Vec<&str> = check.stages.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "  stages:   {}", stages.join(", "));

@@ -12,21 +12,40 @@ use crate::exit::ExitStatus;
 use crate::printer::{Printer, Stream};
 use crate::select::types::{self, FileType};
 
+use super::init_php::{self, PhpProject};
 use super::Workspace;
 
 pub fn init(args: &InitArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let path = ws.root.join(config::FILE_NAME);
     let printer = Printer::new(crate::cli::ColorChoice::Auto, Stream::Stdout);
-    if path.exists() {
-        bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display());
+    match super::config_file_problem(&path) {
+        Some(super::ConfigFile::Missing) => {}
+        Some(super::ConfigFile::Dangling(target)) => bail!(
+            "{} is a symbolic link to {target}, which does not exist; ward init never creates a link's target: \
+             remove the link (`rm {}`) or create the file it points to yourself",
+            path.display(),
+            config::FILE_NAME
+        ),
+        _ => bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display()),
     }
     let found = Project::scan(&ws.root)?;
     let text = render(&found);
+    if found.php {
+        if let Some(warning) = init_php::php_version_warning(&found.php_project, init_php::installed_php().as_deref()) {
+            Printer::new(crate::cli::ColorChoice::Auto, Stream::Stderr).line(&format!("warning: {warning}"));
+        }
+    }
     // Refuse to write a configuration ward itself would reject.
     config::parse(&text, Some(&path), Some(&ws.root))
         .map_err(|e| anyhow::anyhow!("internal: generated config is invalid: {e}"))?;
-    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    // create_new: O_EXCL never follows a link put there since the check, nor replaces a file.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     printer.line(&format!(
         "wrote {} with {} checks; `ward list` shows them, `ward run --all` runs them",
         path.display(),
@@ -53,6 +72,7 @@ pub struct Project {
     pub cargo: bool,
     pub pyproject: Option<String>,
     pub types: BTreeSet<&'static str>,
+    pub php_project: PhpProject,
 }
 
 impl Project {
@@ -61,13 +81,16 @@ impl Project {
         let read_json = |name: &str| -> Option<serde_json::Value> {
             serde_json::from_str(&std::fs::read_to_string(root.join(name)).ok()?).ok()
         };
-        if let Some(composer) = read_json("composer.json") {
+        let composer = read_json("composer.json");
+        if let Some(composer) = &composer {
             for key in ["require", "require-dev"] {
                 if let Some(map) = composer.get(key).and_then(|v| v.as_object()) {
                     project.composer_dev.extend(map.keys().cloned());
                 }
             }
         }
+        project.php = composer.is_some();
+        project.php_project = PhpProject::scan(root, composer);
         project.php_cs_fixer_config = presets::find("php-cs-fixer").and_then(|p| presets::find_config(p, root));
         project.phpstan_config = presets::find("phpstan").and_then(|p| presets::find_config(p, root));
         project.package_json = read_json("package.json");
@@ -83,8 +106,12 @@ impl Project {
             if rel.parent().is_some_and(|p| p.as_os_str().is_empty()) && is_deptrac_config(&name) {
                 project.deptrac_configs.push(name.to_string());
             }
+            if name.ends_with(".xlf") || name.ends_with(".xliff") {
+                project.php_project.xliff = true;
+            }
             match types::from_file_name(&name) {
                 Some(FileType::Php) => project.php = true,
+                Some(FileType::Twig) => project.php_project.twig = true,
                 Some(t @ (FileType::Yaml | FileType::Json | FileType::Xml | FileType::Toml | FileType::Shell)) => {
                     project.types.insert(t.name());
                 }
@@ -190,7 +217,12 @@ fn php(out: &mut String, p: &Project) {
     if !p.php {
         return;
     }
-    check(out, "php-lint", "PHP syntax, one file per process (php -l reads one file before PHP 8.3)", "run = \"php -l\"\ntypes = [\"php\"]\nbatch_size = 1\nregex = 'Parse error:\\s+(?P<message>.+) in (?P<path>.+) on line (?P<line>\\d+)'");
+    check(
+        out,
+        "php-lint",
+        "PHP syntax (php -l): several files per call from PHP 8.3, one per call before",
+        "uses = \"php-lint\"",
+    );
     if p.requires(&["friendsofphp/php-cs-fixer"]) {
         let config = match &p.php_cs_fixer_config {
             Some(c) => format!("\nconfig = \"{c}\""),
@@ -232,14 +264,7 @@ fn php(out: &mut String, p: &Project) {
             &format!("name = \"phpstan (changed files)\"\nuses = \"phpstan\"{config}"),
         );
     }
-    if p.requires(&["squizlabs/php_codesniffer"]) {
-        check(
-            out,
-            "phpcs",
-            "PHP_CodeSniffer",
-            "run = \"phpcs --report=checkstyle\"\ntypes = [\"php\"]\nformat = \"checkstyle\"",
-        );
-    }
+    init_php::render(out, &p.php_project);
 }
 
 fn javascript(out: &mut String, p: &Project) {

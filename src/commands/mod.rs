@@ -4,6 +4,7 @@ mod explain;
 mod hook;
 mod import;
 mod init;
+mod init_php;
 mod list;
 mod merge;
 mod restore;
@@ -55,16 +56,27 @@ impl Workspace {
     }
 
     /// The configuration file to use: `--config`, else `checks.toml` at the root, else none.
-    pub fn config_path(&self, explicit: Option<&Path>) -> Option<PathBuf> {
-        match explicit {
-            Some(path) => Some(self.cwd.join(path)),
-            None => Some(self.root.join(config::FILE_NAME)).filter(|p| p.is_file()),
+    /// A `checks.toml` that is there but not a readable file (a directory, a dangling link, a
+    /// link loop, a FIFO) is an error: running the default checks instead would silently
+    /// replace the team's.
+    pub fn config_path(&self, explicit: Option<&Path>) -> Result<Option<PathBuf>> {
+        let path = match explicit {
+            Some(path) => self.cwd.join(path),
+            None => self.root.join(config::FILE_NAME),
+        };
+        match config_file_problem(&path) {
+            None => Ok(Some(path)),
+            Some(ConfigFile::Missing) if explicit.is_none() => Ok(None),
+            Some(problem) => {
+                let shown = path.strip_prefix(&self.cwd).unwrap_or(&path).display().to_string();
+                Err(config::ConfigError::new(Path::new(&shown), "", None, problem.to_string()).into())
+            }
         }
     }
 
     /// Loads the configuration; an invalid file is a user error shown with its location.
     pub fn load_config(&self, explicit: Option<&Path>, printer: &Printer) -> Result<Config> {
-        let path = self.config_path(explicit);
+        let path = self.config_path(explicit)?;
         if path.is_none() {
             printer.line(&crate::printer::Styles::paint(
                 printer.styles.subtle,
@@ -78,6 +90,49 @@ impl Workspace {
             }
             anyhow::Error::new(e)
         })
+    }
+}
+
+/// Why a configuration path cannot be read as a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFile {
+    #[error("no such file")]
+    Missing,
+    #[error("it is a symbolic link to {0}, which does not exist")]
+    Dangling(String),
+    #[error("it is a symbolic link that loops (too many levels of links)")]
+    Loop,
+    #[error("it is a directory, not a file")]
+    Directory,
+    #[error("it is not a regular file (a FIFO, socket or device); ward reads its configuration only from a file")]
+    Special,
+    #[error("cannot look at it: {0}")]
+    Unreadable(std::io::Error),
+}
+
+/// What is wrong with `path` as a configuration file, found with `stat` alone (never opened:
+/// opening a FIFO would block).
+pub fn config_file_problem(path: &Path) -> Option<ConfigFile> {
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(ConfigFile::Missing),
+        Err(e) => return Some(ConfigFile::Unreadable(e)),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => return Some(ConfigFile::Loop),
+        Err(e) if link.file_type().is_symlink() && e.kind() == std::io::ErrorKind::NotFound => {
+            let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+            return Some(ConfigFile::Dangling(target));
+        }
+        Err(e) => return Some(ConfigFile::Unreadable(e)),
+    };
+    if meta.is_dir() {
+        Some(ConfigFile::Directory)
+    } else if !meta.is_file() {
+        Some(ConfigFile::Special)
+    } else {
+        None
     }
 }
 

@@ -41,6 +41,17 @@ pub struct Settings {
     /// 0: one per CPU.
     pub jobs: usize,
     pub stage_fixed: bool,
+    /// `exec`/`container_root`: every command runs inside this container unless a check says otherwise.
+    pub container: Option<Container>,
+}
+
+/// A command prefix that runs tools inside a container (`docker compose exec -T php`, `ddev exec`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub prefix: Vec<String>,
+    /// Where the repository root is mounted in the container (`/app`); files are passed and
+    /// read back relative to it. `None`: the container's working directory is the repository.
+    pub root: Option<String>,
 }
 
 #[derive(Debug)]
@@ -84,7 +95,22 @@ pub struct External {
     pub unusable: Option<String>,
     /// In the pre-commit stage, findings in files outside the selection fail the check too.
     pub fail_outside_selection: bool,
+    /// Runs inside a container (the check's `exec` or the settings').
+    pub container: Option<Container>,
+    /// Below this PHP_VERSION_ID the tool reads one file per call (`php -l` before PHP 8.3).
+    pub one_file_below_php: Option<u32>,
 }
+
+impl External {
+    /// A word of the command holds `{report}`: the tool writes its report to a file, which is
+    /// read instead of its standard output.
+    pub fn writes_report(&self) -> bool {
+        self.run.iter().chain(self.fix.iter().flatten()).any(|w| w.contains(REPORT_PLACEHOLDER))
+    }
+}
+
+/// Stands for the report file in a command (`--log-junit={report}`).
+pub const REPORT_PLACEHOLDER: &str = "{report}";
 
 impl Check {
     pub fn is_fixer(&self) -> bool {
@@ -179,12 +205,64 @@ impl Validator<'_> {
             fail_fast: raw.settings.fail_fast.unwrap_or(false),
             jobs: raw.settings.jobs.unwrap_or(0),
             stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
+            container: self.container(raw.settings.exec.as_ref(), raw.settings.container_root.as_ref(), None)?,
         };
-        let checks = raw.checks.into_iter().map(|(id, check)| self.check(id, check)).collect::<Result<Vec<_>, _>>()?;
+        let checks = raw
+            .checks
+            .into_iter()
+            .map(|(id, check)| self.check(id, check, &settings))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config { path: path.map(Path::to_owned), settings, checks })
     }
 
-    fn check(&self, id: String, spanned: Spanned<RawCheck>) -> Result<Check, ConfigError> {
+    /// `exec` and `container_root`, a check's on top of the settings' (`inherited`).
+    fn container(
+        &self,
+        exec: Option<&Spanned<String>>,
+        root: Option<&Spanned<String>>,
+        inherited: Option<&Container>,
+    ) -> Result<Option<Container>, ConfigError> {
+        let prefix = match exec {
+            // `exec = ""` on a check: this one runs here, whatever the settings say.
+            Some(exec) if exec.get_ref().trim().is_empty() && inherited.is_some() => return Ok(None),
+            Some(exec) => match shlex::split(exec.get_ref()) {
+                Some(words) if !words.is_empty() => Some(words),
+                _ => {
+                    return Err(self.error(
+                        exec.span(),
+                        "`exec` must be a command prefix such as \"docker compose exec -T php\" or \"ddev exec\"",
+                    ))
+                }
+            },
+            None => None,
+        };
+        let mount = match root {
+            Some(root) => {
+                let text = root.get_ref().trim_end_matches('/');
+                if !text.starts_with('/') || text.split('/').any(|part| part == "..") {
+                    return Err(self.error(
+                        root.span(),
+                        "`container_root` must be the absolute path of the repository in the container, such as \"/app\"",
+                    ));
+                }
+                Some(text.to_string())
+            }
+            None => None,
+        };
+        match (prefix, mount, inherited) {
+            (None, None, inherited) => Ok(inherited.cloned()),
+            (Some(prefix), root, inherited) => {
+                Ok(Some(Container { prefix, root: root.or_else(|| inherited.and_then(|c| c.root.clone())) }))
+            }
+            (None, Some(root), Some(inherited)) => Ok(Some(Container { root: Some(root), ..inherited.clone() })),
+            (None, Some(_), None) => Err(self.error(
+                root.map_or(0..0, Spanned::span),
+                "`container_root` goes with `exec` (the command that enters the container)",
+            )),
+        }
+    }
+
+    fn check(&self, id: String, spanned: Spanned<RawCheck>, settings: &Settings) -> Result<Check, ConfigError> {
         let table_span = spanned.span();
         let raw = spanned.into_inner();
         if id.is_empty() || id.contains(|c: char| c.is_whitespace() || c == ',') {
@@ -193,7 +271,24 @@ impl Validator<'_> {
                 format!("check id `{id}` must be non-empty, without spaces or commas (it is used in SKIP=...)"),
             ));
         }
-        let kind = self.kind(&id, &raw, table_span.clone())?;
+        let mut kind = self.kind(&id, &raw, table_span.clone())?;
+        match &mut kind {
+            CheckKind::External(external) => {
+                external.container =
+                    self.container(raw.exec.as_ref(), raw.container_root.as_ref(), settings.container.as_ref())?;
+            }
+            CheckKind::Builtin(_) => {
+                if let Some(span) = raw.exec.as_ref().or(raw.container_root.as_ref()).map(Spanned::span) {
+                    return Err(
+                        self.error(span, "`exec` and `container_root` apply to commands; built-ins run in ward")
+                    );
+                }
+            }
+        }
+        let preset = match &kind {
+            CheckKind::External(e) => e.preset,
+            CheckKind::Builtin(_) => None,
+        };
         let reads_git_itself = matches!(&kind, CheckKind::Builtin(b) if !b.pass_files());
         let types = match &raw.types {
             Some(types) => self.types(types)?,
@@ -219,7 +314,14 @@ impl Validator<'_> {
             name: raw.name.clone().unwrap_or_else(|| id.clone()),
             id,
             kind,
-            files: self.globs(raw.files.as_deref())?,
+            files: match (raw.files.as_deref(), preset) {
+                (None, Some(p)) if !p.files.is_empty() => Some(
+                    Globs::new(&p.files.iter().map(|f| (*f).to_string()).collect::<Vec<_>>()).map_err(|(_, e)| {
+                        self.error(table_span.clone(), format!("internal: preset `{}` has a bad glob: {e}", p.name))
+                    })?,
+                ),
+                (files, _) => self.globs(files)?,
+            },
             exclude: self.globs(raw.exclude.as_deref())?,
             types,
             pass_files,
@@ -232,8 +334,11 @@ impl Validator<'_> {
             },
             // Built-ins that read the staged diff themselves (a deleted .gitkeep, a new gitlink, the
             // branch) have no selected file to wait for.
-            always_run: raw.always_run.unwrap_or(reads_git_itself),
-            stages: self.stages(raw.stages.as_deref())?,
+            always_run: raw.always_run.unwrap_or(reads_git_itself || preset.is_some_and(|p| p.always_run)),
+            stages: match (raw.stages.as_deref(), preset) {
+                (None, Some(p)) if !p.stages.is_empty() => p.stages.to_vec(),
+                (stages, _) => self.stages(stages)?,
+            },
             env: raw.env.clone().map(|e| e.into_iter().collect()).unwrap_or_default(),
             timeout,
             ci_all_files: raw.ci_all_files.unwrap_or(false),
@@ -252,6 +357,7 @@ impl Validator<'_> {
             ("config", raw.config.as_ref().map(Spanned::span)),
             ("args", raw.args.as_ref().map(Spanned::span)),
             ("phar", raw.phar.as_ref().map(Spanned::span)),
+            ("lint", raw.lint.as_ref().map(Spanned::span)),
         ];
         for (key, span) in preset_only {
             if let Some(span) = span {
@@ -303,6 +409,8 @@ impl Validator<'_> {
             preset: None,
             unusable: None,
             fail_outside_selection: raw.fail_outside_selection.unwrap_or(false),
+            container: None,
+            one_file_below_php: None,
         })
     }
 
@@ -316,6 +424,7 @@ impl Validator<'_> {
                 format!("unknown tool preset `{}`; {hint}presets: {}", uses.get_ref(), names.join(", ")),
             ));
         };
+        let preset = self.variant(preset, raw, uses)?;
         let config = match &raw.config {
             Some(config) => {
                 if let Some(root) = self.root.filter(|r| !r.join(config.get_ref()).exists()) {
@@ -337,7 +446,17 @@ impl Validator<'_> {
         });
         let args = raw.args.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
         let mut run = presets::command(preset, preset.check, config.as_deref(), &args);
-        let mut fix = preset.fix.map(|template| presets::command(preset, template, config.as_deref(), &args));
+        let mut fix = presets::fix_command(preset, config.as_deref(), &args);
+        let chosen = raw.format.as_ref().map(|f| f.get_ref().as_str());
+        let word = presets::format_word(preset, chosen)
+            .map_err(|message| self.error(raw.format.as_ref().map_or(0..0, Spanned::span), message))?;
+        for words in std::iter::once(&mut run).chain(fix.as_mut()) {
+            // The fix command writes files, not a report: it has no format to ask for.
+            words.retain(|w| w != "{format}" || word.is_some());
+            for w in words.iter_mut().filter(|w| *w == "{format}") {
+                *w = word.unwrap_or_default().to_string();
+            }
+        }
         if let Some(phar) = &raw.phar {
             // A phar runs through PHP: `php tools/php-cs-fixer.phar check ...`.
             for words in std::iter::once(&mut run).chain(fix.as_mut()) {
@@ -353,10 +472,12 @@ impl Validator<'_> {
                 run: Vec::new(),
                 fix: None,
                 format: None,
-                exit: preset.exit,
+                exit: ExitMeaning::Plain,
                 preset: None,
                 unusable: None,
                 fail_outside_selection: false,
+                container: None,
+                one_file_below_php: None,
             }
         };
         if raw.run.is_none() {
@@ -371,8 +492,41 @@ impl Validator<'_> {
         external.exit = preset.exit;
         external.preset = Some(preset);
         external.unusable = unusable;
+        external.one_file_below_php = preset.one_file_below_php;
         external.fail_outside_selection = raw.fail_outside_selection.unwrap_or(false);
         Ok(external)
+    }
+
+    /// `lint = "yaml"`: the variant of a preset that has several (symfony-lint).
+    fn variant(
+        &self,
+        preset: &'static Preset,
+        raw: &RawCheck,
+        uses: &Spanned<String>,
+    ) -> Result<&'static Preset, ConfigError> {
+        let names: Vec<&str> = preset.variants.iter().map(|v| v.name).collect();
+        match &raw.lint {
+            None if preset.variants.is_empty() => Ok(preset),
+            None => Err(self.error(
+                uses.span(),
+                format!("`uses = \"{}\"` needs `lint = \"{}\"`", preset.name, names.join("\"|\"")),
+            )),
+            Some(lint) if preset.variants.is_empty() => {
+                Err(self.error(lint.span(), format!("`lint` applies to symfony-lint, not to `{}`", preset.name)))
+            }
+            Some(lint) => preset.variants.iter().find(|v| v.name == lint.get_ref()).ok_or_else(|| {
+                let hint = suggest(lint.get_ref(), &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                self.error(
+                    lint.span(),
+                    format!(
+                        "unknown `lint = \"{}\"`; {hint}{} lints: {}",
+                        lint.get_ref(),
+                        preset.name,
+                        names.join(", ")
+                    ),
+                )
+            }),
+        }
     }
 
     fn builtin(&self, raw: &RawCheck, name: &Spanned<String>) -> Result<Builtin, ConfigError> {
@@ -558,6 +712,23 @@ timeout = "10m"
         assert!(e.message.contains("`run` is empty"), "{}", e.message);
         let e = err("[checks.\"has space\"]\nrun = \"x\"\n");
         assert!(e.message.contains("without spaces"), "{}", e.message);
+    }
+
+    #[test]
+    fn exec_and_container_root_from_settings_or_the_check() {
+        let config = ok("[settings]\nexec = \"docker compose exec -T php\"\ncontainer_root = \"/app/\"\n\
+             [checks.a]\nrun = \"phpstan\"\n[checks.b]\nrun = \"shellcheck\"\nexec = \"\"\n\
+             [checks.c]\nrun = \"x\"\nexec = \"ddev exec\"\n");
+        let container = |i: usize| match &config.checks[i].kind {
+            CheckKind::External(e) => e.container.clone(),
+            CheckKind::Builtin(_) => None,
+        };
+        assert_eq!(container(0).map(|c| (c.prefix.len(), c.root)), Some((5, Some("/app".to_string()))));
+        assert_eq!(container(1), None);
+        assert_eq!(container(2).map(|c| c.prefix), Some(vec!["ddev".to_string(), "exec".to_string()]));
+        assert!(err("[settings]\ncontainer_root = \"/app\"\n").message.contains("goes with `exec`"));
+        assert!(err("[settings]\nexec = \"x\"\ncontainer_root = \"app\"\n").message.contains("absolute"));
+        assert!(err("[checks.a]\nbuiltin = \"check-json\"\nexec = \"x\"\n").message.contains("built-ins run in ward"));
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct RawSettings {
     pub fail_fast: Option<bool>,
     pub jobs: Option<usize>,
     pub stage_fixed: Option<bool>,
+    pub exec: Option<Spanned<String>>,
+    pub container_root: Option<Spanned<String>>,
 }
 
 /// One `[checks.ID]` table. Built-in options sit beside the common keys, so that unknown keys
@@ -50,6 +52,9 @@ pub struct RawCheck {
     pub timeout: Option<Spanned<String>>,
     pub ci_all_files: Option<bool>,
     pub stage_fixed: Option<bool>,
+    pub lint: Option<Spanned<String>>,
+    pub exec: Option<Spanned<String>>,
+    pub container_root: Option<Spanned<String>>,
 
     pub max_kb: Option<Spanned<u64>>,
     pub enforce_all: Option<Spanned<bool>>,
@@ -90,6 +95,9 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "timeout",
     "ci_all_files",
     "stage_fixed",
+    "lint",
+    "exec",
+    "container_root",
 ];
 
 /// Keys that only a built-in check takes (`fix` is shared: a mode there, a command elsewhere).
@@ -112,7 +120,7 @@ pub fn check_keys() -> Vec<&'static str> {
     COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
 }
 
-pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed"];
+pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed", "exec", "container_root"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {

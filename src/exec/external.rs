@@ -6,10 +6,14 @@ use std::hash::Hasher;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::config::{Container, REPORT_PLACEHOLDER};
 use crate::select::FileEntry;
 
+use super::container;
 use super::process::{self, Finished};
 
 /// What one process of an external check did.
@@ -18,6 +22,8 @@ pub struct BatchResult {
     pub exit_code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// What the tool wrote to its report file (`{report}` in the command).
+    pub report: Option<Vec<u8>>,
     pub modified: Vec<String>,
     /// Set when the check could not run or was stopped (not found, timeout, signal).
     pub error: Option<String>,
@@ -32,19 +38,84 @@ pub struct Batch<'a> {
     pub watched: &'a [&'a FileEntry],
     pub env: &'a [(String, String)],
     pub timeout: Option<Duration>,
+    /// Run through this prefix, inside a container.
+    pub container: Option<&'a Container>,
+    /// Below this PHP_VERSION_ID, one file per process.
+    pub one_file_below_php: Option<u32>,
 }
 
+/// A report larger than this is not read (a tool gone wrong must not exhaust memory).
+const MAX_REPORT: u64 = 64 << 20;
+
 pub fn run_batch(batch: &Batch) -> BatchResult {
-    let Some((program, rest)) = batch.command.split_first() else {
-        return BatchResult { error: Some("empty command".into()), ..BatchResult::default() };
+    let before: Vec<Option<u64>> = batch.watched.iter().map(|f| fingerprint(batch.root, f)).collect();
+    let one_per_call =
+        batch.args.len() > 1 && batch.one_file_below_php.is_some_and(|min| php_version(batch).is_some_and(|v| v < min));
+    let mut result = if one_per_call {
+        let mut all = BatchResult::default();
+        for file in batch.args {
+            let one = run_once(batch, std::slice::from_ref(file));
+            if one.exit_code.is_some_and(|c| all.exit_code.is_none_or(|old| c.abs() > old.abs())) {
+                all.exit_code = one.exit_code;
+            }
+            all.stdout.extend(one.stdout);
+            all.stderr.extend(one.stderr);
+            if one.error.is_some() {
+                all.error = one.error;
+                break;
+            }
+        }
+        all
+    } else {
+        run_once(batch, batch.args)
     };
-    let resolved = match resolve(program, batch.root) {
+    result.modified = batch
+        .watched
+        .iter()
+        .zip(before)
+        .filter(|(f, before)| fingerprint(batch.root, f) != *before)
+        .map(|(f, _)| f.path.clone())
+        .collect();
+    result
+}
+
+fn run_once(batch: &Batch, files: &[&FileEntry]) -> BatchResult {
+    let report = match batch.command.iter().any(|w| w.contains(REPORT_PLACEHOLDER)) {
+        true => match ReportFile::create(batch.root, batch.container.is_some()) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                return BatchResult {
+                    error: Some(format!("cannot create a report file: {e}")),
+                    ..BatchResult::default()
+                }
+            }
+        },
+        false => None,
+    };
+    let words: Vec<String> = match &report {
+        Some(report) => batch.command.iter().map(|w| w.replace(REPORT_PLACEHOLDER, &report.shown)).collect(),
+        None => batch.command.to_vec(),
+    };
+    let file_args: Vec<OsString> = files.iter().map(|f| safe_arg(&f.rel)).collect();
+    let (program, rest): (String, Vec<OsString>) = match batch.container {
+        Some(container) => {
+            let mut full = container::command(container, batch.root, &words, batch.env, &file_args);
+            let program = full.remove(0).to_string_lossy().into_owned();
+            (program, full)
+        }
+        None => {
+            let Some((program, rest)) = words.split_first() else {
+                return BatchResult { error: Some("empty command".into()), ..BatchResult::default() };
+            };
+            (program.clone(), rest.iter().map(OsString::from).chain(file_args).collect())
+        }
+    };
+    let resolved = match resolve(&program, batch.root) {
         Ok(path) => path,
         Err(message) => return BatchResult { error: Some(message), ..BatchResult::default() },
     };
-    let before: Vec<Option<u64>> = batch.watched.iter().map(|f| fingerprint(batch.root, f)).collect();
     let mut cmd = Command::new(&resolved);
-    cmd.current_dir(batch.root).args(rest).args(batch.args.iter().map(|f| safe_arg(&f.rel)));
+    cmd.current_dir(batch.root).args(&rest);
     cmd.env("WARD", "1");
     for (key, value) in batch.env {
         cmd.env(key, value);
@@ -61,22 +132,89 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
             }
         }
     };
-    let modified = batch
-        .watched
-        .iter()
-        .zip(before)
-        .filter(|(f, before)| fingerprint(batch.root, f) != *before)
-        .map(|(f, _)| f.path.clone())
-        .collect();
-    let Finished { code, signal, stdout, stderr, timed_out } = finished;
-    let error = if timed_out {
+    let Finished { code, signal, mut stdout, mut stderr, timed_out } = finished;
+    let mut error = if timed_out {
         Some(format!("timed out after {}", humantime::format_duration(batch.timeout.unwrap_or_default())))
     } else if process::interrupted() {
         Some("interrupted".to_string())
     } else {
         signal.map(|s| format!("killed by signal {s}"))
     };
-    BatchResult { exit_code: code, stdout, stderr, modified, error }
+    let mut report_text = report.map(ReportFile::take);
+    if let Some(container) = batch.container {
+        error = error.or_else(|| container::not_running(container, code, &stderr));
+        stdout = container::output_to_repo(container, &stdout);
+        stderr = container::output_to_repo(container, &stderr);
+        report_text = report_text.map(|r| r.map(|text| container::output_to_repo(container, &text)));
+    }
+    BatchResult { exit_code: code, stdout, stderr, report: report_text.flatten(), modified: Vec::new(), error }
+}
+
+/// A file a tool writes its report to: created empty by ward (never through a symlink), read
+/// and removed after the run.
+struct ReportFile {
+    path: PathBuf,
+    /// The path as the command names it.
+    shown: String,
+}
+
+impl ReportFile {
+    fn create(root: &Path, in_container: bool) -> std::io::Result<ReportFile> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        // A container sees the repository, not this machine's temporary directory.
+        let dir = if in_container && root.join(".git").is_dir() {
+            let dir = root.join(".git/ward/tmp");
+            std::fs::create_dir_all(&dir)?;
+            dir
+        } else {
+            std::env::temp_dir()
+        };
+        let name = format!("ward-report-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let path = dir.join(name);
+        std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        let shown = path.to_string_lossy().into_owned();
+        Ok(ReportFile { path, shown })
+    }
+
+    /// The report, when the tool wrote one.
+    fn take(self) -> Option<Vec<u8>> {
+        let text = match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.is_file() && meta.len() > 0 && meta.len() <= MAX_REPORT => std::fs::read(&self.path).ok(),
+            _ => None,
+        };
+        let _ = std::fs::remove_file(&self.path);
+        text
+    }
+}
+
+/// The PHP_VERSION_ID of the `php` the command runs (through the container prefix too), asked
+/// once per command.
+fn php_version(batch: &Batch) -> Option<u32> {
+    static SEEN: Mutex<Vec<(Vec<String>, Option<u32>)>> = Mutex::new(Vec::new());
+    let program = batch.command.first()?.clone();
+    let mut key = batch.container.map(|c| c.prefix.clone()).unwrap_or_default();
+    key.push(program.clone());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, version)) = seen.iter().find(|(k, _)| *k == key) {
+        return *version;
+    }
+    let words = vec![program, "-r".to_string(), "echo PHP_VERSION_ID;".to_string()];
+    let full: Vec<String> = match batch.container {
+        Some(c) => container::command(c, batch.root, &words, &[], &[])
+            .into_iter()
+            .map(|w| w.to_string_lossy().into_owned())
+            .collect(),
+        None => words,
+    };
+    let version = (|| {
+        let resolved = resolve(full.first()?, batch.root).ok()?;
+        let mut cmd = Command::new(resolved);
+        cmd.current_dir(batch.root).args(&full[1..]);
+        let done = process::run(cmd, Some(Duration::from_secs(30))).ok()?;
+        String::from_utf8_lossy(&done.stdout).trim().parse::<u32>().ok()
+    })();
+    seen.push((key, version));
+    version
 }
 
 /// A file name that starts with `-` goes to the tool as `./-name`, so no tool reads it as an option.
@@ -90,16 +228,19 @@ fn safe_arg(rel: &Path) -> OsString {
     }
 }
 
-/// The content hash of a file (`None` when it cannot be read, e.g. deleted).
+/// The content hash of a file (`None` when it cannot be read, e.g. deleted). Read without
+/// following a link anywhere on the path, like every read of the work tree.
 fn fingerprint(root: &Path, file: &FileEntry) -> Option<u64> {
-    let full = root.join(&file.rel);
-    let meta = std::fs::symlink_metadata(&full).ok()?;
+    let located = crate::worktree_fs::locate(root, &file.rel).ok()?;
+    let meta = located.lstat().ok()?;
     let mut hasher = DefaultHasher::new();
-    if meta.file_type().is_symlink() {
-        hasher.write(std::fs::read_link(&full).ok()?.as_os_str().as_bytes());
-    } else {
-        hasher.write(&std::fs::read(&full).ok()?);
-        hasher.write_u32(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()));
+    match meta.kind {
+        crate::worktree_fs::Kind::Symlink => hasher.write(located.read_link().ok()?.as_bytes()),
+        crate::worktree_fs::Kind::File => {
+            hasher.write(&located.read().ok()?);
+            hasher.write_u32(meta.mode);
+        }
+        _ => return None,
     }
     Some(hasher.finish())
 }

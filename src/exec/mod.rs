@@ -1,5 +1,6 @@
 //! Runs the plan: jobs in parallel up to `--jobs`, in dependency order, results per check.
 
+pub mod container;
 pub mod external;
 pub mod process;
 
@@ -9,7 +10,7 @@ use std::time::Instant;
 
 use crate::checks::builtin::engine::{self, CheckResult, ContentTarget};
 use crate::cli::Stage;
-use crate::config::presets::Verdict;
+use crate::config::presets::{Exit, Verdict};
 use crate::config::{Check, CheckKind, Config};
 use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
 use crate::plan::{JobKind, Mode, Plan};
@@ -207,6 +208,8 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 watched: &watched,
                 env: &check.env,
                 timeout: check.timeout,
+                container: external.container.as_ref(),
+                one_file_below_php: external.one_file_below_php,
             }))
         }
         JobKind::Content { planned } => {
@@ -260,16 +263,24 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
             let acc = &mut state.acc[c];
             acc.ran = true;
             acc.ended = Some(now);
+            let before = acc.diagnostics.len();
             if let CheckKind::External(external) = &check.kind {
                 if let Some(format) = &external.format {
-                    acc.diagnostics.extend(crate::outcome::parse::parse(
-                        format,
-                        &batch.stdout,
-                        &batch.stderr,
-                        run.root,
-                    ));
+                    // With a report file, the tool's own output is the second stream a parser reads.
+                    let (report, rest) = match &batch.report {
+                        Some(report) => (report.as_slice(), [batch.stdout.as_slice(), &batch.stderr].concat()),
+                        None => (batch.stdout.as_slice(), batch.stderr.clone()),
+                    };
+                    let mut found = crate::outcome::parse::parse(format, report, &rest, run.root);
+                    if let Some(c) = &external.container {
+                        for d in &mut found {
+                            d.path = d.path.take().map(|p| container::to_repo(c, &p));
+                        }
+                    }
+                    acc.diagnostics.extend(found);
                 }
             }
+            let findings = acc.diagnostics.len() - before;
             if let Some(code) = batch.exit_code {
                 // Across batches the code with the largest magnitude is the telling one.
                 if acc.exit_code.is_none_or(|old| code.abs() > old.abs()) {
@@ -279,7 +290,9 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                     if let CheckKind::External(external) = &check.kind {
                         let stdout = String::from_utf8_lossy(&batch.stdout);
                         let stderr = String::from_utf8_lossy(&batch.stderr);
-                        match external.exit.verdict(code, &stdout, &stderr) {
+                        let exit =
+                            Exit { fixing: run.mode == Mode::Fix, findings, ..Exit::new(code, &stdout, &stderr) };
+                        match external.exit.verdict(&exit) {
                             Verdict::Pass => {}
                             Verdict::Fail => acc.failed_by_exit = true,
                             Verdict::ToolError(message) => acc.errors.push(message),

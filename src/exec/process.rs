@@ -17,6 +17,15 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 static CHILDREN: Mutex<Option<HashMap<u64, Running>>> = Mutex::new(None);
 static WATCHDOG: Once = Once::new();
 
+/// Told the process group of every tool as it starts (staged mode journals them).
+pub type SpawnHook = Box<dyn Fn(i32) + Send + Sync>;
+static SPAWN_HOOK: Mutex<Option<SpawnHook>> = Mutex::new(None);
+
+/// Sets (or, with `None`, clears) the hook told of every process group `run` starts.
+pub fn on_spawn(hook: Option<SpawnHook>) {
+    *SPAWN_HOOK.lock().unwrap_or_else(|e| e.into_inner()) = hook;
+}
+
 /// How long a stopped tool gets to exit after SIGTERM before SIGKILL.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -89,6 +98,9 @@ pub fn run(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<Finis
     let mut child = cmd.spawn()?;
     let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
     let pgid = Pid::from_raw(child.id() as i32);
+    if let Some(hook) = SPAWN_HOOK.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        hook(pgid.as_raw());
+    }
     {
         let mut guard = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
         guard.get_or_insert_with(HashMap::new).insert(

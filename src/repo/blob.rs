@@ -1,9 +1,9 @@
 //! Whether a work-tree file still holds exactly what the index has, answered without git.
 
-use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+
+use crate::worktree_fs::{self, Kind};
 
 use sha1::Digest;
 
@@ -18,21 +18,22 @@ const MODE_SYMLINK: u32 = 0o120_000;
 /// smudge filters or line-ending conversion rewrite is left to git's own comparison.
 /// `file_mode` (git's `core.fileMode`) is asked only when the executable bits disagree.
 pub fn worktree_matches_index(root: &Path, change: &RawChange, file_mode: impl Fn() -> bool) -> bool {
-    let path = root.join(&change.path);
-    let Ok(meta) = fs::symlink_metadata(&path) else { return false };
+    // A path through a link is never read: git will say what it thinks of it.
+    let Ok(located) = worktree_fs::locate(root, &change.path) else { return false };
+    let Ok(meta) = located.lstat() else { return false };
     let content = match change.new_mode {
-        MODE_FILE | MODE_EXECUTABLE if meta.is_file() => {
-            let executable = meta.permissions().mode() & 0o111 != 0;
+        MODE_FILE | MODE_EXECUTABLE if meta.kind == Kind::File => {
+            let executable = meta.mode & 0o111 != 0;
             if executable != (change.new_mode == MODE_EXECUTABLE) && file_mode() {
                 return false;
             }
-            match fs::read(&path) {
+            match located.read() {
                 Ok(bytes) => bytes,
                 Err(_) => return false,
             }
         }
-        MODE_SYMLINK if meta.file_type().is_symlink() => match fs::read_link(&path) {
-            Ok(target) => target.as_os_str().as_bytes().to_vec(),
+        MODE_SYMLINK if meta.kind == Kind::Symlink => match located.read_link() {
+            Ok(target) => target.as_bytes().to_vec(),
             Err(_) => return false,
         },
         _ => return false,
@@ -42,7 +43,7 @@ pub fn worktree_matches_index(root: &Path, change: &RawChange, file_mode: impl F
 
 /// True when the regular file `rel` holds exactly the blob `oid` (no filters considered).
 pub fn file_matches(root: &Path, rel: &Path, oid: &str) -> bool {
-    fs::read(root.join(rel)).ok().and_then(|bytes| blob_id(&bytes, oid.len())).is_some_and(|id| id == oid)
+    worktree_fs::read(root, rel).ok().and_then(|bytes| blob_id(&bytes, oid.len())).is_some_and(|id| id == oid)
 }
 
 /// The object id git gives `content` as a blob, SHA-1 or SHA-256 by the length of the ids in use.

@@ -113,23 +113,20 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
     let mut by_file: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
     let mut general: Vec<String> = Vec::new();
     for check in report.checks.iter() {
-        // A fixer's findings are what `ward run --fix` would change: section 2 covers them.
-        if ctx.fixers.contains(&check.id) && check.status == Status::Failed {
+        // In a --check run a fixer's findings (each at a line) are what `ward run --fix` would
+        // change: section 2 covers them. A failure about a whole file (it could not be read or
+        // written) needs you, whatever the mode.
+        let fixable = ctx.fixers.contains(&check.id) && check.status == Status::Failed && ctx.check_mode;
+        let shown: Vec<&Diagnostic> = check
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Info && !(fixable && d.line.is_some()))
+            .collect();
+        if fixable {
+            add_findings(&mut by_file, &mut general, &check.id, &shown);
             continue;
         }
-        let shown: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).collect();
-        for d in &shown {
-            match d.path.as_deref() {
-                Some(path) => by_file.entry(path).or_default().push(Finding {
-                    line: d.line,
-                    column: d.column,
-                    severity: d.severity,
-                    message: &d.message,
-                    check: &check.id,
-                }),
-                None => general.push(format!("{}: {}", check.id, first_line(&d.message))),
-            }
-        }
+        add_findings(&mut by_file, &mut general, &check.id, &shown);
         match check.status {
             Status::Error => general.push(format!(
                 "{} could not run: {}",
@@ -169,6 +166,26 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
     }
     for line in general {
         let _ = writeln!(out, "  {line}");
+    }
+}
+
+fn add_findings<'a>(
+    by_file: &mut BTreeMap<&'a str, Vec<Finding<'a>>>,
+    general: &mut Vec<String>,
+    check: &'a str,
+    shown: &[&'a Diagnostic],
+) {
+    for d in shown {
+        match d.path.as_deref() {
+            Some(path) => by_file.entry(path).or_default().push(Finding {
+                line: d.line,
+                column: d.column,
+                severity: d.severity,
+                message: &d.message,
+                check,
+            }),
+            None => general.push(format!("{check}: {}", first_line(&d.message))),
+        }
     }
 }
 

@@ -45,7 +45,7 @@ pub fn set_aside(repo: &Repo, changes: &[UnstagedChange], lock: Lock) -> Result<
     let mut user = Vec::new();
     let mut staged = Vec::new();
     for change in changes {
-        if root.join(&change.path).is_dir() && !root.join(&change.path).is_symlink() {
+        if tree::is_dir(root, &change.path) {
             return Err(Refusal::NotAFile { path: shown(&change.path) }.into());
         }
         let mine = tree::read(root, &change.path)?;
@@ -70,6 +70,10 @@ pub fn set_aside(repo: &Repo, changes: &[UnstagedChange], lock: Lock) -> Result<
     let stored = write_backup(repo, &dir, &paths, &user, &staged).map_err(|e| {
         let _ = std::fs::remove_dir_all(&dir);
         backup(e)
+    })?;
+    super::orphans::start(&dir).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&dir);
+        backup(anyhow::Error::new(e).context("cannot start the record of processes"))
     })?;
     fault("backup");
 
@@ -141,12 +145,40 @@ fn write_backup(
             continue;
         }
         let copy = copies.join(i.to_string());
-        std::fs::write(&copy, content.bytes()).with_context(|| format!("cannot write {}", copy.display()))?;
+        write_synced(&copy, content.bytes())?;
         slots.push(Some(files.len()));
         files.push(copy);
     }
     let ids = repo.store_files(&files)?;
+    // Named by blob id, the copies make the backup self-sufficient: `git gc --prune=now` removes
+    // the loose objects nothing references, and recovery then reads these.
+    for (copy, id) in files.iter().zip(&ids) {
+        std::fs::rename(copy, copies.join(id)).with_context(|| format!("cannot name {}", copy.display()))?;
+    }
+    journal::sync_parent(&copies.join("x"))?;
     Ok(slots.into_iter().map(|slot| slot.and_then(|k| ids.get(k).cloned())).collect())
+}
+
+/// Where ward keeps its own copy of the blob `id` of a backup.
+pub(super) fn copy_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join("blobs").join(id)
+}
+
+/// Keeps a copy of `bytes` (the blob `id`) in the backup, synced, unless it is there already.
+pub(super) fn keep_copy(dir: &Path, id: &str, bytes: &[u8]) -> Result<()> {
+    let path = copy_path(dir, id);
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir.join("blobs"))
+        .with_context(|| format!("cannot create {}", dir.join("blobs").display()))?;
+    journal::write_durably(&path, bytes)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("cannot write {}", path.display()))
 }
 
 impl Active {
@@ -159,10 +191,8 @@ impl Active {
             bail!("{} changed while ward was setting it aside; nothing of it was lost, run again", shown(&path));
         }
         for dir in &self.journal.created_dirs {
-            if path.starts_with(&dir.0) && !root.join(&dir.0).is_dir() {
-                std::fs::create_dir(root.join(&dir.0))
-                    .with_context(|| format!("cannot create {}", root.join(&dir.0).display()))?;
-                journal::sync_parent(&root.join(&dir.0))?;
+            if path.starts_with(&dir.0) && !tree::is_dir(&root, &dir.0) {
+                tree::create_dir(&root, &dir.0)?;
             }
         }
         let scratch = record.scratch(&self.journal.id, i);

@@ -4,9 +4,11 @@
 //! - `restore`: putting them back (fixes merged under the user's changes), verifying, recovery.
 //! - `journal`: the journal format, the liveness lock, durable writes under `.git/ward/`.
 //! - `tree`: one working-tree path read and written exactly.
+//! - `orphans`: the process groups a run started, killed at recovery before anything is put back.
 
 mod backup;
 mod journal;
+mod orphans;
 mod restore;
 mod tree;
 
@@ -74,17 +76,19 @@ impl Guard {
     /// Sets aside the unstaged changes of partially staged files when `selection` is the staged
     /// files; otherwise, and when nothing is partially staged, touches nothing.
     pub fn begin(repo: Option<&Repo>, selection: &Selection, config: &Config, printer: &Printer) -> Result<Guard> {
+        // A live run's set-aside files hold its staged versions: checking them now, whatever the
+        // selection (`--all` too), would check (and fix) its copy, so wait for it instead.
+        if let Some(repo) = repo {
+            if !journal::backups(&backup::base(repo))?.is_empty() {
+                if let journal::Locked::Held { pid } = journal::lock(&backup::base(repo))? {
+                    return Err(Refusal::Busy { pid }.into());
+                }
+            }
+        }
         let (Some(repo), Selection::Staged) = (repo, selection) else {
             return Ok(Guard { repo: None, active: None });
         };
         let mut guard = Guard { repo: Some(repo.clone()), active: None };
-        // A live run's set-aside files look clean from here: checking them now would check (and
-        // fix) its copy, so wait for it instead.
-        if !journal::backups(&backup::base(repo))?.is_empty() {
-            if let journal::Locked::Held { pid } = journal::lock(&backup::base(repo))? {
-                return Err(Refusal::Busy { pid }.into());
-            }
-        }
         // The config must not have unstaged changes. Its HEAD blob is looked up while the staged
         // list (fetched since the run began) arrives; comparing hashes then settles the common
         // case without a git diff, which reads and stats the whole index.
@@ -151,6 +155,10 @@ impl Guard {
                 active.shown_dir()
             ),
         ));
+        // Every tool started from here on is journaled, so that recovery can stop what a killed
+        // ward leaves running before it puts files back.
+        let dir = active.dir.clone();
+        process::on_spawn(Some(Box::new(move |pgid| orphans::record(&dir, pgid))));
         guard.active = Some(active);
         Ok(guard)
     }
@@ -168,6 +176,7 @@ impl Guard {
         let Some(repo) = self.repo.take() else {
             return Ok(());
         };
+        process::on_spawn(None);
         fault("checks");
         let interrupted = process::interrupted();
         let mut to_stage = if interrupted { BTreeSet::new() } else { fixed_to_stage(config, files, outcomes) };

@@ -137,6 +137,12 @@ impl Active {
     /// Records the decided content of every file in the journal, so that a crash from here on
     /// is recovered to the same result.
     pub fn commit(&mut self, decisions: &[Decision]) -> Result<()> {
+        for decision in decisions {
+            // A merged version exists only as a loose blob until it is written: keep a copy.
+            if let (Outcome::FixKept, Some(blob)) = (&decision.outcome, &decision.blob) {
+                backup::keep_copy(&self.dir, blob, decision.target.bytes())?;
+            }
+        }
         for (record, decision) in self.journal.files.iter_mut().zip(decisions) {
             record.target = Some(decision.target.entry(decision.blob.as_deref()));
         }
@@ -157,14 +163,14 @@ impl Active {
             if decision.write {
                 tree::write(&root, &decision.path, &decision.target, &scratch)?;
             }
-            tree::remove_scratch(&root.join(&scratch));
+            tree::remove_scratch(&root, &scratch);
             if i == 0 {
                 fault("restore");
             }
         }
         for dir in self.journal.created_dirs.iter().rev() {
             // Only when empty: anything in it is someone's.
-            let _ = std::fs::remove_dir(root.join(&dir.0));
+            tree::remove_empty_dir(&root, &dir.0);
         }
         self.verify(decisions)?;
         fault("verified");
@@ -243,6 +249,7 @@ impl Active {
 
 impl Drop for Active {
     fn drop(&mut self) {
+        crate::exec::process::on_spawn(None);
         if !self.done {
             self.abandon("ward stopped early");
         }
@@ -302,15 +309,18 @@ pub fn recover(repo: &Repo) -> Result<Recovery> {
             continue;
         }
         let journal = Journal::load(&dir)?;
-        let mut active = from_journal(repo, dir.clone(), journal)
-            .with_context(|| format!("cannot read the backup in {}", dir.display()))?;
+        let hint = by_hand(repo, &dir, &journal);
+        // A tool the dead run started may still be writing: stop it first, or it would undo
+        // the restore.
+        super::orphans::reap(&dir).map_err(|why| anyhow::anyhow!("{why}; run again once they have exited"))?;
+        let mut active = from_journal(repo, dir.clone(), journal).context(hint)?;
         let result = active.revert().and_then(|decisions| {
             active.put_back(&decisions)?;
             Ok(decisions)
         });
         // Whatever happened, this backup stays as it is for the next attempt, never half-undone.
         active.done = true;
-        let decisions = result.with_context(|| format!("cannot restore the backup in {}", dir.display()))?;
+        let decisions = result.with_context(|| by_hand(repo, &dir, &active.journal))?;
         restored.push(Restored {
             id: active.journal.id.clone(),
             pid: active.journal.pid,
@@ -322,11 +332,30 @@ pub fn recover(repo: &Repo) -> Result<Recovery> {
     Ok(Recovery::Restored(restored))
 }
 
-/// Rebuilds a run's state from its journal and blobs; the caller holds the worktree's lock.
+/// Where a backup is and how to put it back without ward, for when everything else failed.
+fn by_hand(repo: &Repo, dir: &std::path::Path, journal: &Journal) -> String {
+    let shown_dir = dir.strip_prefix(&repo.root).unwrap_or(dir).display().to_string();
+    let paths: Vec<String> = journal.files.iter().map(|f| shown(&f.path.0)).collect();
+    format!(
+        "cannot restore the backup in {shown_dir} ({}); it stays there until it is restored. \
+         By hand: `git checkout -- <each file>` then `git apply --binary {shown_dir}/{}` puts the \
+         unstaged changes back on the staged version; {shown_dir}/blobs/ holds a copy of every \
+         version, named by the blob ids in {shown_dir}/{}; then remove {shown_dir}",
+        paths.join(", "),
+        journal::PATCH,
+        journal::JOURNAL
+    )
+}
+
+/// Rebuilds a run's state from its journal and blobs (git's objects, else ward's own copies);
+/// the caller holds the worktree's lock.
 fn from_journal(repo: &Repo, dir: PathBuf, journal: Journal) -> Result<Active> {
     let content = |entry: &Entry| -> Result<Content> {
         let bytes = match entry.blob() {
-            Some(blob) => repo.blob(blob).with_context(|| format!("the backup blob {blob} is missing"))?,
+            Some(blob) => match repo.blob(blob) {
+                Ok(bytes) => bytes,
+                Err(_) => own_copy(repo, &dir, blob)?,
+            },
             None => Vec::new(),
         };
         Ok(Content::from_entry(entry, bytes))
@@ -346,4 +375,19 @@ fn from_journal(repo: &Repo, dir: PathBuf, journal: Journal) -> Result<Active> {
     };
     let written = journal.files.len();
     Ok(Active { repo: repo.clone(), dir, journal, user, staged, decided, written, done: false, _lock: None })
+}
+
+/// Ward's copy of the blob `blob`, checked against its id: git's object is gone (`git gc`).
+fn own_copy(repo: &Repo, dir: &std::path::Path, blob: &str) -> Result<Vec<u8>> {
+    let path = backup::copy_path(dir, blob);
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "the backup blob {blob} is missing from git's objects (`git gc` removes them) and from {}",
+            path.display()
+        )
+    })?;
+    if repo.hash_bytes(&bytes)? != blob {
+        bail!("{} does not hold the blob {blob} it is named for", path.display());
+    }
+    Ok(bytes)
 }

@@ -1,15 +1,15 @@
 //! One path of the working tree read and written exactly: bytes, permission bits, symlink, absence.
 
 use std::ffi::OsStr;
-use std::fs::{self, OpenOptions, Permissions};
-use std::io::{ErrorKind, Write as _};
+use std::io::ErrorKind;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 
-use super::journal::{sync_parent, Entry};
+use super::journal::Entry;
+use crate::repo::staging::shown;
+use crate::worktree_fs::{self, Kind};
 
 /// What a path holds, in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,76 +56,74 @@ impl Content {
     }
 }
 
-/// Reads what `root/rel` holds, without following a symlink. A directory or a special file is
-/// an error: nothing here may replace one.
+/// Reads what `root/rel` holds, without following a symlink anywhere on the path. A directory
+/// or a special file is an error: nothing here may replace one.
 pub fn read(root: &Path, rel: &Path) -> Result<Content> {
-    let full = root.join(rel);
-    let meta = match fs::symlink_metadata(&full) {
+    let located = match worktree_fs::locate(root, rel) {
+        Ok(located) => located,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return Ok(Content::Absent),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", shown(rel))),
+    };
+    let meta = match located.lstat() {
         Ok(meta) => meta,
         Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return Ok(Content::Absent),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", full.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", shown(rel))),
     };
-    let kind = meta.file_type();
-    if kind.is_symlink() {
-        let target = fs::read_link(&full).with_context(|| format!("cannot read the link {}", full.display()))?;
-        Ok(Content::Symlink { target: target.as_os_str().as_bytes().to_vec() })
-    } else if kind.is_file() {
-        let bytes = fs::read(&full).with_context(|| format!("cannot read {}", full.display()))?;
-        Ok(Content::File { bytes, mode: meta.permissions().mode() & 0o7777 })
-    } else {
-        bail!("{} is not a file or a symbolic link", full.display())
-    }
-}
-
-/// Makes `root/rel` hold `content`, atomically: the new file or link is made under `scratch` (in
-/// the same directory), synced, and renamed over the path; then the directory is synced.
-pub fn write(root: &Path, rel: &Path, content: &Content, scratch: &Path) -> Result<()> {
-    let full = root.join(rel);
-    let tmp = root.join(scratch);
-    let result = match content {
-        Content::Absent => match fs::remove_file(&full) {
-            Ok(()) => sync_parent(&full),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("cannot remove {}", full.display())),
-        },
-        Content::File { bytes, mode } => write_file(&tmp, bytes, *mode).and_then(|()| replace(&tmp, &full)),
-        Content::Symlink { target } => {
-            remove_scratch(&tmp);
-            std::os::unix::fs::symlink(OsStr::from_bytes(target), &tmp)
-                .with_context(|| format!("cannot create the link {}", tmp.display()))
-                .and_then(|()| replace(&tmp, &full))
+    match meta.kind {
+        Kind::Symlink => {
+            let target = located.read_link().with_context(|| format!("cannot read the link {}", shown(rel)))?;
+            Ok(Content::Symlink { target: target.as_bytes().to_vec() })
         }
-    };
-    if result.is_err() {
-        remove_scratch(&tmp);
+        Kind::File => {
+            let bytes = located.read().with_context(|| format!("cannot read {}", shown(rel)))?;
+            Ok(Content::File { bytes, mode: meta.mode })
+        }
+        _ => bail!("{} is not a file or a symbolic link", shown(rel)),
     }
-    result
 }
 
-fn write_file(tmp: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    remove_scratch(tmp);
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    file.write_all(bytes)
-        // Set after writing: a read-only mode must not stop the write, and the umask must not
-        // change the bits being put back.
-        .and_then(|()| file.set_permissions(Permissions::from_mode(mode)))
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", tmp.display()))
+/// Makes `root/rel` hold `content`, atomically: the new file or link is made under `scratch` (a
+/// name in the same directory), synced, and renamed over the path; then the directory is
+/// synced. Nothing on the way is followed, so no write lands outside the work tree.
+pub fn write(root: &Path, rel: &Path, content: &Content, scratch: &Path) -> Result<()> {
+    let located = worktree_fs::locate(root, rel).with_context(|| format!("cannot write {}", shown(rel)))?;
+    let temp = scratch.file_name().unwrap_or(OsStr::new(".ward-scratch.tmp"));
+    match content {
+        Content::Absent => located.remove(true).with_context(|| format!("cannot remove {}", shown(rel))),
+        Content::File { bytes, mode } => {
+            located.replace_file_via(temp, bytes, *mode, true).with_context(|| format!("cannot write {}", shown(rel)))
+        }
+        Content::Symlink { target } => located
+            .replace_symlink(OsStr::from_bytes(target), temp, true)
+            .with_context(|| format!("cannot create the link {}", shown(rel))),
+    }
 }
 
-fn replace(tmp: &Path, full: &Path) -> Result<()> {
-    fs::rename(tmp, full).with_context(|| format!("cannot replace {}", full.display()))?;
-    sync_parent(full)
+/// Removes a scratch file an older ward left (its journal names it), if it is there.
+pub fn remove_scratch(root: &Path, scratch: &Path) {
+    if let Ok(located) = worktree_fs::locate(root, scratch) {
+        if located.lstat().is_ok_and(|m| m.kind != Kind::Dir) {
+            let _ = located.remove(false);
+        }
+    }
 }
 
-pub fn remove_scratch(tmp: &Path) {
-    if fs::symlink_metadata(tmp).is_ok() {
-        let _ = fs::remove_file(tmp);
+/// Whether `root/rel` is a directory (not a link to one), reached without following links.
+pub fn is_dir(root: &Path, rel: &Path) -> bool {
+    worktree_fs::lstat(root, rel).is_ok_and(|m| m.kind == Kind::Dir)
+}
+
+/// Creates the directory `root/rel` (its parent exists) and syncs its parent.
+pub fn create_dir(root: &Path, rel: &Path) -> Result<()> {
+    let located = worktree_fs::locate(root, rel).with_context(|| format!("cannot create {}", shown(rel)))?;
+    located.create_dir().with_context(|| format!("cannot create {}", shown(rel)))?;
+    located.sync_dir().with_context(|| format!("cannot sync the parent of {}", shown(rel)))
+}
+
+/// Removes the directory `root/rel` if it is empty.
+pub fn remove_empty_dir(root: &Path, rel: &Path) {
+    if let Ok(located) = worktree_fs::locate(root, rel) {
+        let _ = located.remove_dir();
     }
 }
 
@@ -135,7 +133,7 @@ pub fn missing_dirs(root: &Path, rel: &Path) -> Vec<PathBuf> {
         .ancestors()
         .skip(1)
         .filter(|dir| !dir.as_os_str().is_empty())
-        .take_while(|dir| fs::symlink_metadata(root.join(dir)).is_err())
+        .take_while(|dir| worktree_fs::lstat(root, dir).is_err())
         .map(Path::to_path_buf)
         .collect();
     missing.reverse();
@@ -178,7 +176,7 @@ mod tests {
         assert_eq!(read(root, rel).expect("read"), link);
         write(root, rel, &Content::Absent, scratch).expect("remove");
         assert_eq!(read(root, rel).expect("read"), Content::Absent);
-        assert!(!root.join(scratch).exists());
+        assert_eq!(std::fs::read_dir(root).expect("list").count(), 0);
     }
 
     #[test]

@@ -57,13 +57,13 @@ pub fn add_unselected(files: &mut FileSet, all: &FileSet) {
 
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path};
 
 use anyhow::{bail, Context as _, Result};
 use rayon::prelude::*;
 
 use crate::repo::Repo;
+use crate::worktree_fs;
 use types::FileType;
 
 /// Where the files come from: a git work tree, or a plain directory outside git.
@@ -102,8 +102,10 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     };
     paths.sort();
     paths.dedup();
-    let files = paths.par_iter().filter_map(|rel| classify(root, rel)).collect();
-    Ok(FileSet { files, extra: 0 })
+    worktree_fs::new_batch();
+    let files: Vec<Option<FileEntry>> =
+        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?;
+    Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
 }
 
 /// Resolves command-line paths against `cwd` into repository-relative paths; directories are walked.
@@ -158,20 +160,41 @@ fn walk(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The facts every check shares about one file, from one `lstat` and, only for files whose
-/// name says nothing, a peek at the first bytes.
+/// name says nothing, a peek at the first bytes; `None` when the path holds no file any more.
 pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
-    let full = root.join(rel);
-    let meta = fs::symlink_metadata(&full).ok()?;
+    classify_checked(root, rel).ok().flatten()
+}
+
+/// As [`classify`], but a path that goes through a symbolic link, or that cannot be looked at,
+/// is an error naming it: no check may read or write it, and skipping it silently would pass it.
+pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
+    worktree_fs::new_batch();
+    classify_in_batch(root, rel)
+}
+
+fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
     let path = path_text(rel);
+    let meta = match worktree_fs::lstat_in_batch(root, rel) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
+            return Ok(None)
+        }
+        Err(e) if worktree_fs::is_through_symlink(&e) => {
+            bail!("cannot check {path}: {e}; replace the link with a real directory, or remove the path from the index")
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot check {path}")),
+    };
     let mut types = TypeSet::empty();
-    if meta.file_type().is_symlink() {
-        // What a link points at is not its content: only link-aware checks look at it.
-        types.insert(FileType::Symlink);
-        return Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() });
-    } else if !meta.is_file() {
-        return None;
+    match meta.kind {
+        worktree_fs::Kind::Symlink => {
+            // What a link points at is not its content: only link-aware checks look at it.
+            types.insert(FileType::Symlink);
+            return Ok(Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.size }));
+        }
+        worktree_fs::Kind::File => {}
+        _ => return Ok(None),
     }
-    if meta.permissions().mode() & 0o111 != 0 {
+    if meta.mode & 0o111 != 0 {
         types.insert(FileType::Executable);
     }
     let name = path.rsplit('/').next().unwrap_or(&path);
@@ -180,15 +203,17 @@ pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
         types.insert(language);
         types.insert(FileType::Text);
     } else {
-        sniff(&full, &mut types);
+        sniff(root, rel, &mut types);
     }
-    Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.len() })
+    Ok(Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.size }))
 }
 
-/// Text or binary, and the shebang's language, from the first 8 KiB.
-fn sniff(full: &Path, types: &mut TypeSet) {
+/// Text or binary, and the shebang's language, from the first 8 KiB. A file that cannot be
+/// opened counts as text, so that the text checks try it and report why they could not.
+fn sniff(root: &Path, rel: &Path, types: &mut TypeSet) {
     let mut head = [0u8; 8192];
-    let Ok(mut file) = fs::File::open(full) else {
+    let Ok(mut file) = worktree_fs::open_read(root, rel) else {
+        types.insert(FileType::Text);
         return;
     };
     let mut len = 0;
@@ -218,6 +243,7 @@ pub fn path_text(rel: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn normalize_resolves_dots() {

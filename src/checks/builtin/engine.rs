@@ -12,10 +12,10 @@ use super::aws::{AwsEnvironment, SecretMatcher};
 use super::fileio::{self, Loaded, MAX_CONTENT_BYTES};
 use super::sink::Sink;
 use super::{
-    bom, branch, case_conflict, end_of_file, gitkeep, json, large_files, line_endings, merge_conflict, private_key,
-    shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
+    bom, branch, case_conflict, composer_lock, end_of_file, gitkeep, json, large_files, line_endings, merge_conflict,
+    private_key, shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
 };
-use crate::outcome::Diagnostic;
+use crate::outcome::{Diagnostic, Severity};
 use crate::repo::index::IndexEntry;
 use crate::repo::index::{self, RawChange};
 use crate::repo::Repo;
@@ -239,8 +239,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     if active.is_empty() {
         return outcome;
     }
-    let path = ctx.root.join(&file.rel);
-    let mut bytes = match fileio::load(&path, file.size) {
+    let mut bytes = match fileio::load(ctx.root, &file.rel, file.size) {
         Ok(Loaded::Text(bytes)) => bytes,
         Ok(Loaded::Binary | Loaded::NotRegular | Loaded::Missing) => return outcome,
         Ok(Loaded::TooLarge(size)) => {
@@ -276,7 +275,14 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
         }
     }
     if ctx.mode == Mode::Fix && !outcome.modified_by.is_empty() {
-        if let Err(err) = fileio::replace(&path, &bytes) {
+        if let Err(err) = fileio::replace(ctx.root, &file.rel, &bytes) {
+            // "removed trailing whitespace" did not happen: only the failure is true.
+            for (i, diagnostics) in &mut outcome.diagnostics {
+                if outcome.modified_by.contains(i) {
+                    diagnostics.retain(|d| d.severity != Severity::Info);
+                }
+            }
+            outcome.diagnostics.retain(|(_, diagnostics)| !diagnostics.is_empty());
             for i in std::mem::take(&mut outcome.modified_by) {
                 let mut sink = Sink::new(&file.path, checks[i].name());
                 sink.file_error(format!("could not write the fixed file: {err}"));
@@ -385,6 +391,7 @@ pub fn run_paths(ctx: &Context, check: &Builtin, files: &[&FileEntry]) -> CheckR
         Builtin::ForbidNewSubmodules => submodules::run(ctx),
         Builtin::ForbidGitkeepRemoval => gitkeep::run(ctx),
         Builtin::NoCommitToBranch(options) => branch::run(ctx, options),
+        Builtin::ComposerLock => composer_lock::run(ctx, files),
         _ => Err(format!("`{}` scans file contents; it runs through run_content", check.name())),
     };
     result.unwrap_or_else(CheckResult::failed_to_run)

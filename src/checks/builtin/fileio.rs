@@ -1,10 +1,11 @@
 //! Reading a file once for the content checks, and replacing it atomically after fixes.
 
-use std::fs::{self, Permissions};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::{self, Read};
+use std::path::Path;
+#[cfg(test)]
+use std::path::PathBuf;
+
+use crate::worktree_fs;
 
 /// Files above this size are skipped with a warning rather than read into memory.
 pub(crate) const MAX_CONTENT_BYTES: u64 = 64 * 1024 * 1024;
@@ -23,15 +24,15 @@ pub(crate) enum Loaded {
     Missing,
 }
 
-/// Reads `path`, which the selection saw as a regular file of `size` bytes. The selection's
-/// `lstat` stands: one open and a read per file is all the I/O of the hot path, and
-/// `O_NOFOLLOW | O_NONBLOCK` keep a file swapped for a link or a FIFO since then from being
-/// followed or from hanging the run.
-pub(crate) fn load(path: &Path, size: u64) -> io::Result<Loaded> {
+/// Reads `root/rel`, which the selection saw as a regular file of `size` bytes. The selection's
+/// `lstat` stands: the directories on the way and one open and a read per file are all the I/O
+/// of the hot path; no link is followed anywhere on the path, and `O_NONBLOCK` keeps a file
+/// swapped for a FIFO since then from hanging the run.
+pub(crate) fn load(root: &Path, rel: &Path, size: u64) -> io::Result<Loaded> {
     if size > MAX_CONTENT_BYTES {
         return Ok(Loaded::TooLarge(size));
     }
-    let file = fs::OpenOptions::new().read(true).custom_flags(libc_flags()).open(path);
+    let file = worktree_fs::open_read(root, rel);
     let file = match file {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Missing),
@@ -57,57 +58,35 @@ pub(crate) fn load(path: &Path, size: u64) -> io::Result<Loaded> {
     Ok(Loaded::Text(bytes))
 }
 
-fn libc_flags() -> i32 {
-    nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK
-}
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// Every path `replace` wrote, so tests can count writes per file.
 #[cfg(test)]
 pub(crate) static WRITES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// Replaces `path` with `bytes`: a temporary file in the same directory (so the rename stays on
-/// one file system and is atomic), given the original permissions, then renamed over it.
-pub(crate) fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let permissions = fs::symlink_metadata(path)?.permissions();
+/// Replaces `root/rel` with `bytes`: a temporary file in the same directory (so the rename
+/// stays on one file system and is atomic), given the original permissions, then renamed over
+/// it. Nothing on the way is followed, so a fix never lands outside the work tree.
+pub(crate) fn replace(root: &Path, rel: &Path, bytes: &[u8]) -> io::Result<()> {
+    let located = worktree_fs::locate(root, rel)?;
+    let meta = located.lstat()?;
+    if meta.kind != worktree_fs::Kind::File {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "it is no longer a regular file"));
+    }
     #[cfg(test)]
     if let Ok(mut writes) = WRITES.lock() {
-        writes.push(path.to_path_buf());
+        writes.push(root.join(rel));
     }
-    let temp = temp_path(path)?;
-    let result = write_new(&temp, bytes, &permissions).and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        // Best effort: the error that matters is the one being returned.
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    let unique = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    temp_name.push(format!(".ward-{}-{unique}.tmp", std::process::id()));
-    Ok(path.with_file_name(temp_name))
-}
-
-fn write_new(temp: &Path, bytes: &[u8], permissions: &Permissions) -> io::Result<()> {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(temp)?;
-    file.write_all(bytes)?;
-    file.set_permissions(permissions.clone())?;
-    Ok(())
+    located.replace_file(bytes, meta.mode, false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::{self, Permissions};
     use std::os::unix::fs::PermissionsExt;
 
     fn load_now(path: &Path) -> Loaded {
         let size = fs::symlink_metadata(path).map_or(0, |m| m.len());
-        load(path, size).unwrap()
+        load(Path::new("/"), path, size).unwrap()
     }
 
     #[test]
@@ -136,7 +115,7 @@ mod tests {
         let text = dir.path().join("a.txt");
         let content = b"hello, a longer text than listed\n";
         fs::write(&text, content).unwrap();
-        assert!(matches!(load(&text, 3).unwrap(), Loaded::Text(bytes) if bytes == content));
+        assert!(matches!(load(Path::new("/"), &text, 3).unwrap(), Loaded::Text(bytes) if bytes == content));
     }
 
     #[test]
@@ -145,8 +124,8 @@ mod tests {
         let fifo = dir.path().join("pipe");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
         assert!(
-            matches!(load(&fifo, 0).unwrap(), Loaded::Text(bytes) if bytes.is_empty())
-                || matches!(load(&fifo, 0).unwrap(), Loaded::NotRegular)
+            matches!(load(Path::new("/"), &fifo, 0).unwrap(), Loaded::Text(bytes) if bytes.is_empty())
+                || matches!(load(Path::new("/"), &fifo, 0).unwrap(), Loaded::NotRegular)
         );
     }
 
@@ -157,7 +136,7 @@ mod tests {
         fs::File::create(&big).unwrap().set_len(MAX_CONTENT_BYTES + 1).unwrap();
         assert!(matches!(load_now(&big), Loaded::TooLarge(n) if n == MAX_CONTENT_BYTES + 1));
         // Listed small but grown huge since: cut at the limit, reported too large.
-        assert!(matches!(load(&big, 10).unwrap(), Loaded::TooLarge(n) if n == MAX_CONTENT_BYTES + 1));
+        assert!(matches!(load(Path::new("/"), &big, 10).unwrap(), Loaded::TooLarge(n) if n == MAX_CONTENT_BYTES + 1));
     }
 
     #[test]
@@ -166,7 +145,7 @@ mod tests {
         let script = dir.path().join("run.sh");
         fs::write(&script, b"old").unwrap();
         fs::set_permissions(&script, Permissions::from_mode(0o750)).unwrap();
-        replace(&script, b"new").unwrap();
+        replace(dir.path(), Path::new("run.sh"), b"new").unwrap();
         assert_eq!(fs::read(&script).unwrap(), b"new");
         assert_eq!(fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o750);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -175,6 +154,6 @@ mod tests {
     #[test]
     fn replace_reports_errors() {
         let missing_dir = Path::new("/nonexistent-ward-dir/file.txt");
-        assert!(replace(missing_dir, b"x").is_err());
+        assert!(replace(Path::new("/"), missing_dir, b"x").is_err());
     }
 }

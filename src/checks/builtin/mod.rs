@@ -6,6 +6,7 @@ mod aws;
 mod bom;
 mod branch;
 mod case_conflict;
+mod composer_lock;
 mod end_of_file;
 mod fileio;
 mod gitkeep;
@@ -119,6 +120,7 @@ pub const NAMES: &[&str] = &[
     "check-xml",
     "check-toml",
     "no-commit-to-branch",
+    "composer-lock",
 ];
 
 /// One configured built-in check with its validated options.
@@ -145,6 +147,7 @@ pub enum Builtin {
     CheckXml,
     CheckToml,
     NoCommitToBranch(BranchOptions),
+    ComposerLock,
 }
 
 /// What a built-in looks at, which decides how the engine runs it.
@@ -210,6 +213,7 @@ impl Builtin {
             "check-yaml" => Builtin::CheckYaml(YamlOptions::new(opts.allow_multiple_documents, opts.unsafe_yaml)),
             "check-xml" => Builtin::CheckXml,
             "check-toml" => Builtin::CheckToml,
+            "composer-lock" => Builtin::ComposerLock,
             _ => Builtin::NoCommitToBranch(BranchOptions::new(opts.branches.as_deref(), opts.patterns.as_deref())?),
         })
     }
@@ -237,6 +241,7 @@ impl Builtin {
             Builtin::CheckXml => "check-xml",
             Builtin::CheckToml => "check-toml",
             Builtin::NoCommitToBranch(_) => "no-commit-to-branch",
+            Builtin::ComposerLock => "composer-lock",
         }
     }
 
@@ -271,7 +276,8 @@ impl Builtin {
             | Builtin::DestroyedSymlinks
             | Builtin::ForbidNewSubmodules
             | Builtin::ForbidGitkeepRemoval
-            | Builtin::NoCommitToBranch(_) => Scope::Paths,
+            | Builtin::NoCommitToBranch(_)
+            | Builtin::ComposerLock => Scope::Paths,
         }
     }
 
@@ -298,6 +304,7 @@ impl Builtin {
                 Prefetch { index: true, ..Prefetch::default() }
             }
             Builtin::CheckExecutablesHaveShebangs => Prefetch { index: true, file_mode: true, ..Prefetch::default() },
+            Builtin::ComposerLock => Prefetch { index: true, staged: true, ..Prefetch::default() },
             Builtin::CheckAddedLargeFiles { .. } | Builtin::ForbidNewSubmodules | Builtin::ForbidGitkeepRemoval => {
                 Prefetch { staged: true, ..Prefetch::default() }
             }
@@ -334,6 +341,9 @@ impl Builtin {
             Builtin::CheckXml => "Checks that XML files are well-formed.",
             Builtin::CheckToml => "Checks that TOML files parse.",
             Builtin::NoCommitToBranch(_) => "Stops commits made directly on protected branches (main, master).",
+            Builtin::ComposerLock => {
+                "Checks that composer.lock is committed and its content-hash matches composer.json, as Composer computes it."
+            }
         }
     }
 

@@ -1,17 +1,28 @@
 //! Parsers that turn a tool's output into diagnostics.
 
 mod checkstyle;
+mod composer_audit;
+mod composer_normalize;
+mod composer_validate;
 mod deptrac;
+mod doctrine;
 mod gcc;
+mod infection;
 mod json_lines;
+mod junit;
 mod path;
 mod pattern;
 mod php_cs_fixer;
+mod php_lint;
+mod phpcs;
 mod phpstan;
+mod psalm;
+mod rector;
 mod sarif;
 mod shared;
 #[cfg(test)]
 mod standins;
+mod symfony_lint;
 
 use std::path::Path;
 
@@ -30,12 +41,42 @@ pub enum Format {
     PhpCsFixer,
     Phpstan,
     Deptrac,
+    Junit,
+    Infection,
+    Psalm,
+    Rector,
+    Phpcs,
+    PhpLint,
+    SymfonyLint,
+    Doctrine,
+    ComposerValidate,
+    ComposerAudit,
+    ComposerNormalize,
 }
 
 impl Format {
     /// Every value `format` accepts in checks.toml.
-    pub const NAMES: &'static [&'static str] =
-        &["checkstyle", "gcc", "regex", "sarif", "json-lines", "php-cs-fixer", "phpstan", "deptrac"];
+    pub const NAMES: &'static [&'static str] = &[
+        "checkstyle",
+        "gcc",
+        "regex",
+        "sarif",
+        "json-lines",
+        "php-cs-fixer",
+        "phpstan",
+        "deptrac",
+        "junit",
+        "infection",
+        "psalm",
+        "rector",
+        "phpcs",
+        "php-lint",
+        "symfony-lint",
+        "doctrine",
+        "composer-validate",
+        "composer-audit",
+        "composer-normalize",
+    ];
 
     /// From checks.toml: `format = "checkstyle"|"gcc"|"sarif"|"json-lines"|"php-cs-fixer"|"phpstan"|"deptrac"`,
     /// or `regex` given (named groups: path/file, line, column/col, severity, message, rule/code).
@@ -50,6 +91,17 @@ impl Format {
             Format::PhpCsFixer => "php-cs-fixer",
             Format::Phpstan => "phpstan",
             Format::Deptrac => "deptrac",
+            Format::Junit => "junit",
+            Format::Infection => "infection",
+            Format::Psalm => "psalm",
+            Format::Rector => "rector",
+            Format::Phpcs => "phpcs",
+            Format::PhpLint => "php-lint",
+            Format::SymfonyLint => "symfony-lint",
+            Format::Doctrine => "doctrine",
+            Format::ComposerValidate => "composer-validate",
+            Format::ComposerAudit => "composer-audit",
+            Format::ComposerNormalize => "composer-normalize",
         }
     }
 
@@ -83,6 +135,17 @@ impl Format {
             "php-cs-fixer" => Format::PhpCsFixer,
             "phpstan" => Format::Phpstan,
             "deptrac" => Format::Deptrac,
+            "junit" => Format::Junit,
+            "infection" => Format::Infection,
+            "psalm" => Format::Psalm,
+            "rector" => Format::Rector,
+            "phpcs" => Format::Phpcs,
+            "php-lint" => Format::PhpLint,
+            "symfony-lint" => Format::SymfonyLint,
+            "doctrine" => Format::Doctrine,
+            "composer-validate" => Format::ComposerValidate,
+            "composer-audit" => Format::ComposerAudit,
+            "composer-normalize" => Format::ComposerNormalize,
             _ => return Err(unknown_format(name)),
         }))
     }
@@ -103,6 +166,7 @@ fn unknown_format(name: &str) -> String {
 }
 
 /// Never panics on garbage; unparseable output gives an empty Vec (the raw output is still shown to the user by the caller).
+/// `stdout` is the tool's report file instead when its command names one (`{report}`).
 pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
     match format {
         Format::Checkstyle => checkstyle::parse(stdout, root),
@@ -113,6 +177,17 @@ pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<
         Format::PhpCsFixer => php_cs_fixer::parse(stdout, stderr, root),
         Format::Phpstan => phpstan::parse(stdout, root),
         Format::Deptrac => deptrac::parse(stdout, root),
+        Format::Junit => junit::parse(stdout, root),
+        Format::Infection => infection::parse(stdout, stderr, root),
+        Format::Psalm => psalm::parse(stdout, root),
+        Format::Rector => rector::parse(stdout, root),
+        Format::Phpcs => phpcs::parse(stdout, root),
+        Format::PhpLint => php_lint::parse(stdout, stderr, root),
+        Format::SymfonyLint => symfony_lint::parse(stdout, stderr, root),
+        Format::Doctrine => doctrine::parse(stdout, stderr, root),
+        Format::ComposerValidate => composer_validate::parse(stdout, stderr),
+        Format::ComposerAudit => composer_audit::parse(stdout, root),
+        Format::ComposerNormalize => composer_normalize::parse(stdout, stderr),
     }
 }
 

@@ -53,7 +53,7 @@ fn file(name: &str, entry: &Value, root: &Path) -> Option<Diagnostic> {
 
 /// The old-file line of the first change in the first hunk: the hunk header points up to three
 /// context lines earlier, which is not where the problem is.
-fn first_changed_line(diff: &str) -> Option<u32> {
+pub(super) fn first_changed_line(diff: &str) -> Option<u32> {
     let mut lines = diff.lines().skip_while(|line| !line.starts_with("@@ -"));
     let header = lines.next()?;
     let start: u32 = header.strip_prefix("@@ -")?.split([',', ' ']).next()?.parse().ok()?;

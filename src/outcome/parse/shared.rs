@@ -59,3 +59,31 @@ pub(super) fn position(text: &str) -> Option<u32> {
 pub(super) fn project_diagnostic(severity: Severity, message: impl Into<String>) -> Diagnostic {
     Diagnostic { path: None, line: None, column: None, severity, message: message.into(), rule: None }
 }
+
+/// The messages of Symfony Console's exception blocks (`In Foo.php line 74:` then the message,
+/// indented and padded), which every console-based tool prints when a command fails outright.
+pub(super) fn console_exceptions(stdout: &[u8], stderr: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut block: Option<Vec<String>> = None;
+    for line in output_lines(stdout, stderr) {
+        let trimmed = line.trim();
+        let header = trimmed.starts_with("In ") && trimmed.ends_with(':') && trimmed.contains(" line ");
+        if header {
+            if let Some(done) = block.take().filter(|b| !b.is_empty()) {
+                out.push(done.join(" "));
+            }
+            block = Some(Vec::new());
+        } else if let Some(lines) = &mut block {
+            if !trimmed.is_empty() {
+                lines.push(trimmed.to_string());
+            } else if !lines.is_empty() {
+                out.push(std::mem::take(lines).join(" "));
+                block = None;
+            }
+        }
+    }
+    if let Some(done) = block.filter(|b| !b.is_empty()) {
+        out.push(done.join(" "));
+    }
+    out
+}
