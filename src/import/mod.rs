@@ -317,11 +317,27 @@ pub fn import(path: &Path, root: &Path, shown: &str) -> Result<Import, SourceErr
         message: format!("not a configuration ward can import; expected one of: {}", SOURCES.join(", ")),
     })?;
     let text = read_source(path, shown)?;
-    match format {
+    let mut imported = match format {
         Format::PreCommit => pre_commit::import(&text, shown),
         Format::GrumPhp => grumphp::import(&text, path, root, shown),
         Format::CaptainHook => captainhook::import(&text, shown),
         Format::Lefthook => lefthook::import(&text, path, shown),
+    }?;
+    missing_configs(&mut imported, root);
+    Ok(imported)
+}
+
+/// A preset's `config` that is not in the repository would make the whole file invalid; the
+/// check keeps looking for the preset's usual names instead, and says so.
+fn missing_configs(imported: &mut Import, root: &Path) {
+    for check in &mut imported.checks {
+        let Some(Val::Str(config)) = check.get("config").cloned() else { continue };
+        if !root.join(&config).exists() {
+            check.unset("config");
+            check.need(format!(
+                "its configuration file {config} is not in the repository; the preset looks for its usual names"
+            ));
+        }
     }
 }
 

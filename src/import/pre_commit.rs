@@ -372,11 +372,11 @@ fn builtin_options(name: &str, args: &[String], check: &mut Check) {
             ("mixed-line-ending", "--fix") => {
                 check.set("fix", value_str);
             }
-            ("check-added-large-files", "--maxkb") => match value_str.parse::<i64>() {
-                Ok(kb) => {
+            ("check-added-large-files", "--maxkb") => match value_str.parse::<i64>().ok().filter(|kb| *kb >= 0) {
+                Some(kb) => {
                     check.set("max_kb", super::Val::Int(kb));
                 }
-                Err(_) => {
+                None => {
                     check.need(format!("--maxkb={value_str} is not a number; ward's default is 500"));
                 }
             },

@@ -252,3 +252,21 @@ fn install_still_chains_a_hand_written_hook() {
     repo.git(&["commit", "-q", "-m", "x"]);
     assert!(repo.path("legacy-ran").exists());
 }
+
+#[test]
+fn a_preset_config_missing_from_the_repository_is_not_written() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: https://github.com/digitalpulp/pre-commit-php\n    rev: 1.4.0\n    hooks:\n      - id: php-stan\n        args: [-c, build/phpstan.neon, --level=5]\n",
+    );
+    let run = repo.ward(&["import", "--color", "never"]);
+    run.code(0).stdout_has("needs you: its configuration file build/phpstan.neon is not in the repository");
+    let text = repo.read_string("checks.toml");
+    assert!(!text.contains("config = ") && text.contains("args = [\"--level=5\"]"), "{text}");
+    repo.ward(&["validate"]).code(0);
+    repo.write("build/phpstan.neon", "parameters:\n  level: 5\n");
+    repo.ward(&["import", "--force"]).code(0);
+    assert!(repo.read_string("checks.toml").contains("config = \"build/phpstan.neon\""));
+    repo.ward(&["validate"]).code(0);
+}
