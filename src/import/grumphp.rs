@@ -756,19 +756,10 @@ fn one_task(task: &Entry, ctx: &Ctx, import: &mut Import) {
         "git_branch_name" => {
             check.kind = Kind::Builtin;
             check.set("builtin", "branch-name");
-            let (mut patterns, mut allow, mut forbid) = (Vec::new(), Vec::new(), Vec::new());
-            for w in strs(options, "whitelist") {
-                match pcre(&w) {
-                    Some(r) => patterns.push(r),
-                    None => allow.push(w),
-                }
-            }
-            for b in strs(options, "blacklist") {
-                forbid.push(pcre(&b).unwrap_or_else(|| glob_regex(&b)));
-            }
-            check.set_some("pattern", patterns);
-            check.set_some("allow", allow);
-            check.set_some("forbid_pattern", forbid);
+            // A whitelist entry is a regex or a glob, and the name must match one of them.
+            let as_regex = |p: &String| pcre(p).unwrap_or_else(|| glob_regex(p));
+            check.set_some("pattern", strs(options, "whitelist").iter().map(as_regex).collect());
+            check.set_some("forbid_pattern", strs(options, "blacklist").iter().map(as_regex).collect());
             if flag(options, "allow_detached_head") != Some(false) {
                 check.comment("a detached HEAD (a rebase, a bisect) has no branch name to check");
             }
