@@ -21,6 +21,8 @@ pub struct PhpProject {
     pub configs: Vec<(&'static str, String)>,
     pub vendor_phpunit: bool,
     pub bin_phpunit: bool,
+    /// PHP runs in DDEV (`.ddev/config.yaml`) or in a Compose service named `php`.
+    pub container: Option<(&'static str, &'static str)>,
 }
 
 impl PhpProject {
@@ -55,6 +57,7 @@ impl PhpProject {
             configs,
             vendor_phpunit: root.join("vendor/bin/phpunit").is_file(),
             bin_phpunit: root.join("bin/phpunit").is_file(),
+            container: container_of(root),
         }
     }
 
@@ -80,8 +83,28 @@ fn check(out: &mut String, id: &str, comment: &str, body: &str) {
     let _ = writeln!(out, "\n# {comment}\n[checks.{id}]\n{body}");
 }
 
+/// How the project's PHP container is entered, and where the project is in it.
+fn container_of(root: &Path) -> Option<(&'static str, &'static str)> {
+    if root.join(".ddev/config.yaml").is_file() {
+        return Some(("ddev exec", "/var/www/html"));
+    }
+    let compose = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"]
+        .iter()
+        .find_map(|name| std::fs::read_to_string(root.join(name)).ok())?;
+    let has_php_service = compose.lines().any(|l| l.trim_end() == "  php:" || l.trim_end() == "    php:");
+    has_php_service.then_some(("docker compose exec -T php", "/app"))
+}
+
 /// The checks for the PHP tools found, after php-cs-fixer, deptrac and phpstan.
 pub fn render(out: &mut String, p: &PhpProject) {
+    if let Some((exec, root)) = p.container {
+        let _ = writeln!(
+            out,
+            "\n# PHP seems to run in a container here: to run the PHP tools there, add under [settings]\n\
+             #   exec = \"{exec}\"\n\
+             #   container_root = \"{root}\"   # where the project is inside the container"
+        );
+    }
     if p.composer.is_some() {
         check(
             out,

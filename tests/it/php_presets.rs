@@ -481,7 +481,11 @@ fn init_warns_when_the_installed_php_does_not_satisfy_composer_json() {
     }
     let repo = TestRepo::new();
     repo.write("composer.json", "{\"name\": \"acme/app\", \"require\": {\"php\": \">=99.0\"}}\n");
+    repo.write(".ddev/config.yaml", "name: app\ntype: php\n");
     repo.ward(&["init"]).code(0).stderr_has("warning: the installed php is").stderr_has("requires php >=99.0");
+    assert!(repo
+        .read_string("checks.toml")
+        .contains("#   exec = \"ddev exec\"\n#   container_root = \"/var/www/html\""));
 }
 
 #[test]

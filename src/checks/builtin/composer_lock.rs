@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::engine::{CheckResult, Context};
 use crate::outcome::Diagnostic;
 use crate::select::FileEntry;
+use crate::worktree_fs;
 
 const RULE: &str = "composer-lock";
 
@@ -52,13 +53,18 @@ fn shown(dir: &Path, name: &str) -> String {
     rel.to_string_lossy().into_owned()
 }
 
-fn read(path: &Path) -> Result<Option<String>, String> {
-    match std::fs::symlink_metadata(path) {
+/// A file of the work tree, never through a symbolic link; `None` when it does not exist.
+fn read(root: &Path, rel: &str) -> Result<Option<String>, String> {
+    let rel = Path::new(rel);
+    match worktree_fs::lstat(root, rel) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.to_string()),
-        Ok(meta) if !meta.is_file() => Err("not a regular file".to_string()),
-        Ok(meta) if meta.len() > MAX_SIZE => Err(format!("larger than {} MB", MAX_SIZE >> 20)),
-        Ok(_) => std::fs::read_to_string(path).map(Some).map_err(|e| e.to_string()),
+        Ok(meta) if meta.kind != worktree_fs::Kind::File => Err("not a regular file".to_string()),
+        Ok(meta) if meta.size > MAX_SIZE => Err(format!("larger than {} MB", MAX_SIZE >> 20)),
+        Ok(_) => {
+            let bytes = worktree_fs::read(root, rel).map_err(|e| e.to_string())?;
+            String::from_utf8(bytes).map(Some).map_err(|_| "not UTF-8".to_string())
+        }
     }
 }
 
@@ -66,7 +72,7 @@ fn check_dir(root: &Path, dir: &Path, is_tracked: impl Fn(&Path) -> bool) -> Vec
     let json_rel = shown(dir, "composer.json");
     let lock_rel = shown(dir, "composer.lock");
     let cd = if dir.as_os_str().is_empty() { String::new() } else { format!("cd {} && ", dir.display()) };
-    let json = match read(&root.join(&json_rel)) {
+    let json = match read(root, &json_rel) {
         Ok(Some(text)) => text,
         // A lock without its composer.json: nothing to compare it with.
         Ok(None) => return Vec::new(),
@@ -79,7 +85,7 @@ fn check_dir(root: &Path, dir: &Path, is_tracked: impl Fn(&Path) -> bool) -> Vec
                 .with_rule(RULE)]
         }
     };
-    let lock_text = match read(&root.join(&lock_rel)) {
+    let lock_text = match read(root, &lock_rel) {
         Ok(Some(text)) => text,
         Ok(None) => {
             let project = manifest.get("type").and_then(Php::as_str) == Some("project");

@@ -276,6 +276,39 @@ mod tests {
     }
 
     #[test]
+    fn every_preset_and_variant_names_a_known_format_and_builds() {
+        let all = PRESETS.iter().flat_map(|p| std::iter::once(*p).chain(p.variants.iter()));
+        for preset in all {
+            if !preset.variants.is_empty() {
+                continue;
+            }
+            let format = crate::outcome::parse::Format::from_config(Some(preset.format), None);
+            assert!(matches!(format, Ok(Some(_))), "{}: format {:?}", preset.name, preset.format);
+            for (name, _) in preset.format_words {
+                assert!(
+                    crate::outcome::parse::Format::from_config(Some(name), None).is_ok(),
+                    "{}: {name}",
+                    preset.name
+                );
+            }
+            assert!(!preset.install.is_empty() && !preset.description.is_empty(), "{}", preset.name);
+            assert!(!preset.program.is_empty(), "{}", preset.name);
+        }
+        for preset in PRESETS {
+            let lint = preset.variants.first().map(|v| format!("lint = \"{}\"\n", v.name)).unwrap_or_default();
+            let toml = format!("[checks.x]\nuses = \"{}\"\n{lint}", preset.name);
+            let config = crate::config::parse(&toml, None, None).unwrap_or_else(|e| panic!("{}: {e}", preset.name));
+            let crate::config::CheckKind::External(e) = &config.checks[0].kind else { panic!("external") };
+            assert!(
+                !e.run.iter().any(|w| w.contains("{format}") || w.contains("{config}")),
+                "{}: {:?}",
+                preset.name,
+                e.run
+            );
+        }
+    }
+
+    #[test]
     fn deptrac_config_comes_right_after_analyse() {
         let p = find("deptrac").expect("preset");
         let words = command(p, p.check, Some("deptrac.layers.yaml"), &[]);

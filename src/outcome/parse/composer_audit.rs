@@ -5,14 +5,14 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::shared::{json_document, text};
+use super::shared::{json_document, project_file, text};
 use crate::outcome::{Diagnostic, Severity};
 
 pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
     let Some(report) = json_document(stdout) else {
         return Vec::new();
     };
-    let lock = std::fs::read_to_string(root.join("composer.lock")).unwrap_or_default();
+    let lock = project_file(root, "composer.lock", 64 << 20).unwrap_or_default();
     let mut out = Vec::new();
     // `advisories` is `[]` when empty (a PHP array), else package => list (or map) of advisories.
     for (package, advisories) in report.get("advisories").and_then(Value::as_object).into_iter().flatten() {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::shared::{output_lines, project_diagnostic};
+use super::shared::{output_lines, project_diagnostic, project_file};
 use crate::outcome::{Diagnostic, Severity};
 
 pub(super) fn parse(stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
@@ -36,8 +36,8 @@ pub(super) fn parse(stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic
 
 /// `autoload.psr-4` of the project's composer.json: namespace prefix to directories.
 fn psr4(root: &Path) -> Vec<(String, String)> {
-    let Ok(text) = std::fs::read(root.join("composer.json")) else { return Vec::new() };
-    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&text) else { return Vec::new() };
+    let Some(text) = project_file(root, "composer.json", 16 << 20) else { return Vec::new() };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
     let Some(map) = json.pointer("/autoload/psr-4").and_then(|m| m.as_object()) else { return Vec::new() };
     let mut out = Vec::new();
     for (prefix, dirs) in map {
@@ -63,7 +63,8 @@ fn file_of(class: &str, autoload: &[(String, String)], root: &Path) -> Option<St
         } else {
             format!("{dir}/{}.php", rest.replace('\\', "/"))
         };
-        root.join(&rel).is_file().then_some(rel)
+        let meta = crate::worktree_fs::lstat(root, Path::new(&rel)).ok()?;
+        (meta.kind == crate::worktree_fs::Kind::File).then_some(rel)
     })
 }
 

@@ -87,3 +87,14 @@ pub(super) fn console_exceptions(stdout: &[u8], stderr: &[u8]) -> Vec<String> {
     }
     out
 }
+
+/// A file of the project a parser consults (composer.json, composer.lock): read without
+/// following a link and only up to `max` bytes; `None` when it cannot be.
+pub(super) fn project_file(root: &std::path::Path, rel: &str, max: u64) -> Option<String> {
+    let rel = std::path::Path::new(rel);
+    let meta = crate::worktree_fs::lstat(root, rel).ok()?;
+    if meta.kind != crate::worktree_fs::Kind::File || meta.size > max {
+        return None;
+    }
+    String::from_utf8(crate::worktree_fs::read(root, rel).ok()?).ok()
+}
