@@ -170,6 +170,21 @@ pub fn shallow_fetch_advice(base: &str, remote: &str) -> String {
     )
 }
 
+/// The branch a CI job is about: a pull or merge request's source branch, else the pushed
+/// branch of a branch pipeline; `None` outside CI or for a tag.
+pub fn source_branch(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty() && is_branch_name(v));
+    if env("GITHUB_ACTIONS").as_deref() == Some("true") {
+        return var("GITHUB_HEAD_REF").or_else(|| {
+            (env("GITHUB_REF_TYPE").as_deref() == Some("branch")).then(|| var("GITHUB_REF_NAME")).flatten()
+        });
+    }
+    if env("GITLAB_CI").as_deref() == Some("true") {
+        return var("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME").or_else(|| var("CI_COMMIT_BRANCH"));
+    }
+    None
+}
+
 /// A full sha (SHA-1 or SHA-256) that names a commit: all zeros means "none".
 fn usable_sha(text: &str) -> bool {
     (text.len() == 40 || text.len() == 64) && is_hex(text, 40) && text.bytes().any(|b| b != b'0')
@@ -229,6 +244,25 @@ mod tests {
                 "base": {{"ref": "main", "sha": "{BASE}"}},
                 "head": {{"ref": "feature", "sha": "{HEAD}"}}}}}}"#
         )
+    }
+
+    #[test]
+    fn source_branches() {
+        let of = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            source_branch(&|k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        };
+        assert_eq!(
+            of(&[("GITHUB_ACTIONS", "true"), ("GITHUB_HEAD_REF", "feat/oxp-1-x")]).as_deref(),
+            Some("feat/oxp-1-x")
+        );
+        let push = [("GITHUB_ACTIONS", "true"), ("GITHUB_REF_TYPE", "branch"), ("GITHUB_REF_NAME", "fix/y")];
+        assert_eq!(of(&push).as_deref(), Some("fix/y"));
+        assert_eq!(of(&[("GITHUB_ACTIONS", "true"), ("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1")]), None);
+        let mr = [("GITLAB_CI", "true"), ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feat/a"), ("CI_COMMIT_BRANCH", "x")];
+        assert_eq!(of(&mr).as_deref(), Some("feat/a"));
+        assert_eq!(of(&[("GITLAB_CI", "true"), ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "-rf")]), None);
+        assert_eq!(of(&[("GITHUB_HEAD_REF", "x")]), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of `RunArgs` does not matter, boxing it would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the checks on the staged files (default), all files, given files or a ref range.
@@ -186,6 +188,20 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "STAGE")]
     pub stage: Option<Stage>,
 
+    /// The commit message to check (a file, or `-` for standard input); implies the commit-msg
+    /// stage unless --stage says otherwise.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["all", "files", "from_ref", "ci"])]
+    pub message: Option<PathBuf>,
+
+    /// What git said the message comes from (prepare-commit-msg: message, template, merge,
+    /// squash, commit).
+    #[arg(long, value_name = "SOURCE", requires = "message", hide = true)]
+    pub message_source: Option<String>,
+
+    /// The branch branch checks look at instead of the checked-out one (pre-push: the pushed branch).
+    #[arg(long, value_name = "NAME", hide = true)]
+    pub branch: Option<String>,
+
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -263,10 +279,15 @@ pub enum Stage {
     CommitMsg,
     Ci,
     Manual,
+    PrepareCommitMsg,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 5] = [Stage::PreCommit, Stage::PrePush, Stage::CommitMsg, Stage::Ci, Stage::Manual];
+    pub const ALL: [Stage; 6] =
+        [Stage::PreCommit, Stage::PrePush, Stage::CommitMsg, Stage::Ci, Stage::Manual, Stage::PrepareCommitMsg];
+
+    /// The stages about files: a check without `stages` runs in these, never on a commit message.
+    pub const FILES: [Stage; 4] = [Stage::PreCommit, Stage::PrePush, Stage::Ci, Stage::Manual];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -275,6 +296,7 @@ impl Stage {
             Stage::CommitMsg => "commit-msg",
             Stage::Ci => "ci",
             Stage::Manual => "manual",
+            Stage::PrepareCommitMsg => "prepare-commit-msg",
         }
     }
 
@@ -288,16 +310,19 @@ pub enum HookType {
     PreCommit,
     PrePush,
     CommitMsg,
+    PrepareCommitMsg,
 }
 
 impl HookType {
-    pub const ALL: [HookType; 3] = [HookType::PreCommit, HookType::PrePush, HookType::CommitMsg];
+    pub const ALL: [HookType; 4] =
+        [HookType::PreCommit, HookType::PrePush, HookType::CommitMsg, HookType::PrepareCommitMsg];
 
     pub fn name(self) -> &'static str {
         match self {
             HookType::PreCommit => "pre-commit",
             HookType::PrePush => "pre-push",
             HookType::CommitMsg => "commit-msg",
+            HookType::PrepareCommitMsg => "prepare-commit-msg",
         }
     }
 
@@ -306,6 +331,7 @@ impl HookType {
             HookType::PreCommit => Stage::PreCommit,
             HookType::PrePush => Stage::PrePush,
             HookType::CommitMsg => Stage::CommitMsg,
+            HookType::PrepareCommitMsg => Stage::PrepareCommitMsg,
         }
     }
 }

@@ -30,7 +30,7 @@ if [ ! -x "$WARD" ]; then
         exit 1
     }}
 fi
-exec "$WARD" hook-impl {hook} "$@"
+WARD_HOOK_PATH="$0" exec "$WARD" hook-impl {hook} "$@"
 "#,
         hook = hook.name()
     )
@@ -158,9 +158,14 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// The set-aside hook to run before ward, if there is one.
-pub fn legacy_hook(repo: &Repo, hook: HookType) -> Result<Option<PathBuf>> {
-    let legacy = legacy_path(&repo.hooks_dir()?.join(hook.name()));
+/// The set-aside hook to run before ward, if there is one; `script` is the running hook's path
+/// when its script passed it (else git is asked for the hooks directory).
+pub fn legacy_hook(repo: &Repo, hook: HookType, script: Option<&Path>) -> Result<Option<PathBuf>> {
+    let script = match script {
+        Some(path) if path.file_name().is_some_and(|n| n == hook.name()) => path.to_path_buf(),
+        _ => repo.hooks_dir()?.join(hook.name()),
+    };
+    let legacy = legacy_path(&script);
     // Another hook runner's script would run the same checks a second time: it is kept, not run.
     let runnable = fs::metadata(&legacy).is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
     Ok((runnable && written_by(&legacy).is_none()).then_some(legacy))

@@ -29,6 +29,8 @@ pub struct Request<'a> {
     pub arg_limit: usize,
     /// Only this shard's part of the files (whole-project checks run in shard 1 only).
     pub shard: Option<Shard>,
+    /// The run has commit messages to check (`--message`, or a range's commits).
+    pub has_messages: bool,
 }
 
 /// A check of this run: selected by stage and id, with the files it matched.
@@ -119,8 +121,11 @@ pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
             continue;
         }
         let matched = if whole_project { matched } else { matched.into_iter().filter(|&i| in_shard[i]).collect() };
+        let reads_messages = matches!(&check.kind, CheckKind::Builtin(b) if b.reads_messages());
         let skip = if request.skip.contains(&check.id) {
             Some("skipped by SKIP or --skip".to_string())
+        } else if reads_messages && !request.has_messages {
+            Some("no commit message to check: give --message FILE (or - for standard input), or --from-ref REF".into())
         } else if matched.is_empty() && !check.always_run {
             // A whole-project check (`pass_files = false`) too runs only when a file it watches was selected.
             Some("no files to check".to_string())
@@ -317,7 +322,16 @@ mod tests {
     }
 
     fn request<'a>(skip: &'a HashSet<String>, jobs: usize, arg_limit: usize) -> Request<'a> {
-        Request { stage: Stage::Manual, only: &[], skip, mode: Mode::Fix, jobs, arg_limit, shard: None }
+        Request {
+            stage: Stage::Manual,
+            only: &[],
+            skip,
+            mode: Mode::Fix,
+            jobs,
+            arg_limit,
+            shard: None,
+            has_messages: false,
+        }
     }
 
     fn external_batches(plan: &Plan) -> Vec<Vec<usize>> {
@@ -328,6 +342,21 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn links_go_to_external_checks_only_when_their_types_ask() {
+        use crate::select::types::FileType;
+        let toml = "[checks.any]\nrun = \"lint\"\n\n[checks.links]\nrun = \"lint\"\ntypes = [\"symlink\"]\n\n\
+                    [checks.builtin]\nbuiltin = \"check-symlinks\"\n";
+        let config = config::parse(toml, None, None).expect("config");
+        let link: TypeSet = [FileType::Symlink].into_iter().collect();
+        let text: TypeSet = [FileType::Text].into_iter().collect();
+        let takes =
+            |id: &str, types| matches(&config, config.checks.iter().find(|c| c.id == id).expect(id), "l", types);
+        assert!(!takes("any", link) && takes("any", text));
+        assert!(takes("links", link) && !takes("links", text));
+        assert!(takes("builtin", link));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Work-tree paths opened component by component from the root, never through a symbolic link.
 //!
 //! Every read for checking and every write of a fixer, of staged mode or of a restore goes
-//! through [`locate`]: each directory on the way is opened with `O_NOFOLLOW` relative to the one
-//! before it, starting from a handle of the work-tree root, so a directory swapped for a link to
+//! through here: a path is resolved from a handle of the work-tree root with `openat2`
+//! (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), or, where that is missing and to name the link
+//! that stopped it, directory by directory with `O_NOFOLLOW`. A directory swapped for a link to
 //! somewhere else is an error naming the link, never a way out of the tree (git itself refuses
 //! paths beyond a symlink). The last component is never followed either.
 
@@ -43,7 +44,7 @@ pub enum Kind {
     Other,
 }
 
-/// The facts of one `lstat`.
+/// The facts of one `lstat` (size, inode and mtime also let change detection skip a read).
 #[derive(Clone, Copy, Debug)]
 pub struct Meta {
     pub kind: Kind,
@@ -53,14 +54,12 @@ pub struct Meta {
     pub dev: u64,
     pub ino: u64,
     pub mtime_ns: i128,
-    pub uid: u32,
 }
 
 /// A path's parent directory, opened safely, and the name in it.
 pub struct Located {
     dir: OwnedFd,
     name: OsString,
-    rel: PathBuf,
 }
 
 /// Opens every directory of `rel` from `root` without following a link; the last component is
@@ -72,7 +71,7 @@ pub fn locate(root: &Path, rel: &Path) -> io::Result<Located> {
         let parent = rel.parent().unwrap_or(Path::new("/"));
         let name = rel.file_name().ok_or_else(|| invalid(rel, "has no file name"))?;
         let dir = fcntl::open(parent, dir_flags(), Mode::empty()).map_err(io::Error::from)?;
-        return Ok(Located { dir, name: name.to_owned(), rel: rel.to_path_buf() });
+        return Ok(Located { dir, name: name.to_owned() });
     }
     let names = components(rel)?;
     let Some((last, dirs)) = names.split_last() else {
@@ -82,13 +81,13 @@ pub fn locate(root: &Path, rel: &Path) -> io::Result<Located> {
     let parent = rel.parent().unwrap_or(Path::new(""));
     if dirs.is_empty() {
         let dir = root_dir.try_clone()?;
-        return Ok(Located { dir, name: (*last).to_owned(), rel: rel.to_path_buf() });
+        return Ok(Located { dir, name: (*last).to_owned() });
     }
     if let Some(dir) = beneath(&root_dir, parent, dir_flags()) {
-        return Ok(Located { dir: dir?, name: (*last).to_owned(), rel: rel.to_path_buf() });
+        return Ok(Located { dir: dir?, name: (*last).to_owned() });
     }
     let dir = walk(&root_dir, rel, dirs)?;
-    Ok(Located { dir, name: (*last).to_owned(), rel: rel.to_path_buf() })
+    Ok(Located { dir, name: (*last).to_owned() })
 }
 
 /// Opens the directories `dirs` (of `rel`) one by one from `root_dir`, none of them a link:
@@ -191,11 +190,6 @@ fn invalid(rel: &Path, why: &str) -> io::Error {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl Located {
-    /// The path as it was given.
-    pub fn rel(&self) -> &Path {
-        &self.rel
-    }
-
     /// `lstat` of the path.
     pub fn lstat(&self) -> io::Result<Meta> {
         self.lstat_name(&self.name)
@@ -382,7 +376,6 @@ fn meta(st: stat::FileStat) -> Meta {
         dev: st.st_dev,
         ino: st.st_ino,
         mtime_ns: i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec),
-        uid: st.st_uid,
     }
 }
 

@@ -119,10 +119,16 @@ pub fn render(check: &Check, styles: &Styles) -> String {
     if !types.is_empty() {
         let _ = write!(matches, "; of type {}", types.join(" and "));
     }
+    let reads_messages = matches!(&check.kind, CheckKind::Builtin(b) if b.reads_messages());
+    if reads_messages {
+        matches = "the commit message (the commit-msg hook, --message FILE), or each commit of a \
+                   --from-ref or --ci range"
+            .to_string();
+    }
     let _ = writeln!(out, "  matches:  {matches}");
-    if !check.pass_files && check.always_run {
+    if !check.pass_files && check.always_run && !reads_messages {
         let _ = writeln!(out, "            runs once on the whole project, on every run of its stages");
-    } else if !check.pass_files {
+    } else if !check.pass_files && !reads_messages {
         let _ = writeln!(out, "            runs once on the whole project when any of them is selected");
     }
     if !check.env.is_empty() {

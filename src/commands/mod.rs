@@ -7,6 +7,7 @@ mod init;
 mod init_php;
 mod list;
 mod merge;
+mod message_input;
 mod restore;
 mod run;
 

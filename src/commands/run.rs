@@ -23,22 +23,45 @@ use super::Workspace;
 
 pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
+    run_in(&Workspace::discover()?, args, started)
+}
+
+/// `ward run` in a workspace found already (the hooks call it once per pushed ref).
+pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitStatus> {
     process::install_signal_handlers().context("cannot install signal handlers")?;
-    let ws = Workspace::discover()?;
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
-    let selection = selection(args, ws.repo.as_ref(), &printer)?;
+    let message_file = super::message_input::message_file(args)?;
+    let selection = match &message_file {
+        // Commands of the message stages get the message file, as git gives it to hooks.
+        Some((path, _)) => Selection::Files(vec![path.clone()]),
+        None => selection(args, ws.repo.as_ref(), &printer)?,
+    };
     if let (Some(repo), Selection::Staged) = (&ws.repo, &selection) {
         // A commit always needs the staged list: git works on it while the config loads.
         repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
     }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     check_ids(&config, &args.checks)?;
-    let stage = args.stage.unwrap_or(if args.ci { Stage::Ci } else { Stage::Manual });
+    let stage = args.stage.unwrap_or(if args.ci {
+        Stage::Ci
+    } else if args.message.is_some() {
+        Stage::CommitMsg
+    } else {
+        Stage::Manual
+    });
+    let (messages, branch) = super::message_input::messages_and_branch(
+        args,
+        message_file.as_ref().map(|(path, _)| path.as_path()),
+        ws.repo.as_ref(),
+        &config,
+        &selection,
+        stage,
+    )?;
     let skip = skipped(args);
     let session = Session {
-        ws: &ws,
+        ws,
         config: &config,
         printer: &printer,
         verbosity: if args.quiet {
@@ -57,6 +80,8 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
         skip: &skip,
         fail_fast: args.fail_fast || config.settings.fail_fast,
         shard: args.shard,
+        messages: messages.as_ref(),
+        branch: branch.as_ref().map(Option::as_deref),
     };
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
 
@@ -91,6 +116,8 @@ struct Session<'a> {
     skip: &'a HashSet<String>,
     fail_fast: bool,
     shard: Option<crate::select::shard::Shard>,
+    messages: Option<&'a crate::select::messages::Messages>,
+    branch: Option<Option<&'a str>>,
 }
 
 impl Session<'_> {
@@ -122,6 +149,7 @@ impl Session<'_> {
             jobs: self.jobs,
             arg_limit: arg_limit(),
             shard: self.shard,
+            has_messages: self.messages.is_some(),
         };
         let plan = plan::plan(config, &files, &request);
         if plan.checks.is_empty() {
@@ -147,6 +175,8 @@ impl Session<'_> {
             jobs: self.jobs,
             fail_fast: self.fail_fast,
             stage: self.stage,
+            messages: self.messages,
+            branch: self.branch,
             on_start: Some(&on_start),
         };
         let done = std::sync::atomic::AtomicBool::new(false);

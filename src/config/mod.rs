@@ -14,7 +14,7 @@ use toml::Spanned;
 pub use error::{suggest, ConfigError};
 use raw::{RawCheck, RawConfig};
 
-use crate::checks::builtin::{Builtin, BuiltinOptions};
+use crate::checks::builtin::{Builtin, BuiltinOptions, PatternSpec};
 use crate::cli::Stage;
 use crate::outcome::parse::Format;
 use crate::select::types::{FileType, TypeSet};
@@ -289,9 +289,16 @@ impl Validator<'_> {
             CheckKind::External(e) => e.preset,
             CheckKind::Builtin(_) => None,
         };
+        let default_stages = match &kind {
+            CheckKind::Builtin(b) => b.default_stages(),
+            CheckKind::External(_) => &Stage::FILES,
+        };
         let reads_git_itself = matches!(&kind, CheckKind::Builtin(b) if !b.pass_files());
+        // `conventional-commit` takes commit types in `types`; they went to its options.
+        let commit_types = matches!(&kind, CheckKind::Builtin(Builtin::ConventionalCommit(_)));
         let types = match &raw.types {
-            Some(types) => self.types(types)?,
+            Some(types) if !commit_types => self.types(types)?,
+            Some(_) => TypeSet::empty(),
             None => match &kind {
                 CheckKind::Builtin(b) => b.default_types(),
                 CheckKind::External(e) => e.preset.map_or_else(TypeSet::empty, |p| p.types.iter().copied().collect()),
@@ -337,7 +344,7 @@ impl Validator<'_> {
             always_run: raw.always_run.unwrap_or(reads_git_itself || preset.is_some_and(|p| p.always_run)),
             stages: match (raw.stages.as_deref(), preset) {
                 (None, Some(p)) if !p.stages.is_empty() => p.stages.to_vec(),
-                (stages, _) => self.stages(stages)?,
+                (stages, _) => self.stages(stages, default_stages)?,
             },
             env: raw.env.clone().map(|e| e.into_iter().collect()).unwrap_or_default(),
             timeout,
@@ -537,6 +544,8 @@ impl Validator<'_> {
             }
         }
         let get = |s: &Option<Spanned<Vec<String>>>| s.as_ref().map(|v| v.get_ref().clone());
+        let flag = |s: &Option<Spanned<bool>>| s.as_ref().map(|v| *v.get_ref());
+        let text = |s: &Option<Spanned<String>>| s.as_ref().map(|v| v.get_ref().clone());
         let opts = BuiltinOptions {
             max_kb: raw.max_kb.as_ref().map(|v| *v.get_ref()),
             enforce_all: raw.enforce_all.as_ref().map(|v| *v.get_ref()),
@@ -546,10 +555,38 @@ impl Validator<'_> {
             allow_multiple_documents: raw.allow_multiple_documents.as_ref().map(|v| *v.get_ref()),
             unsafe_yaml: raw.unsafe_yaml.as_ref().map(|v| *v.get_ref()),
             branches: get(&raw.branches),
-            patterns: get(&raw.patterns),
+            patterns: raw.patterns.as_ref().map(|v| {
+                v.get_ref()
+                    .iter()
+                    .map(|p| match p {
+                        raw::RawPattern::Regex(regex) => PatternSpec { regex: regex.clone(), types: None },
+                        raw::RawPattern::Table(t) => PatternSpec { regex: t.regex.clone(), types: t.types.clone() },
+                    })
+                    .collect()
+            }),
             assume_in_merge: raw.assume_in_merge.as_ref().map(|v| *v.get_ref()),
             credentials_files: get(&raw.credentials_files),
             allow_missing_credentials: raw.allow_missing_credentials.as_ref().map(|v| *v.get_ref()),
+            commit_types: raw
+                .types
+                .as_ref()
+                .filter(|_| name.get_ref() == "conventional-commit")
+                .map(|t| t.iter().map(|s| s.get_ref().clone()).collect()),
+            scopes: get(&raw.scopes),
+            require_scope: flag(&raw.require_scope),
+            allow_breaking: flag(&raw.allow_breaking),
+            subject_max: raw.subject_max.as_ref().map(|v| *v.get_ref()),
+            body_max: raw.body_max.as_ref().map(|v| *v.get_ref()),
+            require_blank_line: flag(&raw.require_blank_line),
+            subject_case: text(&raw.subject_case),
+            allow_trailing_period: flag(&raw.allow_trailing_period),
+            pattern: raw.pattern.as_ref().map(|v| v.get_ref().to_vec()),
+            forbid_pattern: raw.forbid_pattern.as_ref().map(|v| v.get_ref().to_vec()),
+            place: text(&raw.place),
+            template: text(&raw.template),
+            required: flag(&raw.required),
+            allow: get(&raw.allow),
+            added_lines_only: flag(&raw.added_lines_only),
         };
         Builtin::from_options(name.get_ref(), &opts).map_err(|e| match e.key {
             Some(key) => self.error(raw.option_span(key).unwrap_or(name.span()), e.message),
@@ -589,9 +626,9 @@ impl Validator<'_> {
             .collect()
     }
 
-    fn stages(&self, stages: Option<&[Spanned<String>]>) -> Result<Vec<Stage>, ConfigError> {
+    fn stages(&self, stages: Option<&[Spanned<String>]>, default: &[Stage]) -> Result<Vec<Stage>, ConfigError> {
         let Some(stages) = stages else {
-            return Ok(Stage::ALL.to_vec());
+            return Ok(default.to_vec());
         };
         let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
         stages
@@ -667,7 +704,7 @@ timeout = "10m"
         let check = &config.checks[0];
         assert_eq!(check.name, "a");
         assert!(check.pass_files && !check.serial && !check.always_run);
-        assert_eq!(check.stages, Stage::ALL);
+        assert_eq!(check.stages, Stage::FILES, "a check without stages never runs on a commit message");
         assert!(check.files.is_none() && check.exclude.is_none());
         assert!(!config.settings.fail_fast);
         assert_eq!(config.settings.jobs, 0);

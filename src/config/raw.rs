@@ -64,10 +64,58 @@ pub struct RawCheck {
     #[serde(rename = "unsafe")]
     pub unsafe_yaml: Option<Spanned<bool>>,
     pub branches: Option<Spanned<Vec<String>>>,
-    pub patterns: Option<Spanned<Vec<String>>>,
+    pub patterns: Option<Spanned<Vec<RawPattern>>>,
     pub assume_in_merge: Option<Spanned<bool>>,
     pub credentials_files: Option<Spanned<Vec<String>>>,
     pub allow_missing_credentials: Option<Spanned<bool>>,
+    pub scopes: Option<Spanned<Vec<String>>>,
+    pub require_scope: Option<Spanned<bool>>,
+    pub allow_breaking: Option<Spanned<bool>>,
+    pub subject_max: Option<Spanned<u64>>,
+    pub body_max: Option<Spanned<u64>>,
+    pub require_blank_line: Option<Spanned<bool>>,
+    pub subject_case: Option<Spanned<String>>,
+    pub allow_trailing_period: Option<Spanned<bool>>,
+    pub pattern: Option<Spanned<OneOrMany>>,
+    pub forbid_pattern: Option<Spanned<OneOrMany>>,
+    #[serde(rename = "where")]
+    pub place: Option<Spanned<String>>,
+    pub template: Option<Spanned<String>>,
+    pub required: Option<Spanned<bool>>,
+    pub allow: Option<Spanned<Vec<String>>>,
+    pub added_lines_only: Option<Spanned<bool>>,
+}
+
+/// A regex option given as one string or as an array of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one.clone()],
+            OneOrMany::Many(many) => many.clone(),
+        }
+    }
+}
+
+/// An entry of `patterns`: a regex, or `{ regex = "...", types = [...] }` (forbid-patterns).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawPattern {
+    Regex(String),
+    Table(RawPatternTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPatternTable {
+    pub regex: String,
+    pub types: Option<Vec<String>>,
 }
 
 /// The keys every check table accepts.
@@ -113,6 +161,21 @@ pub const BUILTIN_OPTION_KEYS: &[&str] = &[
     "assume_in_merge",
     "credentials_files",
     "allow_missing_credentials",
+    "scopes",
+    "require_scope",
+    "allow_breaking",
+    "subject_max",
+    "body_max",
+    "require_blank_line",
+    "subject_case",
+    "allow_trailing_period",
+    "pattern",
+    "forbid_pattern",
+    "where",
+    "template",
+    "required",
+    "allow",
+    "added_lines_only",
 ];
 
 /// Every key a check table accepts, for "did you mean" suggestions.
@@ -139,6 +202,22 @@ impl RawCheck {
             "assume_in_merge" => self.assume_in_merge.as_ref().map(Spanned::span),
             "credentials_files" => self.credentials_files.as_ref().map(Spanned::span),
             "allow_missing_credentials" => self.allow_missing_credentials.as_ref().map(Spanned::span),
+            "types" => self.types.as_ref().and_then(|t| Some(t.first()?.span().start..t.last()?.span().end)),
+            "scopes" => self.scopes.as_ref().map(Spanned::span),
+            "require_scope" => self.require_scope.as_ref().map(Spanned::span),
+            "allow_breaking" => self.allow_breaking.as_ref().map(Spanned::span),
+            "subject_max" => self.subject_max.as_ref().map(Spanned::span),
+            "body_max" => self.body_max.as_ref().map(Spanned::span),
+            "require_blank_line" => self.require_blank_line.as_ref().map(Spanned::span),
+            "subject_case" => self.subject_case.as_ref().map(Spanned::span),
+            "allow_trailing_period" => self.allow_trailing_period.as_ref().map(Spanned::span),
+            "pattern" => self.pattern.as_ref().map(Spanned::span),
+            "forbid_pattern" => self.forbid_pattern.as_ref().map(Spanned::span),
+            "where" => self.place.as_ref().map(Spanned::span),
+            "template" => self.template.as_ref().map(Spanned::span),
+            "required" => self.required.as_ref().map(Spanned::span),
+            "allow" => self.allow.as_ref().map(Spanned::span),
+            "added_lines_only" => self.added_lines_only.as_ref().map(Spanned::span),
             _ => None,
         }
     }

@@ -31,6 +31,10 @@ pub struct Run<'a> {
     pub jobs: usize,
     pub fail_fast: bool,
     pub stage: Stage,
+    /// The commit messages of the run, for the message built-ins.
+    pub messages: Option<&'a crate::select::messages::Messages>,
+    /// The branch the branch rules judge instead of the checked-out one (see `engine::Context`).
+    pub branch: Option<Option<&'a str>>,
     /// Told the planned index of each check as its first job starts (live progress).
     pub on_start: Option<&'a (dyn Fn(usize) + Sync)>,
 }
@@ -98,7 +102,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
     };
     let shared = Shared {
         run,
-        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection),
+        ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection)
+            .with_messages(run.messages, run.branch),
         state: Mutex::new(State {
             waiting_on: plan.jobs.iter().map(|j| j.deps.len()).collect(),
             dependents,
@@ -120,7 +125,8 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(run.jobs.max(1))
+        // Never more workers than jobs: a commit-msg run has two or three.
+        .num_threads(run.jobs.clamp(1, plan.jobs.len().max(1)))
         .thread_name(|i| format!("ward-job-{i}"))
         .build()?;
     // FIFO keeps config order as the start order, which --fail-fast and people expect.

@@ -13,6 +13,10 @@ pub enum Severity {
     Info,
 }
 
+/// The rule of a finding that a file could not be read or written: never something a fixer
+/// will fix, so always shown.
+pub const FILE_ACCESS_RULE: &str = "file-access";
+
 /// One problem a check found, attributed to a repository-relative path where it has one.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -24,6 +28,16 @@ pub struct Diagnostic {
     pub message: String,
     /// The tool's rule or identifier (`trailing-whitespace`, `method.notFound`, ...).
     pub rule: Option<String>,
+    /// The commit whose message or branch the finding is about (commit-message checks in CI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitRef>,
+}
+
+/// A commit named in a finding: its short id and subject line.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CommitRef {
+    pub id: String,
+    pub subject: String,
 }
 
 impl Diagnostic {
@@ -35,6 +49,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             rule: None,
+            commit: None,
         }
     }
 
@@ -50,6 +65,11 @@ impl Diagnostic {
 
     pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
         self.rule = Some(rule.into());
+        self
+    }
+
+    pub fn with_commit(mut self, commit: Option<CommitRef>) -> Self {
+        self.commit = commit;
         self
     }
 

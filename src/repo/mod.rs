@@ -1,6 +1,8 @@
 //! The git facade: every git process `ward` starts goes through here.
 
+pub mod added;
 pub mod blob;
+pub mod commits;
 pub mod index;
 
 use std::ffi::{OsStr, OsString};

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 
-use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status};
+use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status, FILE_ACCESS_RULE};
 use crate::printer::Styles;
 
 /// How many fixable files are named before "… and N more".
@@ -75,12 +75,16 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut ids = Vec::new();
     let mut files = BTreeSet::new();
     for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
-        let would_fix = ctx.check_mode && check.status == Status::Failed;
+        let findings = || check.diagnostics.iter().filter(|d| d.severity != Severity::Info);
+        // A check that failed only because files could not be read has nothing to fix.
+        let only_access = findings().count() > 0 && findings().all(|d| d.rule.as_deref() == Some(FILE_ACCESS_RULE));
+        let would_fix = ctx.check_mode && check.status == Status::Failed && !only_access;
         let skipped_by_user =
             check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
             ids.push(check.id.as_str());
-            files.extend(check.diagnostics.iter().filter_map(|d| d.path.as_deref()));
+            let fixable = check.diagnostics.iter().filter(|d| d.rule.as_deref() != Some(FILE_ACCESS_RULE));
+            files.extend(fixable.filter_map(|d| d.path.as_deref()));
         }
     }
     if ids.is_empty() {
@@ -113,14 +117,13 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
     let mut by_file: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
     let mut general: Vec<String> = Vec::new();
     for check in report.checks.iter() {
-        // In a --check run a fixer's findings (each at a line) are what `ward run --fix` would
-        // change: section 2 covers them. A failure about a whole file (it could not be read or
-        // written) needs you, whatever the mode.
-        let fixable = ctx.fixers.contains(&check.id) && check.status == Status::Failed && ctx.check_mode;
+        // A fixer's findings are what `ward run --fix` would change: section 2 covers them. A
+        // file it could not read or write is not among them: that needs you.
+        let fixable = ctx.fixers.contains(&check.id) && check.status == Status::Failed;
         let shown: Vec<&Diagnostic> = check
             .diagnostics
             .iter()
-            .filter(|d| d.severity != Severity::Info && !(fixable && d.line.is_some()))
+            .filter(|d| d.severity != Severity::Info && (!fixable || d.rule.as_deref() == Some(FILE_ACCESS_RULE)))
             .collect();
         if fixable {
             add_findings(&mut by_file, &mut general, &check.id, &shown);

@@ -67,7 +67,24 @@ fn suite(check: &CheckOutcome) -> Suite {
                 _ => Verdict::Failures(entries),
             };
             let mut whole_check = Vec::new();
-            for (path, diagnostics) in group_by_path(&check.diagnostics) {
+            // A commit-message finding in CI is about one commit: a test case per commit.
+            let (by_commit, by_path): (Vec<_>, Vec<_>) =
+                check.diagnostics.iter().cloned().partition(|d| d.path.is_none() && d.commit.is_some());
+            let mut commits: Vec<(String, Vec<Entry>)> = Vec::new();
+            for d in &by_commit {
+                let Some(commit) = &d.commit else { continue };
+                let name = format!("commit {} {}", commit.id, commit.subject);
+                let entry =
+                    Entry { message: d.message.clone(), kind: source(&check.id, d.rule.as_deref()), text: describe(d) };
+                match commits.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, entries)) => entries.push(entry),
+                    None => commits.push((name, vec![entry])),
+                }
+            }
+            for (name, entries) in commits {
+                cases.push(Case { name, file: None, time_ms: 0, verdict: verdict(entries) });
+            }
+            for (path, diagnostics) in group_by_path(&by_path) {
                 let entries = diagnostics.iter().map(|d| Entry {
                     message: d.message.clone(),
                     kind: source(&check.id, d.rule.as_deref()),

@@ -81,6 +81,14 @@ struct SarifResult<'a> {
     message: Message,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<Location>,
+    /// The commit a message finding is about (it has no file location).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Properties<'a>>,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    commit: &'a crate::outcome::CommitRef,
 }
 
 #[derive(Serialize)]
@@ -133,6 +141,7 @@ fn run(check: &CheckOutcome) -> Run<'_> {
             level: "error",
             message: Message { text: problem.message() },
             locations: Vec::new(),
+            properties: None,
         });
     }
     let invocations = match check.status {
@@ -187,6 +196,7 @@ fn result<'a>(diagnostic: &'a Diagnostic, rules: &[&str]) -> SarifResult<'a> {
                 },
             })
             .collect(),
+        properties: diagnostic.commit.as_ref().map(|commit| Properties { commit }),
     }
 }
 

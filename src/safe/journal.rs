@@ -206,10 +206,20 @@ pub fn backups(base: &Path) -> Result<Vec<PathBuf>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", base.display())),
     };
-    let mut dirs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect();
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && is_backup_id(&e.file_name()))
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     Ok(dirs)
+}
+
+/// A backup is named `<milliseconds>-<pid>`; other directories under `.git/ward/` (a report
+/// scratch directory, a cache) are not backups and are never restored or removed as one.
+fn is_backup_id(name: &std::ffi::OsStr) -> bool {
+    let Some((millis, pid)) = name.to_str().and_then(|n| n.split_once('-')) else { return false };
+    [millis, pid].iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Writes `bytes` to `path` so that after a crash it holds either the old or the new content,
@@ -243,6 +253,15 @@ pub fn sync_parent(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_backup_ids_are_backups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["1767225600000-4242", "tmp", "cache", "12-ab"] {
+            fs::create_dir(dir.path().join(name)).expect("mkdir");
+        }
+        assert_eq!(backups(dir.path()).expect("list"), vec![dir.path().join("1767225600000-4242")]);
+    }
 
     #[test]
     fn paths_round_trip_byte_for_byte() {

@@ -1,5 +1,6 @@
 //! The files a run looks at, chosen by mode and classified once for every check.
 
+pub mod messages;
 pub mod shard;
 pub mod types;
 
@@ -103,8 +104,12 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     paths.sort();
     paths.dedup();
     worktree_fs::new_batch();
-    let files: Vec<Option<FileEntry>> =
-        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?;
+    // A few files (a commit, a message) are classified before threads would even start.
+    let files: Vec<Option<FileEntry>> = if paths.len() < 64 {
+        paths.iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?
+    } else {
+        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?
+    };
     Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
 }
 

@@ -287,6 +287,7 @@ fn an_unreadable_file_is_an_error_of_the_checks_that_would_read_it() {
         run.code(1).stdout_has("could not read the file: Permission denied");
         assert!(run.stdout.contains("unreadable.txt") && run.stdout.contains("noext"), "{args:?}: {run:?}");
         assert!(!run.stdout.contains("no files to check"), "{args:?}: {run:?}");
+        assert!(!run.stdout.contains("A command can fix this"), "an unreadable file is not fixable: {run:?}");
     }
 }
 
@@ -422,4 +423,19 @@ fn a_run_refused_because_another_is_active_reports_no_modified_files() {
     let out = first.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(repo.read_string("a.txt"), "fixme\nb\nc\n", "the user's version is back");
+}
+
+#[test]
+fn other_directories_under_git_ward_are_not_backups() {
+    let repo = TestRepo::new();
+    repo.config(TRAILING);
+    repo.write("a.txt", "a\n").commit("base");
+    for dir in ["cache", "tmp"] {
+        repo.write(&format!(".git/ward/{dir}/keep"), "kept\n");
+    }
+    repo.ward(&["run", "--all"]).code(0);
+    repo.ward(&["restore"]).code(0);
+    for dir in ["cache", "tmp"] {
+        assert_eq!(repo.read_string(&format!(".git/ward/{dir}/keep")), "kept\n", "{dir} was taken for a backup");
+    }
 }

@@ -12,13 +12,16 @@ use super::aws::{AwsEnvironment, SecretMatcher};
 use super::fileio::{self, Loaded, MAX_CONTENT_BYTES};
 use super::sink::Sink;
 use super::{
-    bom, branch, case_conflict, composer_lock, end_of_file, gitkeep, json, large_files, line_endings, merge_conflict,
-    private_key, shebangs, submodules, symlinks, toml_syntax, windows_names, xml, yaml, Builtin,
+    bom, branch, branch_name, case_conflict, commit_message, composer_lock, conventional_commit, end_of_file,
+    forbid_patterns, gitkeep, json, large_files, line_endings, merge_conflict, private_key, shebangs, submodules,
+    symlinks, ticket_reference, toml_syntax, windows_names, xml, yaml, Builtin,
 };
 use crate::outcome::{Diagnostic, Severity};
+use crate::repo::added::AddedLines;
 use crate::repo::index::IndexEntry;
 use crate::repo::index::{self, RawChange};
 use crate::repo::Repo;
+use crate::select::messages::Messages;
 use crate::select::{FileEntry, Selection};
 
 /// Whether fixers may write. `Check` never writes a byte.
@@ -44,6 +47,11 @@ pub struct Context<'a> {
     staged_modes: Lazy<HashMap<PathBuf, u32>>,
     changes: Lazy<Vec<RawChange>>,
     branch: Lazy<Option<String>>,
+    messages: Option<&'a Messages>,
+    /// The branch that branch rules judge when it is not the checked-out one (`Some(None)`:
+    /// none, as for a pushed tag).
+    subject_branch: Option<Option<&'a str>>,
+    added: Lazy<AddedLines>,
 }
 
 impl<'a> Context<'a> {
@@ -58,7 +66,38 @@ impl<'a> Context<'a> {
             staged_modes: OnceLock::new(),
             changes: OnceLock::new(),
             branch: OnceLock::new(),
+            messages: None,
+            subject_branch: None,
+            added: OnceLock::new(),
         }
+    }
+
+    /// The commit messages this run checks, and the branch the branch rules judge (the pushed
+    /// branch, a pull request's source) when it is not the checked-out one.
+    pub fn with_messages(mut self, messages: Option<&'a Messages>, branch: Option<Option<&'a str>>) -> Self {
+        self.messages = messages;
+        self.subject_branch = branch;
+        self
+    }
+
+    pub(crate) fn messages(&self) -> Option<&'a Messages> {
+        self.messages
+    }
+
+    /// The branch named for this run, else the checked-out one.
+    pub(crate) fn subject_branch(&self) -> Result<Option<&str>, String> {
+        match self.subject_branch {
+            Some(branch) => Ok(branch),
+            None => self.branch(),
+        }
+    }
+
+    /// The lines staged (`None`) or added in a range, per path; asked of git once per run.
+    pub(crate) fn added_lines(&self, range: Option<(&str, &str)>) -> Result<&AddedLines, String> {
+        let Some(repo) = self.repo else { return Err("finding the added lines needs a git repository".into()) };
+        let added =
+            self.added.get_or_init(|| crate::repo::added::added_lines(repo, range).map_err(|e| format!("{e:#}")));
+        added.as_ref().map_err(Clone::clone)
     }
 
     /// Replaces the environment `detect-aws-credentials` reads (`HOME` and the `AWS_*` variables),
@@ -391,6 +430,11 @@ pub fn run_paths(ctx: &Context, check: &Builtin, files: &[&FileEntry]) -> CheckR
         Builtin::ForbidNewSubmodules => submodules::run(ctx),
         Builtin::ForbidGitkeepRemoval => gitkeep::run(ctx),
         Builtin::NoCommitToBranch(options) => branch::run(ctx, options),
+        Builtin::ConventionalCommit(options) => conventional_commit::run(ctx, options),
+        Builtin::CommitMessage(options) => commit_message::run(ctx, options),
+        Builtin::TicketReference(options) => ticket_reference::run(ctx, options),
+        Builtin::BranchName(options) => branch_name::run(ctx, options),
+        Builtin::ForbidPatterns(options) => forbid_patterns::run(ctx, options, files),
         Builtin::ComposerLock => composer_lock::run(ctx, files),
         _ => Err(format!("`{}` scans file contents; it runs through run_content", check.name())),
     };

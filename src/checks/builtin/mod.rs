@@ -5,21 +5,28 @@ pub mod engine;
 mod aws;
 mod bom;
 mod branch;
+mod branch_name;
 mod case_conflict;
+mod commit_message;
 mod composer_lock;
+mod conventional_commit;
 mod end_of_file;
 mod fileio;
+mod forbid_patterns;
 mod gitkeep;
 mod json;
 mod large_files;
 mod line_endings;
 mod lines;
 mod merge_conflict;
+mod message_rules;
 mod private_key;
+mod regexes;
 mod shebangs;
 mod sink;
 mod submodules;
 mod symlinks;
+mod ticket_reference;
 mod toml_syntax;
 mod trailing_whitespace;
 mod windows_names;
@@ -29,11 +36,17 @@ mod yaml;
 #[cfg(test)]
 mod testutil;
 
+use crate::cli::Stage;
 use crate::select::types::{FileType, TypeSet};
 
 pub use aws::AwsEnvironment;
 pub use branch::BranchOptions;
+pub use branch_name::BranchNameOptions;
+pub use commit_message::{MessageInput, MessageOptions};
+pub use conventional_commit::ConventionalOptions;
+pub use forbid_patterns::{ForbidOptions, PatternSpec};
 pub use line_endings::LineEndingFix;
+pub use ticket_reference::TicketOptions;
 pub use trailing_whitespace::TrailingWhitespaceOptions;
 pub use yaml::YamlOptions;
 
@@ -49,10 +62,28 @@ pub struct BuiltinOptions {
     /// The toml key `unsafe`.
     pub unsafe_yaml: Option<bool>,
     pub branches: Option<Vec<String>>,
-    pub patterns: Option<Vec<String>>,
+    pub patterns: Option<Vec<PatternSpec>>,
     pub assume_in_merge: Option<bool>,
     pub credentials_files: Option<Vec<String>>,
     pub allow_missing_credentials: Option<bool>,
+    /// `types` of `conventional-commit`: commit types, not file types.
+    pub commit_types: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub require_scope: Option<bool>,
+    pub allow_breaking: Option<bool>,
+    pub subject_max: Option<u64>,
+    pub body_max: Option<u64>,
+    pub require_blank_line: Option<bool>,
+    pub subject_case: Option<String>,
+    pub allow_trailing_period: Option<bool>,
+    pub pattern: Option<Vec<String>>,
+    pub forbid_pattern: Option<Vec<String>>,
+    /// The toml key `where`.
+    pub place: Option<String>,
+    pub template: Option<String>,
+    pub required: Option<bool>,
+    pub allow: Option<Vec<String>>,
+    pub added_lines_only: Option<bool>,
 }
 
 impl BuiltinOptions {
@@ -71,6 +102,22 @@ impl BuiltinOptions {
             ("assume_in_merge", self.assume_in_merge.is_some()),
             ("credentials_files", self.credentials_files.is_some()),
             ("allow_missing_credentials", self.allow_missing_credentials.is_some()),
+            ("types", self.commit_types.is_some()),
+            ("scopes", self.scopes.is_some()),
+            ("require_scope", self.require_scope.is_some()),
+            ("allow_breaking", self.allow_breaking.is_some()),
+            ("subject_max", self.subject_max.is_some()),
+            ("body_max", self.body_max.is_some()),
+            ("require_blank_line", self.require_blank_line.is_some()),
+            ("subject_case", self.subject_case.is_some()),
+            ("allow_trailing_period", self.allow_trailing_period.is_some()),
+            ("pattern", self.pattern.is_some()),
+            ("forbid_pattern", self.forbid_pattern.is_some()),
+            ("where", self.place.is_some()),
+            ("template", self.template.is_some()),
+            ("required", self.required.is_some()),
+            ("allow", self.allow.is_some()),
+            ("added_lines_only", self.added_lines_only.is_some()),
         ];
         flags.into_iter().filter(|(_, set)| *set).map(|(key, _)| key).collect()
     }
@@ -120,6 +167,11 @@ pub const NAMES: &[&str] = &[
     "check-xml",
     "check-toml",
     "no-commit-to-branch",
+    "conventional-commit",
+    "commit-message",
+    "ticket-reference",
+    "branch-name",
+    "forbid-patterns",
     "composer-lock",
 ];
 
@@ -147,6 +199,11 @@ pub enum Builtin {
     CheckXml,
     CheckToml,
     NoCommitToBranch(BranchOptions),
+    ConventionalCommit(ConventionalOptions),
+    CommitMessage(MessageOptions),
+    TicketReference(TicketOptions),
+    BranchName(BranchNameOptions),
+    ForbidPatterns(ForbidOptions),
     ComposerLock,
 }
 
@@ -169,6 +226,19 @@ fn allowed_keys(name: &str) -> &'static [&'static str] {
         "detect-aws-credentials" => &["credentials_files", "allow_missing_credentials"],
         "check-yaml" => &["allow_multiple_documents", "unsafe"],
         "no-commit-to-branch" => &["branches", "patterns"],
+        "conventional-commit" => &["types", "scopes", "require_scope", "allow_breaking"],
+        "commit-message" => &[
+            "subject_max",
+            "body_max",
+            "require_blank_line",
+            "subject_case",
+            "allow_trailing_period",
+            "pattern",
+            "forbid_pattern",
+        ],
+        "ticket-reference" => &["pattern", "where", "template", "required"],
+        "branch-name" => &["pattern", "allow", "forbid_pattern"],
+        "forbid-patterns" => &["patterns", "added_lines_only"],
         _ => &[],
     }
 }
@@ -214,7 +284,45 @@ impl Builtin {
             "check-xml" => Builtin::CheckXml,
             "check-toml" => Builtin::CheckToml,
             "composer-lock" => Builtin::ComposerLock,
-            _ => Builtin::NoCommitToBranch(BranchOptions::new(opts.branches.as_deref(), opts.patterns.as_deref())?),
+            "conventional-commit" => Builtin::ConventionalCommit(ConventionalOptions::new(
+                opts.commit_types.as_deref(),
+                opts.scopes.as_deref(),
+                opts.require_scope,
+                opts.allow_breaking,
+            )?),
+            "commit-message" => Builtin::CommitMessage(MessageOptions::new(&MessageInput {
+                subject_max: opts.subject_max,
+                body_max: opts.body_max,
+                require_blank_line: opts.require_blank_line,
+                subject_case: opts.subject_case.as_deref(),
+                allow_trailing_period: opts.allow_trailing_period,
+                pattern: opts.pattern.as_deref(),
+                forbid_pattern: opts.forbid_pattern.as_deref(),
+            })?),
+            "ticket-reference" => Builtin::TicketReference(TicketOptions::new(
+                opts.pattern.as_deref(),
+                opts.place.as_deref(),
+                opts.template.as_deref(),
+                opts.required,
+            )?),
+            "branch-name" => Builtin::BranchName(BranchNameOptions::new(
+                opts.pattern.as_deref(),
+                opts.allow.as_deref(),
+                opts.forbid_pattern.as_deref(),
+            )?),
+            "forbid-patterns" => {
+                Builtin::ForbidPatterns(ForbidOptions::new(opts.patterns.as_deref(), opts.added_lines_only)?)
+            }
+            _ => {
+                let patterns = match &opts.patterns {
+                    Some(specs) if specs.iter().any(|s| s.types.is_some()) => {
+                        return Err(OptionError::new("patterns", "`patterns` of `no-commit-to-branch` are strings"))
+                    }
+                    Some(specs) => Some(specs.iter().map(|s| s.regex.clone()).collect::<Vec<_>>()),
+                    None => None,
+                };
+                Builtin::NoCommitToBranch(BranchOptions::new(opts.branches.as_deref(), patterns.as_deref())?)
+            }
         })
     }
 
@@ -241,6 +349,11 @@ impl Builtin {
             Builtin::CheckXml => "check-xml",
             Builtin::CheckToml => "check-toml",
             Builtin::NoCommitToBranch(_) => "no-commit-to-branch",
+            Builtin::ConventionalCommit(_) => "conventional-commit",
+            Builtin::CommitMessage(_) => "commit-message",
+            Builtin::TicketReference(_) => "ticket-reference",
+            Builtin::BranchName(_) => "branch-name",
+            Builtin::ForbidPatterns(_) => "forbid-patterns",
             Builtin::ComposerLock => "composer-lock",
         }
     }
@@ -277,7 +390,12 @@ impl Builtin {
             | Builtin::ForbidNewSubmodules
             | Builtin::ForbidGitkeepRemoval
             | Builtin::NoCommitToBranch(_)
-            | Builtin::ComposerLock => Scope::Paths,
+            | Builtin::ComposerLock
+            | Builtin::ConventionalCommit(_)
+            | Builtin::CommitMessage(_)
+            | Builtin::TicketReference(_)
+            | Builtin::BranchName(_)
+            | Builtin::ForbidPatterns(_) => Scope::Paths,
         }
     }
 
@@ -290,6 +408,7 @@ impl Builtin {
             Builtin::CheckXml => only(FileType::Xml),
             Builtin::CheckToml => only(FileType::Toml),
             Builtin::CheckSymlinks => only(FileType::Symlink),
+            Builtin::ForbidPatterns(_) => only(FileType::Text),
             _ if self.scope() == Scope::Content => only(FileType::Text),
             _ => TypeSet::empty(),
         }
@@ -344,13 +463,46 @@ impl Builtin {
             Builtin::ComposerLock => {
                 "Checks that composer.lock is committed and its content-hash matches composer.json, as Composer computes it."
             }
+            Builtin::ConventionalCommit(_) => "Checks that commit subjects read `type(scope): description`.",
+            Builtin::CommitMessage(_) => {
+                "Checks commit messages: subject length, blank line, case, final period, team patterns."
+            }
+            Builtin::TicketReference(_) => {
+                "Puts the branch's ticket id (OXP-1087) into commit messages and requires one there."
+            }
+            Builtin::BranchName(_) => "Checks that branch names follow the team's pattern and proposes one that does.",
+            Builtin::ForbidPatterns(_) => {
+                "Stops debug calls (var_dump, dd, console.log, ...) in the lines a change adds."
+            }
         }
     }
 
     /// False for checks that look at the repository rather than at the selected files, so they
     /// run once whatever is selected (the engine then gets an empty file list).
     pub fn pass_files(&self) -> bool {
-        !matches!(self, Builtin::NoCommitToBranch(_) | Builtin::ForbidGitkeepRemoval | Builtin::ForbidNewSubmodules)
+        !matches!(
+            self,
+            Builtin::NoCommitToBranch(_)
+                | Builtin::ForbidGitkeepRemoval
+                | Builtin::ForbidNewSubmodules
+                | Builtin::BranchName(_)
+        ) && !self.reads_messages()
+    }
+
+    /// True for the checks of commit messages: they run on the messages of the run, not on files.
+    pub fn reads_messages(&self) -> bool {
+        matches!(self, Builtin::ConventionalCommit(_) | Builtin::CommitMessage(_) | Builtin::TicketReference(_))
+    }
+
+    /// The stages a check runs in when its table has no `stages`.
+    pub fn default_stages(&self) -> &'static [Stage] {
+        match self {
+            Builtin::TicketReference(_) => {
+                &[Stage::PrepareCommitMsg, Stage::CommitMsg, Stage::PrePush, Stage::Ci, Stage::Manual]
+            }
+            _ if self.reads_messages() => &[Stage::CommitMsg, Stage::PrePush, Stage::Ci, Stage::Manual],
+            _ => &Stage::FILES,
+        }
     }
 }
 
@@ -401,7 +553,10 @@ mod tests {
     fn options_are_validated() {
         let opts = BuiltinOptions { fix: Some("dos".into()), ..Default::default() };
         assert_eq!(build("mixed-line-ending", opts).unwrap_err().key, Some("fix"));
-        let opts = BuiltinOptions { patterns: Some(vec!["release/(".into()]), ..Default::default() };
+        let opts = BuiltinOptions {
+            patterns: Some(vec![PatternSpec { regex: "release/(".into(), types: None }]),
+            ..Default::default()
+        };
         assert_eq!(build("no-commit-to-branch", opts).unwrap_err().key, Some("patterns"));
         let opts = BuiltinOptions { markdown_linebreak_ext: Some(vec!["README.md".into()]), ..Default::default() };
         assert_eq!(build("trailing-whitespace", opts).unwrap_err().key, Some("markdown_linebreak_ext"));

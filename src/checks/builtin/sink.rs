@@ -26,9 +26,11 @@ impl<'a> Sink<'a> {
         self.push(Severity::Error, Some(line), column, message.into());
     }
 
-    /// An error about the whole file.
+    /// The file could not be read or written: a failure of the check, not a finding.
     pub fn file_error(&mut self, message: impl Into<String>) {
+        let rule = std::mem::replace(&mut self.rule, crate::outcome::FILE_ACCESS_RULE);
         self.push(Severity::Error, None, None, message.into());
+        self.rule = rule;
     }
 
     /// A note: what a fixer changed, or why a file was skipped.

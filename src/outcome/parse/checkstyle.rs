@@ -71,6 +71,7 @@ fn error(element: &BytesStart<'_>, path: &str) -> Option<Diagnostic> {
         severity,
         message: attribute(element, b"message")?,
         rule: Some(attribute(element, b"source")?).filter(|source| !source.is_empty()),
+        commit: None,
     })
 }
 

@@ -39,6 +39,7 @@ pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
                 severity: Severity::Error,
                 message,
                 rule: id.map(str::to_string),
+                commit: None,
             });
         }
     }
@@ -54,6 +55,7 @@ pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
             severity: Severity::Warning,
             message: format!("{package} is abandoned{instead}"),
             rule: Some("abandoned".to_string()),
+            commit: None,
         });
     }
     out

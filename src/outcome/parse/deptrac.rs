@@ -52,6 +52,7 @@ fn file_message(path: &str, message: &Value, root: &Path) -> Option<Diagnostic> 
         severity,
         message: text_out.to_string(),
         rule: Some(rule.to_string()),
+        commit: None,
     })
 }
 

@@ -46,6 +46,7 @@ fn parse_line(line: &str, root: &Path) -> Option<Diagnostic> {
         severity: severity_word(&caps["sev"]).unwrap_or(Severity::Error),
         message,
         rule,
+        commit: None,
     })
 }
 

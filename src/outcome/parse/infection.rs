@@ -36,6 +36,7 @@ fn gitlab_issue(issue: &Value, root: &Path) -> Option<Diagnostic> {
         severity: Severity::Warning,
         message: format!("escaped mutant ({mutator}): no test fails when this code is changed"),
         rule: Some(mutator.to_string()),
+        commit: None,
     })
 }
 
@@ -52,6 +53,7 @@ fn json_log(log: &Value, root: &Path) -> Vec<Diagnostic> {
                 severity: Severity::Warning,
                 message: format!("{what} ({mutator})"),
                 rule: Some(mutator.to_string()),
+                commit: None,
             });
         }
     }

@@ -31,6 +31,7 @@ fn diagnostic(object: &Value, root: &Path) -> Option<Diagnostic> {
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         }),
+        commit: None,
     })
 }
 

@@ -127,6 +127,7 @@ fn finding(case: &Case, severity: Severity, kind: String, text: &str, root: &Pat
         severity,
         message,
         rule: Some(kind).filter(|k| !k.is_empty()),
+        commit: None,
     }
 }
 

@@ -43,6 +43,7 @@ fn diagnostic(caps: &Captures<'_>, line: &str, root: &Path) -> Diagnostic {
         severity: group(&["severity"]).and_then(severity_word).unwrap_or(Severity::Error),
         message: group(&["message"]).unwrap_or(line.trim()).to_string(),
         rule: group(&["rule", "code"]).map(str::to_string),
+        commit: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn file(name: &str, entry: &Value, root: &Path) -> Option<Diagnostic> {
         severity: Severity::Error,
         message,
         rule: (!fixers.is_empty()).then(|| fixers.join(",")),
+        commit: None,
     })
 }
 

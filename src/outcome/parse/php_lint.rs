@@ -30,6 +30,7 @@ pub(super) fn parse(stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic
             severity,
             message: c["message"].trim().to_string(),
             rule: Some(c["kind"].to_ascii_lowercase().replace(' ', "-")),
+            commit: None,
         };
         if !out.contains(&d) {
             out.push(d);

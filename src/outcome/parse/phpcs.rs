@@ -27,6 +27,7 @@ pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
                 },
                 message: if fixable { format!("{text_out} (fixable by phpcbf)") } else { text_out.to_string() },
                 rule: text(message.get("source")).map(str::to_string),
+                commit: None,
             });
         }
     }

@@ -41,6 +41,7 @@ fn file_error(path: &str, message: &Value, root: &Path) -> Option<Diagnostic> {
         severity: Severity::Error,
         message: text_out,
         rule: text(message.get("identifier")).filter(|id| !id.is_empty()).map(str::to_string),
+        commit: None,
     })
 }
 

@@ -40,6 +40,7 @@ fn issue_of(issue: &Value, root: &Path) -> Option<Diagnostic> {
             None => message.to_string(),
         },
         rule: rule.map(str::to_string),
+        commit: None,
     })
 }
 

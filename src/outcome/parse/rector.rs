@@ -34,6 +34,7 @@ pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
                 format!("would be changed by rector: {}", short.join(", "))
             },
             rule: (!short.is_empty()).then(|| short.join(",")),
+            commit: None,
         });
     }
     for error in report.get("errors").and_then(Value::as_array).into_iter().flatten() {
@@ -46,6 +47,7 @@ pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
                 severity: Severity::Error,
                 message,
                 rule: Some("rector.error".to_string()),
+                commit: None,
             },
             None => project_diagnostic(Severity::Error, message),
         });

@@ -37,6 +37,7 @@ fn diagnostic(result: &Value, root: &Path) -> Option<Diagnostic> {
         severity: severity(result),
         message,
         rule,
+        commit: None,
     })
 }
 

@@ -57,7 +57,7 @@ pub(super) fn position(text: &str) -> Option<u32> {
 
 /// A finding about the whole project rather than one file.
 pub(super) fn project_diagnostic(severity: Severity, message: impl Into<String>) -> Diagnostic {
-    Diagnostic { path: None, line: None, column: None, severity, message: message.into(), rule: None }
+    Diagnostic { path: None, line: None, column: None, severity, message: message.into(), rule: None, commit: None }
 }
 
 /// The messages of Symfony Console's exception blocks (`In Foo.php line 74:` then the message,

@@ -42,6 +42,7 @@ fn file_findings(file: &Value, root: &Path) -> Vec<Diagnostic> {
         severity: Severity::Error,
         message: message.to_string(),
         rule: None,
+        commit: None,
     };
     // lint:xliff lists several messages per file; general document errors have line -1.
     if let Some(messages) = file.get("messages").and_then(Value::as_array) {
