@@ -36,6 +36,8 @@ pub enum Command {
     Init(InitArgs),
     /// Write checks.toml from a pre-commit, GrumPHP, CaptainHook or lefthook configuration.
     Import(ImportArgs),
+    /// Print the file tags of each path (what `types`, `types_or`, `exclude_types` match), as identify-cli does.
+    Identify(IdentifyArgs),
     /// Work with saved reports (`ward report merge` for sharded CI runs).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -75,6 +77,20 @@ pub struct ExplainArgs {
 
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IdentifyArgs {
+    /// Files, directories or links to tag.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON object of path to tags.
+    #[arg(long)]
+    pub json: bool,
+
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]

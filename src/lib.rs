@@ -37,6 +37,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => commands::explain(args),
         Command::Init(args) => commands::init(args),
         Command::Import(args) => commands::import(args),
+        Command::Identify(args) => commands::identify(args),
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
         Command::Restore(args) => commands::restore(args),

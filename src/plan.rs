@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use crate::checks::builtin::Scope;
 use crate::cli::Stage;
 use crate::config::{Check, CheckKind, Config};
+use crate::select::identify::{Tag, TagSet};
 use crate::select::shard::{self, Shard};
 use crate::select::FileSet;
 
@@ -81,25 +82,31 @@ impl Plan {
     }
 }
 
-/// Whether `check` takes the file at `path` with `types`, under the global exclude.
-pub fn matches(config: &Config, check: &Check, path: &str, types: crate::select::types::TypeSet) -> bool {
-    if config.settings.exclude.as_ref().is_some_and(|g| g.is_match(path)) {
+/// Whether `check` takes the file at `path` with `tags`, under the global filters: pre-commit's
+/// rule (every tag of `types`, one of `types_or`, none of `exclude_types`).
+pub fn matches(config: &Config, check: &Check, path: &str, tags: TagSet) -> bool {
+    let settings = &config.settings;
+    if settings.exclude.as_ref().is_some_and(|g| g.is_match(path))
+        || settings.files_regex.as_ref().is_some_and(|r| !r.is_match(path))
+        || settings.exclude_regex.as_ref().is_some_and(|r| r.is_match(path))
+    {
         return false;
     }
-    check.files.as_ref().is_none_or(|g| g.is_match(path))
+    tags.contains_all(check.types)
+        && (check.types_or.is_empty() || tags.intersects(check.types_or))
+        && !tags.intersects(check.exclude_types)
+        && check.files.as_ref().is_none_or(|g| g.is_match(path))
         && !check.exclude.as_ref().is_some_and(|g| g.is_match(path))
-        && types.contains_all(check.types)
-        && takes_links(check, types)
+        && check.files_regex.as_ref().is_none_or(|r| r.is_match(path))
+        && !check.exclude_regex.as_ref().is_some_and(|r| r.is_match(path))
+        && takes_links(check, tags)
 }
 
 /// A tool handed a symbolic link would read or rewrite what it points at, which may be outside
 /// the work tree: as in pre-commit, an external check sees links only when its `types` asks for
 /// `symlink`. Built-ins look at links themselves and never follow them.
-fn takes_links(check: &Check, types: crate::select::types::TypeSet) -> bool {
-    use crate::select::types::FileType;
-    !types.contains(FileType::Symlink)
-        || check.types.contains(FileType::Symlink)
-        || !matches!(check.kind, CheckKind::External(_))
+fn takes_links(check: &Check, tags: TagSet) -> bool {
+    !tags.contains(Tag::SYMLINK) || check.types.contains(Tag::SYMLINK) || !matches!(check.kind, CheckKind::External(_))
 }
 
 /// Decides what runs: which checks, on which files, in which jobs.
@@ -300,7 +307,7 @@ fn batches(
 mod tests {
     use super::*;
     use crate::config;
-    use crate::select::types::TypeSet;
+    use crate::select::identify::{tags_from_filename, NameFacts};
     use crate::select::FileEntry;
 
     fn files(names: &[&str]) -> FileSet {
@@ -311,10 +318,7 @@ mod tests {
                 .map(|n| FileEntry {
                     rel: n.into(),
                     path: n.to_string(),
-                    types: crate::select::types::from_file_name(n)
-                        .into_iter()
-                        .chain([crate::select::types::FileType::Text])
-                        .collect::<TypeSet>(),
+                    types: NameFacts::new(n.as_bytes(), false).finish(b"text"),
                     size: 1,
                 })
                 .collect(),
@@ -346,12 +350,11 @@ mod tests {
 
     #[test]
     fn links_go_to_external_checks_only_when_their_types_ask() {
-        use crate::select::types::FileType;
         let toml = "[checks.any]\nrun = \"lint\"\n\n[checks.links]\nrun = \"lint\"\ntypes = [\"symlink\"]\n\n\
                     [checks.builtin]\nbuiltin = \"check-symlinks\"\n";
         let config = config::parse(toml, None, None).expect("config");
-        let link: TypeSet = [FileType::Symlink].into_iter().collect();
-        let text: TypeSet = [FileType::Text].into_iter().collect();
+        let link: TagSet = [Tag::SYMLINK].into_iter().collect();
+        let text: TagSet = [Tag::FILE, Tag::TEXT].into_iter().collect();
         let takes =
             |id: &str, types| matches(&config, config.checks.iter().find(|c| c.id == id).expect(id), "l", types);
         assert!(!takes("any", link) && takes("any", text));
@@ -453,8 +456,9 @@ mod tests {
         let toml = "[settings]\nexclude = [\"vendor/**\"]\n[checks.a]\nrun = \"a\"\nfiles = [\"*.php\", \"*.yaml\"]\nexclude = [\"tests/**\"]\ntypes = [\"php\"]\n";
         let config = config::parse(toml, None, None).expect("config");
         let check = &config.checks[0];
-        let php: TypeSet = [crate::select::types::FileType::Php].into_iter().collect();
-        let yaml: TypeSet = [crate::select::types::FileType::Yaml].into_iter().collect();
+        let php = NameFacts::new(b"a.php", false).finish(b"");
+        let yaml = NameFacts::new(b"a.yaml", false).finish(b"");
+        assert!(tags_from_filename(b"a.php").contains(Tag::PHP));
         assert!(matches(&config, check, "src/a.php", php));
         assert!(!matches(&config, check, "vendor/x/a.php", php));
         assert!(!matches(&config, check, "tests/a.php", php));

@@ -54,6 +54,8 @@ pub struct Meta {
     pub dev: u64,
     pub ino: u64,
     pub mtime_ns: i128,
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// A path's parent directory, opened safely, and the name in it.
@@ -376,6 +378,8 @@ fn meta(st: stat::FileStat) -> Meta {
         dev: st.st_dev,
         ino: st.st_ino,
         mtime_ns: i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec),
+        uid: st.st_uid,
+        gid: st.st_gid,
     }
 }
 

@@ -115,9 +115,8 @@ pub fn render(check: &Check, styles: &Styles) -> String {
     if let Some(exclude) = &check.exclude {
         let _ = write!(matches, ", except {}", exclude.patterns.join(", "));
     }
-    let types: Vec<&str> = check.types.iter().map(|t| t.name()).collect();
-    if !types.is_empty() {
-        let _ = write!(matches, "; of type {}", types.join(" and "));
+    for note in check.filter_notes() {
+        let _ = write!(matches, "; {note}");
     }
     let reads_messages = matches!(&check.kind, CheckKind::Builtin(b) if b.reads_messages());
     if reads_messages {

@@ -10,7 +10,7 @@ use crate::cli::{HookType, InitArgs};
 use crate::config::{self, presets};
 use crate::exit::ExitStatus;
 use crate::printer::{Printer, Stream};
-use crate::select::types::{self, FileType};
+use crate::select::identify::{tags_from_filename, Tag};
 
 use super::init_php::{self, PhpProject};
 use super::Workspace;
@@ -109,13 +109,13 @@ impl Project {
             if name.ends_with(".xlf") || name.ends_with(".xliff") {
                 project.php_project.xliff = true;
             }
-            match types::from_file_name(&name) {
-                Some(FileType::Php) => project.php = true,
-                Some(FileType::Twig) => project.php_project.twig = true,
-                Some(t @ (FileType::Yaml | FileType::Json | FileType::Xml | FileType::Toml | FileType::Shell)) => {
-                    project.types.insert(t.name());
+            let tags = tags_from_filename(rel.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
+            project.php |= tags.contains(Tag::PHP);
+            project.php_project.twig |= tags.contains(Tag::TWIG);
+            for tag in [Tag::YAML, Tag::JSON, Tag::XML, Tag::TOML, Tag::SHELL] {
+                if tags.contains(tag) {
+                    project.types.insert(tag.name());
                 }
-                _ => {}
             }
         }
         project.deptrac_configs.sort();

@@ -35,9 +35,8 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
         if let Some(exclude) = &check.exclude {
             text.push_str(&format!(" except {}", exclude.patterns.join(", ")));
         }
-        let types: Vec<&str> = check.types.iter().map(|t| t.name()).collect();
-        if !types.is_empty() {
-            text.push_str(&format!("; types: {}", types.join(", ")));
+        for note in check.filter_notes() {
+            text.push_str(&format!("; {note}"));
         }
         if !check.pass_files {
             text.push_str(" (runs once on the whole project when any of them is selected)");

@@ -2,6 +2,7 @@
 
 mod error;
 pub mod presets;
+pub mod pyregex;
 pub mod raw;
 
 use std::ops::Range;
@@ -17,8 +18,9 @@ use raw::{RawCheck, RawConfig};
 use crate::checks::builtin::{Builtin, BuiltinOptions, PatternSpec};
 use crate::cli::Stage;
 use crate::outcome::parse::Format;
-use crate::select::types::{FileType, TypeSet};
+use crate::select::identify::{Tag, TagSet};
 use presets::{ExitMeaning, Preset};
+pub use pyregex::PyRegex;
 
 /// The file name `ward` looks for at the repository root.
 pub const FILE_NAME: &str = "checks.toml";
@@ -37,6 +39,9 @@ pub struct Config {
 #[derive(Debug)]
 pub struct Settings {
     pub exclude: Option<Globs>,
+    /// pre-commit's top-level `files` and `exclude` (Python regular expressions).
+    pub files_regex: Option<PyRegex>,
+    pub exclude_regex: Option<PyRegex>,
     pub fail_fast: bool,
     /// 0: one per CPU.
     pub jobs: usize,
@@ -61,7 +66,13 @@ pub struct Check {
     pub kind: CheckKind,
     pub files: Option<Globs>,
     pub exclude: Option<Globs>,
-    pub types: TypeSet,
+    /// pre-commit's `files` and `exclude` (Python regular expressions).
+    pub files_regex: Option<PyRegex>,
+    pub exclude_regex: Option<PyRegex>,
+    /// identify tags a file must all have, at least one of (when not empty), and none of.
+    pub types: TagSet,
+    pub types_or: TagSet,
+    pub exclude_types: TagSet,
     pub pass_files: bool,
     pub serial: bool,
     /// At most this many files per process (`php -l` in PHP before 8.3 reads only one).
@@ -122,6 +133,42 @@ impl Check {
 
     pub fn in_stage(&self, stage: Stage) -> bool {
         self.stages.contains(&stage)
+    }
+
+    /// The regex and tag filters in words, for `ward list` and `ward explain` (the plain `file`
+    /// default goes unsaid).
+    pub fn filter_notes(&self) -> Vec<String> {
+        let names = |set: TagSet| set.iter().map(Tag::name).collect::<Vec<_>>();
+        let mut notes = Vec::new();
+        if let Some(regex) = &self.files_regex {
+            notes.push(format!("matching /{}/", regex.source));
+        }
+        if let Some(regex) = &self.exclude_regex {
+            notes.push(format!("not matching /{}/", regex.source));
+        }
+        if self.types != [Tag::FILE].into_iter().collect::<TagSet>() && !self.types.is_empty() {
+            notes.push(format!("of type {}", names(self.types).join(" and ")));
+        }
+        if !self.types_or.is_empty() {
+            notes.push(format!("of any type of {}", names(self.types_or).join(", ")));
+        }
+        if !self.exclude_types.is_empty() {
+            notes.push(format!("of no type of {}", names(self.exclude_types).join(", ")));
+        }
+        notes
+    }
+}
+
+/// Whether a check's `types` are file tags: for `conventional-commit` they are commit types.
+fn types_are_tags(kind: &CheckKind) -> bool {
+    !matches!(kind, CheckKind::Builtin(Builtin::ConventionalCommit(_)))
+}
+
+/// ward's own type names before it adopted identify's tags, and what identify calls them.
+fn renamed_type(name: &str) -> Option<&'static str> {
+    match name {
+        "typescript" => Some("ts"),
+        _ => None,
     }
 }
 
@@ -202,6 +249,8 @@ impl Validator<'_> {
     fn config(&self, raw: RawConfig, path: Option<&Path>) -> Result<Config, ConfigError> {
         let settings = Settings {
             exclude: self.globs(raw.settings.exclude.as_deref())?,
+            files_regex: self.regex("files_regex", raw.settings.files_regex.as_ref())?,
+            exclude_regex: self.regex("exclude_regex", raw.settings.exclude_regex.as_ref())?,
             fail_fast: raw.settings.fail_fast.unwrap_or(false),
             jobs: raw.settings.jobs.unwrap_or(0),
             stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
@@ -295,15 +344,19 @@ impl Validator<'_> {
         };
         let reads_git_itself = matches!(&kind, CheckKind::Builtin(b) if !b.pass_files());
         // `conventional-commit` takes commit types in `types`; they went to its options.
-        let commit_types = matches!(&kind, CheckKind::Builtin(Builtin::ConventionalCommit(_)));
         let types = match &raw.types {
-            Some(types) if !commit_types => self.types(types)?,
-            Some(_) => TypeSet::empty(),
+            Some(types) if types_are_tags(&kind) => self.tags("types", types)?,
+            Some(_) => TagSet::empty(),
             None => match &kind {
                 CheckKind::Builtin(b) => b.default_types(),
-                CheckKind::External(e) => e.preset.map_or_else(TypeSet::empty, |p| p.types.iter().copied().collect()),
+                CheckKind::External(e) => {
+                    e.preset.map_or_else(|| [Tag::FILE].into_iter().collect(), |p| p.types.iter().copied().collect())
+                }
             },
         };
+        let types_or = raw.types_or.as_deref().map_or(Ok(TagSet::empty()), |t| self.tags("types_or", t))?;
+        let exclude_types =
+            raw.exclude_types.as_deref().map_or(Ok(TagSet::empty()), |t| self.tags("exclude_types", t))?;
         let pass_files = match &kind {
             CheckKind::Builtin(b) => raw.pass_files.unwrap_or(b.pass_files()),
             CheckKind::External(e) => raw.pass_files.unwrap_or(e.preset.is_none_or(|p| p.pass_files)),
@@ -330,7 +383,11 @@ impl Validator<'_> {
                 (files, _) => self.globs(files)?,
             },
             exclude: self.globs(raw.exclude.as_deref())?,
+            files_regex: self.regex("files_regex", raw.files_regex.as_ref())?,
+            exclude_regex: self.regex("exclude_regex", raw.exclude_regex.as_ref())?,
             types,
+            types_or,
+            exclude_types,
             pass_files,
             serial: raw.serial.unwrap_or(false),
             batch_size: match &raw.batch_size {
@@ -567,6 +624,7 @@ impl Validator<'_> {
             assume_in_merge: raw.assume_in_merge.as_ref().map(|v| *v.get_ref()),
             credentials_files: get(&raw.credentials_files),
             allow_missing_credentials: raw.allow_missing_credentials.as_ref().map(|v| *v.get_ref()),
+            spec: raw.spec.as_ref().map(|v| v.get_ref().clone()),
             commit_types: raw
                 .types
                 .as_ref()
@@ -609,21 +667,32 @@ impl Validator<'_> {
             .map_err(|(i, message)| self.error(patterns[i].span(), format!("invalid glob `{}`: {message}", texts[i])))
     }
 
-    fn types(&self, types: &[Spanned<String>]) -> Result<TypeSet, ConfigError> {
-        let names: Vec<&str> = FileType::ALL.iter().map(|t| t.name()).collect();
-        types
-            .iter()
+    /// identify tags: an unknown one is an error with a suggestion (and, for ward's former type
+    /// names, the name identify uses).
+    fn tags(&self, key: &str, tags: &[Spanned<String>]) -> Result<TagSet, ConfigError> {
+        tags.iter()
             .map(|t| {
-                FileType::from_name(t.get_ref()).ok_or_else(|| {
-                    let hint =
-                        suggest(t.get_ref(), &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                    self.error(
-                        t.span(),
-                        format!("unknown file type `{}`; {hint}known types: {}", t.get_ref(), names.join(", ")),
-                    )
+                let name = t.get_ref();
+                Tag::from_name(name).ok_or_else(|| {
+                    let hint = match renamed_type(name) {
+                        Some(new) => format!("it is called `{new}` in identify's vocabulary"),
+                        None => {
+                            let names: Vec<&str> = Tag::all().map(Tag::name).collect();
+                            let guess =
+                                suggest(name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                            format!("{guess}`ward identify FILE` shows the tags of a file")
+                        }
+                    };
+                    self.error(t.span(), format!("`{key}`: unknown file tag `{name}`; {hint}"))
                 })
             })
             .collect()
+    }
+
+    fn regex(&self, key: &str, pattern: Option<&Spanned<String>>) -> Result<Option<PyRegex>, ConfigError> {
+        pattern
+            .map(|p| PyRegex::new(p.get_ref()).map_err(|message| self.error(p.span(), format!("`{key}`: {message}"))))
+            .transpose()
     }
 
     fn stages(&self, stages: Option<&[Spanned<String>]>, default: &[Stage]) -> Result<Vec<Stage>, ConfigError> {
@@ -695,7 +764,7 @@ timeout = "10m"
         assert_eq!(check.stages, [Stage::PreCommit, Stage::Ci]);
         assert_eq!(check.env, [("APP_ENV".to_string(), "test".to_string()), ("B".to_string(), "2".to_string())]);
         assert_eq!(check.timeout, Some(Duration::from_secs(600)));
-        assert!(check.types.contains(FileType::Php));
+        assert!(check.types.contains(Tag::PHP));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub struct RawSettings {
     pub exclude: Option<Vec<Spanned<String>>>,
+    pub files_regex: Option<Spanned<String>>,
+    pub exclude_regex: Option<Spanned<String>>,
     pub fail_fast: Option<bool>,
     pub jobs: Option<usize>,
     pub stage_fixed: Option<bool>,
@@ -41,6 +43,10 @@ pub struct RawCheck {
     pub files: Option<Vec<Spanned<String>>>,
     pub exclude: Option<Vec<Spanned<String>>>,
     pub types: Option<Vec<Spanned<String>>>,
+    pub types_or: Option<Vec<Spanned<String>>>,
+    pub exclude_types: Option<Vec<Spanned<String>>>,
+    pub files_regex: Option<Spanned<String>>,
+    pub exclude_regex: Option<Spanned<String>>,
     pub pass_files: Option<bool>,
     pub serial: Option<bool>,
     pub batch_size: Option<Spanned<usize>>,
@@ -68,6 +74,7 @@ pub struct RawCheck {
     pub assume_in_merge: Option<Spanned<bool>>,
     pub credentials_files: Option<Spanned<Vec<String>>>,
     pub allow_missing_credentials: Option<Spanned<bool>>,
+    pub spec: Option<Spanned<String>>,
     pub scopes: Option<Spanned<Vec<String>>>,
     pub require_scope: Option<Spanned<bool>>,
     pub allow_breaking: Option<Spanned<bool>>,
@@ -132,6 +139,10 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "files",
     "exclude",
     "types",
+    "types_or",
+    "exclude_types",
+    "files_regex",
+    "exclude_regex",
     "pass_files",
     "serial",
     "batch_size",
@@ -161,6 +172,7 @@ pub const BUILTIN_OPTION_KEYS: &[&str] = &[
     "assume_in_merge",
     "credentials_files",
     "allow_missing_credentials",
+    "spec",
     "scopes",
     "require_scope",
     "allow_breaking",
@@ -183,7 +195,8 @@ pub fn check_keys() -> Vec<&'static str> {
     COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
 }
 
-pub const SETTINGS_KEYS: &[&str] = &["exclude", "fail_fast", "jobs", "stage_fixed", "exec", "container_root"];
+pub const SETTINGS_KEYS: &[&str] =
+    &["exclude", "files_regex", "exclude_regex", "fail_fast", "jobs", "stage_fixed", "exec", "container_root"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {
@@ -202,6 +215,7 @@ impl RawCheck {
             "assume_in_merge" => self.assume_in_merge.as_ref().map(Spanned::span),
             "credentials_files" => self.credentials_files.as_ref().map(Spanned::span),
             "allow_missing_credentials" => self.allow_missing_credentials.as_ref().map(Spanned::span),
+            "spec" => self.spec.as_ref().map(Spanned::span),
             "types" => self.types.as_ref().and_then(|t| Some(t.first()?.span().start..t.last()?.span().end)),
             "scopes" => self.scopes.as_ref().map(Spanned::span),
             "require_scope" => self.require_scope.as_ref().map(Spanned::span),

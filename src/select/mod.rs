@@ -1,12 +1,13 @@
 //! The files a run looks at, chosen by mode and classified once for every check.
 
+pub mod identify;
+pub mod identify_data;
 pub mod messages;
 pub mod shard;
-pub mod types;
 
 use std::path::PathBuf;
 
-use types::TypeSet;
+use identify::{Tag, TagSet};
 
 /// How the files of a run are chosen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +29,8 @@ pub struct FileEntry {
     pub rel: PathBuf,
     /// The same path as `/`-separated text, for matching and reports.
     pub path: String,
-    pub types: TypeSet,
+    /// identify's tags (plus ward's documented additions).
+    pub types: TagSet,
     /// Size in bytes (of the link itself for a symlink).
     pub size: u64,
 }
@@ -65,7 +67,8 @@ use rayon::prelude::*;
 
 use crate::repo::Repo;
 use crate::worktree_fs;
-use types::FileType;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 
 /// Where the files come from: a git work tree, or a plain directory outside git.
 pub enum Source<'a> {
@@ -164,8 +167,8 @@ fn walk(root: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The facts every check shares about one file, from one `lstat` and, only for files whose
-/// name says nothing, a peek at the first bytes; `None` when the path holds no file any more.
+/// The facts every check shares about one file: identify's tags from one `lstat`, the name and,
+/// only when the name does not decide, the first KiB; `None` when the path holds no file any more.
 pub fn classify(root: &Path, rel: &Path) -> Option<FileEntry> {
     classify_checked(root, rel).ok().flatten()
 }
@@ -189,55 +192,97 @@ fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot check {path}")),
     };
-    let mut types = TypeSet::empty();
-    match meta.kind {
-        worktree_fs::Kind::Symlink => {
-            // What a link points at is not its content: only link-aware checks look at it.
-            types.insert(FileType::Symlink);
-            return Ok(Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.size }));
+    let types = match meta.kind {
+        // What a link points at is not its content: only link-aware checks look at it.
+        worktree_fs::Kind::Symlink => [Tag::SYMLINK].into_iter().collect(),
+        worktree_fs::Kind::File => {
+            let name = rel.file_name().map_or(&[][..], |n| n.as_bytes());
+            let facts = identify::NameFacts::new(name, executable(meta.mode, meta.uid, meta.gid));
+            tags_from_content(facts, || worktree_fs::open_read(root, rel).ok())
         }
-        worktree_fs::Kind::File => {}
         _ => return Ok(None),
-    }
-    if meta.mode & 0o111 != 0 {
-        types.insert(FileType::Executable);
-    }
-    let name = path.rsplit('/').next().unwrap_or(&path);
-    let language = types::from_file_name(name);
-    if let Some(language) = language {
-        types.insert(language);
-        types.insert(FileType::Text);
-    } else {
-        sniff(root, rel, &mut types);
-    }
+    };
     Ok(Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.size }))
 }
 
-/// Text or binary, and the shebang's language, from the first 8 KiB. A file that cannot be
-/// opened counts as text, so that the text checks try it and report why they could not.
-fn sniff(root: &Path, rel: &Path, types: &mut TypeSet) {
-    let mut head = [0u8; 8192];
-    let Ok(mut file) = worktree_fs::open_read(root, rel) else {
-        types.insert(FileType::Text);
-        return;
-    };
-    let mut len = 0;
-    while len < head.len() {
-        match file.read(&mut head[len..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => len += n,
-        }
-    }
-    let head = &head[..len];
-    if types::looks_text(head) {
-        types.insert(FileType::Text);
-        let first_line = head.split(|b| *b == b'\n').next().unwrap_or(head);
-        if let Some(language) = types::from_shebang(first_line) {
-            types.insert(language);
-        }
+/// The tags identify gives a path, for `ward identify`: directories and sockets included.
+pub fn identify_path(path: &Path) -> std::io::Result<TagSet> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(path)?;
+    let kind = meta.file_type();
+    let only = |t: Tag| [t].into_iter().collect();
+    Ok(if kind.is_dir() {
+        only(Tag::DIRECTORY)
+    } else if kind.is_symlink() {
+        only(Tag::SYMLINK)
+    } else if kind.is_socket() {
+        only(Tag::SOCKET)
     } else {
-        types.insert(FileType::Binary);
+        let name = path.file_name().map_or(&[][..], |n| n.as_bytes());
+        let facts = identify::NameFacts::new(name, executable(meta.mode(), meta.uid(), meta.gid()));
+        // Never open a FIFO or device: reading it could hang.
+        let regular = meta.is_file();
+        tags_from_content(facts, || {
+            let flags = nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK;
+            regular.then(|| fs::OpenOptions::new().read(true).custom_flags(flags).open(path).ok()).flatten()
+        })
+    })
+}
+
+/// The tags once the first bytes are known, read only when the name did not decide them. A file
+/// that cannot be opened counts as text, so that the text checks try it and report why.
+fn tags_from_content(facts: identify::NameFacts, open: impl FnOnce() -> Option<fs::File>) -> TagSet {
+    let wanted = facts.bytes_needed();
+    if wanted == 0 {
+        return facts.finish(&[]);
     }
+    let Some(file) = open() else {
+        let mut tags = facts.finish(b"");
+        if !tags.contains(Tag::BINARY) {
+            tags.insert(Tag::TEXT);
+        }
+        return tags;
+    };
+    let mut head = Vec::with_capacity(wanted);
+    let mut limit = wanted;
+    loop {
+        let before = head.len();
+        if (&file).take((limit - before) as u64).read_to_end(&mut head).is_err() {
+            break;
+        }
+        // More only to finish a long `#!` line, which identify reads whole.
+        if !facts.wants_more(&head, head.len() < limit) {
+            break;
+        }
+        limit *= 4;
+    }
+    facts.finish(&head)
+}
+
+/// `os.access(path, X_OK)` as identify asks it, from the mode bits the `lstat` already gave:
+/// root may execute when any bit is set, others by the owner, group or other bits that apply.
+fn executable(mode: u32, owner: u32, group: u32) -> bool {
+    let (uid, groups) = identity();
+    if *uid == 0 {
+        mode & 0o111 != 0
+    } else if owner == *uid {
+        mode & 0o100 != 0
+    } else if groups.contains(&group) {
+        mode & 0o010 != 0
+    } else {
+        mode & 0o001 != 0
+    }
+}
+
+/// The real user id and group ids of this process, asked once.
+fn identity() -> &'static (u32, Vec<u32>) {
+    static IDENTITY: std::sync::OnceLock<(u32, Vec<u32>)> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let mut groups: Vec<u32> =
+            nix::unistd::getgroups().map(|g| g.into_iter().map(|g| g.as_raw()).collect()).unwrap_or_default();
+        groups.push(nix::unistd::getgid().as_raw());
+        (nix::unistd::getuid().as_raw(), groups)
+    })
 }
 
 /// The `/`-separated text of a relative path; non-UTF-8 bytes are shown replaced.
@@ -248,7 +293,6 @@ pub fn path_text(rel: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn normalize_resolves_dots() {
@@ -262,22 +306,17 @@ mod tests {
         fs::write(root.join("a.php"), "<?php\n").expect("write");
         fs::write(root.join("deploy"), "#!/usr/bin/env bash\necho hi\n").expect("write");
         fs::write(root.join("blob"), b"\x00\x01\x02").expect("write");
-        fs::set_permissions(root.join("deploy"), fs::Permissions::from_mode(0o755)).expect("chmod");
+        fs::set_permissions(root.join("deploy"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
         std::os::unix::fs::symlink("a.php", root.join("link.php")).expect("symlink");
 
-        let php = classify(root, Path::new("a.php")).expect("a.php");
-        assert!(php.types.contains(FileType::Php) && php.types.contains(FileType::Text));
-        assert!(!php.types.contains(FileType::Executable));
-
-        let script = classify(root, Path::new("deploy")).expect("deploy");
-        assert!(script.types.contains(FileType::Shell));
-        assert!(script.types.contains(FileType::Executable));
-
-        let blob = classify(root, Path::new("blob")).expect("blob");
-        assert!(blob.types.contains(FileType::Binary) && !blob.types.contains(FileType::Text));
-
-        let link = classify(root, Path::new("link.php")).expect("link");
-        assert!(link.types.contains(FileType::Symlink) && !link.types.contains(FileType::Php));
+        let names = |rel: &str| -> Vec<&str> {
+            classify(root, Path::new(rel)).expect(rel).types.iter().map(Tag::name).collect()
+        };
+        assert_eq!(names("a.php"), ["file", "non-executable", "php", "text"]);
+        assert_eq!(names("deploy"), ["bash", "executable", "file", "shell", "text"]);
+        assert_eq!(names("blob"), ["binary", "file", "non-executable"]);
+        assert_eq!(names("link.php"), ["symlink"]);
+        assert_eq!(identify_path(root).expect("dir").iter().map(Tag::name).collect::<Vec<_>>(), ["directory"]);
 
         assert!(classify(root, Path::new("missing")).is_none());
     }

@@ -64,12 +64,23 @@ fn bad_glob() {
 }
 
 #[test]
-fn unknown_type() {
-    let err = error_for("[checks.a]\nrun = \"tools/mark\"\ntypes = [\"phpp\"]\n");
+fn former_type_names_point_to_identify_names() {
+    let err = error_for("[checks.a]\nrun = \"tools/mark\"\ntypes_or = [\"php\", \"typescript\"]\n");
     assert!(
-        err.contains("checks.toml:3:10:") && err.contains("unknown file type `phpp`; did you mean `php`?"),
+        err.contains("checks.toml:3:20:")
+            && err.contains("`types_or`: unknown file tag `typescript`; it is called `ts`"),
         "{err}"
     );
+    let err = error_for("[checks.a]\nrun = \"tools/mark\"\nexclude_regex = \"(?P<x\"\n");
+    assert!(err.contains("checks.toml:3:17:") && err.contains("`exclude_regex`: invalid regular expression"), "{err}");
+    let err = error_for("[settings]\nfiles_regex = \"(?a)x\"\n");
+    assert!(err.contains("checks.toml:2:15:") && err.contains("not supported"), "{err}");
+}
+
+#[test]
+fn unknown_type() {
+    let err = error_for("[checks.a]\nrun = \"tools/mark\"\ntypes = [\"phpp\"]\n");
+    assert!(err.contains("checks.toml:3:10:") && err.contains("unknown file tag `phpp`; did you mean `php`?"), "{err}");
 }
 
 #[test]

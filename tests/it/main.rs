@@ -11,6 +11,7 @@ mod edges_fs;
 mod hooks;
 mod import;
 mod import_equivalence;
+mod identify_filters;
 mod messages;
 mod php_presets;
 mod running;

@@ -10,6 +10,20 @@ pub(crate) fn check(buf: &[u8], sink: &mut Sink) {
     }
 }
 
+/// A marker followed by bytes that are not UTF-8: the file is not UTF-8 text with a marker, so
+/// it is left alone and reported (pre-commit-hooks fails on it too, with a decoding error).
+pub(crate) fn undecodable(buf: &[u8], sink: &mut Sink) -> bool {
+    let Some(rest) = buf.strip_prefix(UTF8_BOM) else { return false };
+    let Err(err) = std::str::from_utf8(rest) else { return false };
+    let (line, column) = super::lines::position(buf, UTF8_BOM.len() + err.valid_up_to());
+    sink.error(
+        line,
+        Some(column),
+        "starts with a UTF-8 byte-order marker but is not UTF-8 here; left as is: re-encode the file as UTF-8",
+    );
+    true
+}
+
 /// Drops the marker; every other byte, line endings included, stays as it was.
 pub(crate) fn fix(buf: &mut Vec<u8>) -> bool {
     if !buf.starts_with(UTF8_BOM) {

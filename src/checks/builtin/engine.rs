@@ -280,7 +280,7 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     }
     let mut bytes = match fileio::load(ctx.root, &file.rel, file.size) {
         Ok(Loaded::Text(bytes)) => bytes,
-        Ok(Loaded::Binary | Loaded::NotRegular | Loaded::Missing) => return outcome,
+        Ok(Loaded::NotRegular | Loaded::Missing) => return outcome,
         Ok(Loaded::TooLarge(size)) => {
             let message = format!(
                 "skipped: {} MiB is over the {} MiB limit for content checks",
@@ -376,6 +376,9 @@ fn scan(
             false
         }
         Builtin::FixByteOrderMarker if fixing => {
+            if bom::undecodable(buf, sink) {
+                return false;
+            }
             let fixed = bom::fix(buf);
             if fixed {
                 sink.info(Some(1), "removed the UTF-8 byte-order marker");
@@ -383,7 +386,9 @@ fn scan(
             fixed
         }
         Builtin::FixByteOrderMarker => {
-            bom::check(buf, sink);
+            if !bom::undecodable(buf, sink) {
+                bom::check(buf, sink);
+            }
             false
         }
         _ => {
@@ -404,7 +409,7 @@ fn inspect(ctx: &Context, check: &Builtin, prepared: &Prepared, file: &FileEntry
         (Builtin::CheckJson, _) => json::check(buf, sink),
         (Builtin::CheckYaml(options), _) => yaml::check(options, buf, sink),
         (Builtin::CheckXml, _) => xml::check(buf, sink),
-        (Builtin::CheckToml, _) => toml_syntax::check(buf, sink),
+        (Builtin::CheckToml { toml_1_1 }, _) => toml_syntax::check(buf, *toml_1_1, sink),
         _ => {}
     }
 }

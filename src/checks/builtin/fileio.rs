@@ -9,14 +9,12 @@ use crate::worktree_fs;
 
 /// Files above this size are skipped with a warning rather than read into memory.
 pub(crate) const MAX_CONTENT_BYTES: u64 = 64 * 1024 * 1024;
-/// How much of the start of a file decides whether it is binary (as git does).
-const BINARY_SNIFF: usize = 8 * 1024;
 
 /// What reading a file for the content checks gave.
 pub(crate) enum Loaded {
+    /// The bytes. Whether a text check applies was decided by the file's tags (identify's
+    /// rule on the first KiB), so a NUL byte later on does not hide a file from its checks.
     Text(Vec<u8>),
-    /// A NUL byte near the start: no text check applies.
-    Binary,
     TooLarge(u64),
     /// A symlink, directory, FIFO or socket: reading it could hang or follow a link out of the tree.
     NotRegular,
@@ -50,10 +48,6 @@ pub(crate) fn load(root: &Path, rel: &Path, size: u64) -> io::Result<Loaded> {
     }
     if bytes.len() as u64 > MAX_CONTENT_BYTES {
         return Ok(Loaded::TooLarge(bytes.len() as u64));
-    }
-    let sniff = &bytes[..bytes.len().min(BINARY_SNIFF)];
-    if memchr::memchr(0, sniff).is_some() {
-        return Ok(Loaded::Binary);
     }
     Ok(Loaded::Text(bytes))
 }
@@ -90,19 +84,14 @@ mod tests {
     }
 
     #[test]
-    fn loads_text_and_sniffs_binary() {
+    fn loads_any_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("a.txt");
         fs::write(&text, b"hello\n").unwrap();
         assert!(matches!(load_now(&text), Loaded::Text(bytes) if bytes == b"hello\n"));
         let binary = dir.path().join("b.bin");
         fs::write(&binary, b"PK\x03\x04\x00\x00").unwrap();
-        assert!(matches!(load_now(&binary), Loaded::Binary));
-        let late_nul = dir.path().join("late.txt");
-        let mut bytes = vec![b'a'; BINARY_SNIFF];
-        bytes.push(0);
-        fs::write(&late_nul, &bytes).unwrap();
-        assert!(matches!(load_now(&late_nul), Loaded::Text(_)));
+        assert!(matches!(load_now(&binary), Loaded::Text(bytes) if bytes == b"PK\x03\x04\x00\x00"));
         assert!(matches!(load_now(&dir.path().join("gone")), Loaded::Missing));
         assert!(matches!(load_now(dir.path()), Loaded::NotRegular));
         std::os::unix::fs::symlink(&text, dir.path().join("link")).unwrap();

@@ -8,7 +8,7 @@ use super::fileio::{self, Loaded};
 use super::regexes::{self, quote};
 use super::sink::Sink;
 use super::OptionError;
-use crate::select::types::{FileType, TypeSet};
+use crate::select::identify::{Tag, TagSet};
 use crate::select::{FileEntry, Selection};
 
 const RULE: &str = "forbid-patterns";
@@ -30,7 +30,7 @@ impl From<&str> for PatternSpec {
 pub struct Forbidden {
     pub regex: Regex,
     /// The file must have one of these types; empty: any text file.
-    pub types: Vec<FileType>,
+    pub types: Vec<Tag>,
 }
 
 /// Validated options of `forbid-patterns`.
@@ -65,11 +65,11 @@ impl ForbidOptions {
 }
 
 fn defaults() -> Vec<Forbidden> {
-    let build = |list: &[&str], types: &[FileType]| -> Vec<Forbidden> {
+    let build = |list: &[&str], types: &[Tag]| -> Vec<Forbidden> {
         list.iter().filter_map(|p| Regex::new(p).ok()).map(|regex| Forbidden { regex, types: types.to_vec() }).collect()
     };
-    let mut all = build(PHP, &[FileType::Php]);
-    all.extend(build(SCRIPT, &[FileType::Javascript, FileType::Typescript]));
+    let mut all = build(PHP, &[Tag::PHP]);
+    all.extend(build(SCRIPT, &[Tag::JAVASCRIPT, Tag::TS]));
     all
 }
 
@@ -79,16 +79,16 @@ fn forbidden(spec: &PatternSpec) -> Result<Forbidden, OptionError> {
         .iter()
         .flatten()
         .map(|name| {
-            FileType::from_name(name)
-                .ok_or_else(|| OptionError::new("patterns", format!("`patterns`: unknown file type {}", quote(name))))
+            Tag::from_name(name)
+                .ok_or_else(|| OptionError::new("patterns", format!("`patterns`: unknown file tag {}", quote(name))))
         })
         .collect::<Result<_, _>>()?;
     Ok(Forbidden { regex: regexes::one("patterns", &spec.regex)?, types })
 }
 
 impl Forbidden {
-    fn applies(&self, types: TypeSet) -> bool {
-        types.contains(FileType::Text) && (self.types.is_empty() || self.types.iter().any(|t| types.contains(*t)))
+    fn applies(&self, types: TagSet) -> bool {
+        types.contains(Tag::TEXT) && (self.types.is_empty() || self.types.iter().any(|t| types.contains(*t)))
     }
 }
 
@@ -146,8 +146,8 @@ pub(crate) fn run(ctx: &Context, options: &ForbidOptions, files: &[&FileEntry]) 
 mod tests {
     use super::*;
 
-    fn hits(options: &ForbidOptions, types: &[FileType], line: &str) -> bool {
-        let set: TypeSet = types.iter().copied().chain([FileType::Text]).collect();
+    fn hits(options: &ForbidOptions, types: &[Tag], line: &str) -> bool {
+        let set: TagSet = types.iter().copied().chain([Tag::TEXT]).collect();
         options.patterns.iter().any(|p| p.applies(set) && p.regex.is_match(line))
     }
 
@@ -155,7 +155,7 @@ mod tests {
     fn default_debug_calls() {
         let o = ForbidOptions::new(None, None).unwrap();
         assert!(o.added_lines_only);
-        let php = [FileType::Php];
+        let php = [Tag::PHP];
         for bad in [
             "var_dump($x);",
             "dump($a);",
@@ -175,9 +175,9 @@ mod tests {
         {
             assert!(!hits(&o, &php, fine), "{fine}");
         }
-        let js = [FileType::Javascript];
+        let js = [Tag::JAVASCRIPT];
         assert!(hits(&o, &js, "console.log(x)") && hits(&o, &js, "debugger;") && !hits(&o, &js, "var_dump($x)"));
-        assert!(!hits(&o, &[FileType::Yaml], "dump(x)"));
+        assert!(!hits(&o, &[Tag::YAML], "dump(x)"));
     }
 
     #[test]
@@ -188,8 +188,8 @@ mod tests {
         ];
         let o = ForbidOptions::new(Some(&specs), Some(false)).unwrap();
         assert!(!o.added_lines_only);
-        assert!(hits(&o, &[FileType::Yaml], "# TODO"));
-        assert!(hits(&o, &[FileType::Javascript], "alert(1)") && !hits(&o, &[FileType::Php], "alert(1)"));
+        assert!(hits(&o, &[Tag::YAML], "# TODO"));
+        assert!(hits(&o, &[Tag::JAVASCRIPT], "alert(1)") && !hits(&o, &[Tag::PHP], "alert(1)"));
         let bad = [PatternSpec { regex: "x".into(), types: Some(vec!["cobol".into()]) }];
         assert_eq!(ForbidOptions::new(Some(&bad), None).unwrap_err().key, Some("patterns"));
         let bad = [PatternSpec { regex: "(".into(), types: None }];

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::engine::{CheckResult, Context};
 use crate::outcome::Diagnostic;
 use crate::repo::index;
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 use crate::select::FileEntry;
 
 const RULE: &str = "check-added-large-files";
@@ -46,7 +46,7 @@ fn without_lfs<'f>(ctx: &Context, files: Vec<&'f FileEntry>) -> Result<Vec<&'f F
 
 /// The size git will store; for a symlink, what it points to, as pre-commit-hooks measures.
 fn size(ctx: &Context, file: &FileEntry) -> u64 {
-    if file.types.contains(FileType::Symlink) {
+    if file.types.contains(Tag::SYMLINK) {
         return std::fs::metadata(ctx.root.join(&file.rel)).map_or(file.size, |m| m.len());
     }
     file.size

@@ -31,13 +31,15 @@ mod toml_syntax;
 mod trailing_whitespace;
 mod windows_names;
 mod xml;
+mod xml_encoding;
 mod yaml;
+mod yaml_rules;
 
 #[cfg(test)]
 mod testutil;
 
 use crate::cli::Stage;
-use crate::select::types::{FileType, TypeSet};
+use crate::select::identify::{Tag, TagSet};
 
 pub use aws::AwsEnvironment;
 pub use branch::BranchOptions;
@@ -66,6 +68,7 @@ pub struct BuiltinOptions {
     pub assume_in_merge: Option<bool>,
     pub credentials_files: Option<Vec<String>>,
     pub allow_missing_credentials: Option<bool>,
+    pub spec: Option<String>,
     /// `types` of `conventional-commit`: commit types, not file types.
     pub commit_types: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
@@ -102,6 +105,7 @@ impl BuiltinOptions {
             ("assume_in_merge", self.assume_in_merge.is_some()),
             ("credentials_files", self.credentials_files.is_some()),
             ("allow_missing_credentials", self.allow_missing_credentials.is_some()),
+            ("spec", self.spec.is_some()),
             ("types", self.commit_types.is_some()),
             ("scopes", self.scopes.is_some()),
             ("require_scope", self.require_scope.is_some()),
@@ -183,9 +187,15 @@ pub enum Builtin {
     MixedLineEnding(LineEndingFix),
     FixByteOrderMarker,
     CheckMergeConflict,
-    CheckAddedLargeFiles { max_kb: u64, enforce_all: bool },
+    CheckAddedLargeFiles {
+        max_kb: u64,
+        enforce_all: bool,
+    },
     DetectPrivateKey,
-    DetectAwsCredentials { credentials_files: Vec<String>, allow_missing: bool },
+    DetectAwsCredentials {
+        credentials_files: Vec<String>,
+        allow_missing: bool,
+    },
     CheckCaseConflict,
     CheckIllegalWindowsNames,
     CheckExecutablesHaveShebangs,
@@ -197,7 +207,10 @@ pub enum Builtin {
     CheckJson,
     CheckYaml(YamlOptions),
     CheckXml,
-    CheckToml,
+    /// `true`: TOML 1.1 (`spec = "1.1"`); TOML 1.0 otherwise, as tomllib reads it.
+    CheckToml {
+        toml_1_1: bool,
+    },
     NoCommitToBranch(BranchOptions),
     ConventionalCommit(ConventionalOptions),
     CommitMessage(MessageOptions),
@@ -225,6 +238,7 @@ fn allowed_keys(name: &str) -> &'static [&'static str] {
         "check-added-large-files" => &["max_kb", "enforce_all"],
         "detect-aws-credentials" => &["credentials_files", "allow_missing_credentials"],
         "check-yaml" => &["allow_multiple_documents", "unsafe"],
+        "check-toml" => &["spec"],
         "no-commit-to-branch" => &["branches", "patterns"],
         "conventional-commit" => &["types", "scopes", "require_scope", "allow_breaking"],
         "commit-message" => &[
@@ -282,7 +296,7 @@ impl Builtin {
             "check-json" => Builtin::CheckJson,
             "check-yaml" => Builtin::CheckYaml(YamlOptions::new(opts.allow_multiple_documents, opts.unsafe_yaml)),
             "check-xml" => Builtin::CheckXml,
-            "check-toml" => Builtin::CheckToml,
+            "check-toml" => Builtin::CheckToml { toml_1_1: toml_syntax::spec_1_1(opts.spec.as_deref())? },
             "composer-lock" => Builtin::ComposerLock,
             "conventional-commit" => Builtin::ConventionalCommit(ConventionalOptions::new(
                 opts.commit_types.as_deref(),
@@ -347,7 +361,7 @@ impl Builtin {
             Builtin::CheckJson => "check-json",
             Builtin::CheckYaml(_) => "check-yaml",
             Builtin::CheckXml => "check-xml",
-            Builtin::CheckToml => "check-toml",
+            Builtin::CheckToml { .. } => "check-toml",
             Builtin::NoCommitToBranch(_) => "no-commit-to-branch",
             Builtin::ConventionalCommit(_) => "conventional-commit",
             Builtin::CommitMessage(_) => "commit-message",
@@ -381,7 +395,7 @@ impl Builtin {
             | Builtin::CheckJson
             | Builtin::CheckYaml(_)
             | Builtin::CheckXml
-            | Builtin::CheckToml => Scope::Content,
+            | Builtin::CheckToml { .. } => Scope::Content,
             Builtin::CheckAddedLargeFiles { .. }
             | Builtin::CheckCaseConflict
             | Builtin::CheckIllegalWindowsNames
@@ -399,19 +413,26 @@ impl Builtin {
         }
     }
 
-    /// The implicit `types` when the user gives none; empty means every file.
-    pub fn default_types(&self) -> TypeSet {
-        let only = |t: FileType| [t].into_iter().collect::<TypeSet>();
-        match self {
-            Builtin::CheckJson => only(FileType::Json),
-            Builtin::CheckYaml(_) => only(FileType::Yaml),
-            Builtin::CheckXml => only(FileType::Xml),
-            Builtin::CheckToml => only(FileType::Toml),
-            Builtin::CheckSymlinks => only(FileType::Symlink),
-            Builtin::ForbidPatterns(_) => only(FileType::Text),
-            _ if self.scope() == Scope::Content => only(FileType::Text),
-            _ => TypeSet::empty(),
-        }
+    /// The implicit `types` when the user gives none: the hook's `types` in pre-commit-hooks'
+    /// manifest, so each built-in sees the files pre-commit would give it (`file` by default).
+    pub fn default_types(&self) -> TagSet {
+        let tags: &[Tag] = match self {
+            Builtin::CheckJson => &[Tag::JSON],
+            Builtin::CheckYaml(_) => &[Tag::YAML],
+            Builtin::CheckXml => &[Tag::XML],
+            Builtin::CheckToml { .. } => &[Tag::TOML],
+            Builtin::CheckSymlinks => &[Tag::SYMLINK],
+            Builtin::CheckExecutablesHaveShebangs => &[Tag::TEXT, Tag::EXECUTABLE],
+            Builtin::ForbidPatterns(_) => &[Tag::TEXT],
+            // Commit messages and branch names are not files of the selection.
+            Builtin::ConventionalCommit(_)
+            | Builtin::CommitMessage(_)
+            | Builtin::TicketReference(_)
+            | Builtin::BranchName(_) => &[],
+            _ if self.scope() == Scope::Content => &[Tag::TEXT],
+            _ => &[Tag::FILE],
+        };
+        tags.iter().copied().collect()
     }
 
     /// One sentence for `ward list` and `ward explain`.
@@ -458,7 +479,7 @@ impl Builtin {
             Builtin::CheckJson => "Checks that JSON files parse and have no duplicate keys.",
             Builtin::CheckYaml(_) => "Checks that YAML files parse and have no duplicate keys.",
             Builtin::CheckXml => "Checks that XML files are well-formed.",
-            Builtin::CheckToml => "Checks that TOML files parse.",
+            Builtin::CheckToml { .. } => "Checks that TOML files parse (TOML 1.0, or 1.1 with `spec = \"1.1\"`).",
             Builtin::NoCommitToBranch(_) => "Stops commits made directly on protected branches (main, master).",
             Builtin::ComposerLock => {
                 "Checks that composer.lock is committed and its content-hash matches composer.json, as Composer computes it."
@@ -571,15 +592,15 @@ mod tests {
     fn metadata() {
         let json = build("check-json", BuiltinOptions::default()).unwrap();
         assert_eq!(json.scope(), Scope::Content);
-        assert!(json.default_types().contains(FileType::Json));
+        assert!(json.default_types().contains(Tag::JSON));
         assert!(!json.is_fixer());
         let tw = build("trailing-whitespace", BuiltinOptions::default()).unwrap();
         assert!(tw.is_fixer());
-        assert!(tw.default_types().contains(FileType::Text));
+        assert!(tw.default_types().contains(Tag::TEXT));
         let branch = build("no-commit-to-branch", BuiltinOptions::default()).unwrap();
         assert!(!branch.pass_files());
         assert_eq!(branch.scope(), Scope::Paths);
-        assert_eq!(branch.default_types(), TypeSet::empty());
+        assert_eq!(branch.default_types(), [Tag::FILE].into_iter().collect::<TagSet>());
         let report_only = BuiltinOptions { fix: Some("no".into()), ..Default::default() };
         assert!(!build("mixed-line-ending", report_only).unwrap().is_fixer());
         let large = build("check-added-large-files", BuiltinOptions::default()).unwrap();

@@ -3,14 +3,14 @@
 use super::engine::Context;
 use super::sink::Sink;
 use crate::repo::index::mode_is_executable;
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 use crate::select::FileEntry;
 
 /// Whether `file` is executable for check-executables-have-shebangs: the index decides when
 /// `core.fileMode` is false (the file system's bits mean nothing there), else the file system.
 pub(crate) fn counts_as_executable(ctx: &Context, file: &FileEntry) -> bool {
     if ctx.core_file_mode() {
-        return file.types.contains(FileType::Executable);
+        return file.types.contains(Tag::EXECUTABLE);
     }
     matches!(ctx.index_mode(&file.rel), Ok(Some(mode)) if mode_is_executable(mode))
 }
@@ -20,7 +20,7 @@ pub(crate) fn counts_as_executable(ctx: &Context, file: &FileEntry) -> bool {
 fn staged_executable(ctx: &Context, file: &FileEntry) -> bool {
     match ctx.index_mode(&file.rel) {
         Ok(Some(mode)) => mode_is_executable(mode),
-        _ => file.types.contains(FileType::Executable),
+        _ => file.types.contains(Tag::EXECUTABLE),
     }
 }
 

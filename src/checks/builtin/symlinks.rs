@@ -6,12 +6,12 @@ use std::path::Path;
 use super::engine::{CheckResult, Context};
 use crate::outcome::Diagnostic;
 use crate::repo::index::{self, RawChange, MODE_SYMLINK};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 use crate::select::FileEntry;
 
 pub(crate) fn run_broken(ctx: &Context, files: &[&FileEntry]) -> CheckResult {
     let mut result = CheckResult::default();
-    for file in files.iter().filter(|f| f.types.contains(FileType::Symlink)) {
+    for file in files.iter().filter(|f| f.types.contains(Tag::SYMLINK)) {
         let path = ctx.root.join(&file.rel);
         let Ok(target) = std::fs::read_link(&path) else { continue };
         if std::fs::metadata(&path).is_err() {

@@ -1,7 +1,6 @@
 //! Test fixtures: a real git repository, isolated from the user's configuration, and file entries.
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,7 +8,6 @@ use std::process::Command;
 use tempfile::TempDir;
 
 use crate::repo::Repo;
-use crate::select::types::{from_file_name, looks_text, FileType, TypeSet};
 use crate::select::FileEntry;
 
 pub(crate) struct GitFixture {
@@ -84,23 +82,7 @@ impl GitFixture {
     }
 }
 
-/// A file entry for `rel` under `root`, typed from lstat, the name and the first bytes.
+/// A file entry for `rel` under `root`, tagged as the selection tags it.
 pub(crate) fn entry_in(root: &Path, rel: &str) -> FileEntry {
-    let path = root.join(rel);
-    let meta = fs::symlink_metadata(&path).unwrap();
-    let mut types = TypeSet::empty();
-    if meta.file_type().is_symlink() {
-        types.insert(FileType::Symlink);
-    } else {
-        if meta.permissions().mode() & 0o111 != 0 {
-            types.insert(FileType::Executable);
-        }
-        let mut head = Vec::new();
-        fs::File::open(&path).unwrap().take(8192).read_to_end(&mut head).unwrap();
-        types.insert(if looks_text(&head) { FileType::Text } else { FileType::Binary });
-    }
-    if let Some(language) = from_file_name(rel) {
-        types.insert(language);
-    }
-    FileEntry { rel: PathBuf::from(rel), path: rel.to_string(), types, size: meta.len() }
+    crate::select::classify(root, Path::new(rel)).unwrap()
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use super::lines::{line_at, lines, to_u32, Line};
 use super::sink::Sink;
 use super::OptionError;
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 use crate::select::FileEntry;
 
 /// Validated options of `trailing-whitespace`.
@@ -98,7 +98,7 @@ impl TrailingWhitespaceOptions {
     /// Whether `file` keeps Markdown hard line breaks.
     pub(crate) fn keeps_hard_breaks(&self, file: &FileEntry) -> bool {
         match &self.markdown {
-            MarkdownFiles::MarkdownType => file.types.contains(FileType::Markdown),
+            MarkdownFiles::MarkdownType => file.types.contains(Tag::MARKDOWN),
             MarkdownFiles::All => true,
             MarkdownFiles::Extensions(exts) => {
                 let name = file.path.rsplit('/').next().unwrap_or(&file.path);
@@ -213,7 +213,7 @@ fn parse_extensions(exts: &[String]) -> Result<MarkdownFiles, OptionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::select::types::TypeSet;
+    use crate::select::identify::TagSet;
     use std::path::PathBuf;
 
     fn opts() -> TrailingWhitespaceOptions {
@@ -237,7 +237,7 @@ mod tests {
         sink.finish().iter().map(|d| (d.line.unwrap(), d.column.unwrap())).collect()
     }
 
-    fn entry(path: &str, types: &[FileType]) -> FileEntry {
+    fn entry(path: &str, types: &[Tag]) -> FileEntry {
         FileEntry { rel: PathBuf::from(path), path: path.into(), types: types.iter().copied().collect(), size: 0 }
     }
 
@@ -286,8 +286,8 @@ mod tests {
 
     #[test]
     fn markdown_files_by_type_by_default_and_by_extension_when_configured() {
-        let md = entry("docs/README.md", &[FileType::Text, FileType::Markdown]);
-        let txt = entry("notes.txt", &[FileType::Text]);
+        let md = entry("docs/README.md", &[Tag::TEXT, Tag::MARKDOWN]);
+        let txt = entry("notes.txt", &[Tag::TEXT]);
         assert!(opts().keeps_hard_breaks(&md));
         assert!(!opts().keeps_hard_breaks(&txt));
         let exts = TrailingWhitespaceOptions::new(None, Some(&[".TXT".into()])).unwrap();
@@ -297,7 +297,7 @@ mod tests {
         assert!(!none.keeps_hard_breaks(&md));
         let all = TrailingWhitespaceOptions::new(None, Some(&["*".into()])).unwrap();
         assert!(all.keeps_hard_breaks(&entry("Makefile", &[])));
-        assert!(!exts.keeps_hard_breaks(&FileEntry { types: TypeSet::empty(), ..entry(".txt", &[]) }));
+        assert!(!exts.keeps_hard_breaks(&FileEntry { types: TagSet::empty(), ..entry(".txt", &[]) }));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use quick_xml::Reader;
 use super::bom;
 use super::lines::position;
 use super::sink::Sink;
+use super::xml_encoding;
 
 /// What the walk over the document has seen so far.
 #[derive(Default)]
@@ -30,10 +31,24 @@ fn malformed(offset: usize, message: impl Into<String>) -> Malformed {
 }
 
 pub(crate) fn check(buf: &[u8], sink: &mut Sink) {
-    let text = bom::strip(buf);
-    let skipped = buf.len() - text.len();
+    let decoded = match xml_encoding::decode(buf) {
+        Ok(text) => text,
+        Err(err) => {
+            let (line, column) = position(buf, err.offset);
+            sink.error(line, Some(column), format!("not well-formed XML: {}", err.message));
+            return;
+        }
+    };
+    // Positions from here on are in the decoded text (the same lines as the file).
+    let text = bom::strip(decoded.as_bytes());
+    if let Some((at, c)) = xml_encoding::invalid_char(std::str::from_utf8(text).unwrap_or_default()) {
+        let (line, column) = position(text, at);
+        let message = format!("not well-formed XML: character U+{:04X} is not allowed in XML 1.0", c as u32);
+        sink.error(line, Some(column), message);
+        return;
+    }
     if let Err(err) = walk(text) {
-        let (line, column) = position(buf, skipped + err.offset);
+        let (line, column) = position(text, err.offset);
         sink.error(line, Some(column), format!("not well-formed XML: {}", err.message));
     }
 }
@@ -89,7 +104,7 @@ fn walk(text: &[u8]) -> Result<(), Malformed> {
     if state.roots == 0 {
         return Err(malformed(text.len(), "no root element"));
     }
-    check_utf8(text, state.encoding.as_deref())
+    Ok(())
 }
 
 fn start_element(state: &mut Walk, text: &[u8], element: &BytesStart, at: usize) -> Result<(), Malformed> {
@@ -123,8 +138,8 @@ fn check_references(raw: &[u8], at: usize, any_name: bool) -> Result<(), Malform
         let name = &rest[..end];
         let known = match name {
             b"lt" | b"gt" | b"amp" | b"apos" | b"quot" => true,
-            [b'#', b'x', hex @ ..] => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
-            [b'#', digits @ ..] => !digits.is_empty() && digits.iter().all(u8::is_ascii_digit),
+            [b'#', b'x', hex @ ..] => char_reference(hex, 16).ok_or_else(|| bad_reference(at + amp))?,
+            [b'#', digits @ ..] => char_reference(digits, 10).ok_or_else(|| bad_reference(at + amp))?,
             _ => any_name,
         };
         if !known {
@@ -135,18 +150,20 @@ fn check_references(raw: &[u8], at: usize, any_name: bool) -> Result<(), Malform
     Ok(())
 }
 
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'#' | b'_' | b'-' | b'.' | b':') || b >= 0x80
+/// `&#N;` or `&#xN;` naming a character XML 1.0 allows.
+fn char_reference(digits: &[u8], radix: u32) -> Option<bool> {
+    let text =
+        std::str::from_utf8(digits).ok().filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let code = u32::from_str_radix(text, radix).ok()?;
+    char::from_u32(code).filter(|c| xml_encoding::is_xml_char(*c)).map(|_| true)
 }
 
-/// Without an encoding declaration (or with UTF-8 declared) the bytes must be UTF-8.
-fn check_utf8(text: &[u8], encoding: Option<&str>) -> Result<(), Malformed> {
-    if !matches!(encoding, None | Some("utf-8" | "utf8")) {
-        return Ok(());
-    }
-    std::str::from_utf8(text)
-        .map(|_| ())
-        .map_err(|e| malformed(e.valid_up_to(), "invalid UTF-8 (declare the encoding if it is not UTF-8)"))
+fn bad_reference(offset: usize) -> Malformed {
+    malformed(offset, "reference to invalid character number")
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'#' | b'_' | b'-' | b'.' | b':') || b >= 0x80
 }
 
 fn element_name(from_lt: &[u8]) -> String {

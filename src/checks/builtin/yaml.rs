@@ -7,9 +7,12 @@ use rustc_hash::FxHashMap as HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::Marker;
 
+use yaml_rust2::scanner::TScalarStyle;
+
 use super::bom;
-use super::lines::to_u32;
+use super::lines::{position, to_u32};
 use super::sink::Sink;
+use super::yaml_rules;
 
 /// Validated options of `check-yaml`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,7 +59,28 @@ enum Frame {
 }
 
 pub(crate) fn check(options: &YamlOptions, buf: &[u8], sink: &mut Sink) {
-    let Some((text, _)) = bom::utf8_text(buf, sink, "YAML") else { return };
+    let Some((text, skipped)) = bom::utf8_text(buf, sink, "YAML") else { return };
+    let at = |offset: usize| position(buf, skipped + offset);
+    if let Some((offset, c)) = yaml_rules::non_printable(text) {
+        let (line, column) = at(offset);
+        sink.error(
+            line,
+            Some(column),
+            format!("invalid YAML: unacceptable character U+{:04X}: special characters are not allowed", c as u32),
+        );
+        return;
+    }
+    if let Some((offset, version)) = yaml_rules::bad_version(text) {
+        let (line, column) = at(offset);
+        sink.error(line, Some(column), format!("invalid YAML: `%YAML {version}`: only YAML 1.1 and 1.2 are read"));
+        return;
+    }
+    if let Some(offset) = yaml_rules::stray_tab(text) {
+        let (line, column) = at(offset);
+        let message = "invalid YAML: a tab character here cannot start any token (indent and separate with spaces)";
+        sink.error(line, Some(column), message);
+        return;
+    }
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut documents = 0;
@@ -79,9 +103,14 @@ pub(crate) fn check(options: &YamlOptions, buf: &[u8], sink: &mut Sink) {
                     sink.error(line(mark), None, message);
                 }
             }
-            Event::Scalar(value, _, _, tag) => {
+            Event::Scalar(value, style, _, tag) => {
                 check_tag(options, tag.as_ref(), mark, sink);
-                node(&mut stack, Some(&value), mark, sink);
+                let identity = if value == "<<" && style == TScalarStyle::Plain {
+                    None
+                } else {
+                    yaml_rules::key_identity(&value, style, tag.as_ref())
+                };
+                node(&mut stack, identity.as_deref().map(|id| (id, value.as_str())), mark, sink);
             }
             Event::Alias(_) => node(&mut stack, None, mark, sink),
             Event::MappingStart(_, tag) => {
@@ -106,20 +135,21 @@ fn line(mark: Marker) -> u32 {
     to_u32(mark.line().max(1))
 }
 
-/// A node starts: in a mapping it is alternately a key and a value; scalar keys are remembered.
-fn node(stack: &mut [Frame], scalar: Option<&str>, mark: Marker, sink: &mut Sink) {
+/// A node starts: in a mapping it is alternately a key and a value; scalar keys are remembered
+/// by what they resolve to, with the text they were written as.
+fn node(stack: &mut [Frame], scalar: Option<(&str, &str)>, mark: Marker, sink: &mut Sink) {
     let Some(Frame::Mapping { keys, expect_key }) = stack.last_mut() else { return };
     let is_key = *expect_key;
     *expect_key = !is_key;
     // Merge keys (`<<`) legitimately repeat; complex and alias keys are left alone.
-    let Some(key) = scalar.filter(|k| is_key && *k != "<<") else { return };
-    match keys.get(key) {
+    let Some((identity, key)) = scalar.filter(|_| is_key) else { return };
+    match keys.get(identity) {
         Some(first) => {
             let message = format!("duplicate key `{key}` (first defined at line {first})");
             sink.error(line(mark), Some(to_u32(mark.col() + 1)), message);
         }
         None => {
-            keys.insert(key.to_string(), line(mark));
+            keys.insert(identity.to_string(), line(mark));
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict, BASE};
 use crate::cli::Stage;
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 pub const PRESET: Preset = Preset {
     name: "composer-audit",
@@ -11,7 +11,7 @@ pub const PRESET: Preset = Preset {
     program: "composer",
     check: &["audit", "--locked", "--format=json", "--no-interaction", "--no-ansi"],
     files: &["composer.lock"],
-    types: &[] as &[FileType],
+    types: &[] as &[Tag],
     pass_files: false,
     always_run: true,
     stages: &[Stage::Ci, Stage::Manual],

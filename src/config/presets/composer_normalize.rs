@@ -2,7 +2,7 @@
 //! `normalize` rewrites it.
 
 use super::{Exit, ExitMeaning, Preset, Verdict, BASE};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 pub const PRESET: Preset = Preset {
     name: "composer-normalize",
@@ -11,7 +11,7 @@ pub const PRESET: Preset = Preset {
     check: &["normalize", "--dry-run", "--no-interaction", "--no-ansi"],
     fix: Some(&["normalize", "--no-interaction", "--no-ansi"]),
     files: &["composer.json"],
-    types: &[] as &[FileType],
+    types: &[] as &[Tag],
     pass_files: false,
     format: "composer-normalize",
     exit: ExitMeaning::Tool(verdict),

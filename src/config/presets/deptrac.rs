@@ -1,7 +1,7 @@
 //! deptrac: architecture layers, once for the whole project.
 
 use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict, BASE};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 pub const PRESET: Preset = Preset {
     name: "deptrac",
@@ -14,7 +14,7 @@ pub const PRESET: Preset = Preset {
     config_option: &["--config-file={}"],
     config_files: &["deptrac.yaml", "deptrac.php", "depfile.yaml"],
     config_required: true,
-    types: &[FileType::Php],
+    types: &[Tag::PHP],
     pass_files: false,
     format: "deptrac",
     exit: ExitMeaning::Tool(verdict),

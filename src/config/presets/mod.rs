@@ -21,7 +21,7 @@ mod twig_cs_fixer;
 use std::path::Path;
 
 use crate::cli::Stage;
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 /// How a tool's exit code reads, beyond "zero passed".
 #[derive(Clone, Copy, Debug)]
@@ -100,7 +100,7 @@ pub struct Preset {
     pub config_required: bool,
     /// Globs of the files it looks at, beside `types` (empty: by type alone).
     pub files: &'static [&'static str],
-    pub types: &'static [FileType],
+    pub types: &'static [Tag],
     pub pass_files: bool,
     /// Runs even when none of its files was selected: its answer changes without a commit.
     pub always_run: bool,
@@ -132,7 +132,7 @@ pub const BASE: Preset = Preset {
     config_files: &[],
     config_required: false,
     files: &[],
-    types: &[FileType::Php],
+    types: &[Tag::PHP],
     pass_files: true,
     always_run: false,
     stages: &[],

@@ -1,7 +1,7 @@
 //! php-cs-fixer: coding standards, checked with `check --diff` and fixed with `fix`.
 
 use super::{Exit, ExitMeaning, Preset, Verdict, BASE};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 pub const PRESET: Preset = Preset {
     name: "php-cs-fixer",
@@ -13,7 +13,7 @@ pub const PRESET: Preset = Preset {
     config_option: &["--config={}"],
     config_files: &[".php-cs-fixer.php", ".php-cs-fixer.dist.php"],
     config_required: true,
-    types: &[FileType::Php],
+    types: &[Tag::PHP],
     pass_files: true,
     format: "php-cs-fixer",
     exit: ExitMeaning::Tool(verdict),

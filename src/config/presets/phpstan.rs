@@ -1,7 +1,7 @@
 //! phpstan: static analysis of the selected PHP files.
 
 use super::{looks_like_json, Exit, ExitMeaning, Preset, Verdict, BASE};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 pub const PRESET: Preset = Preset {
     name: "phpstan",
@@ -13,7 +13,7 @@ pub const PRESET: Preset = Preset {
     config_option: &["-c", "{}"],
     config_files: &["phpstan.neon", "phpstan.neon.dist", "phpstan.dist.neon"],
     config_required: false,
-    types: &[FileType::Php],
+    types: &[Tag::PHP],
     pass_files: true,
     format: "phpstan",
     exit: ExitMeaning::Tool(verdict),

@@ -3,7 +3,7 @@
 //! with the check's `env` (APP_ENV).
 
 use super::{Exit, ExitMeaning, Preset, Verdict, BASE};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 const CONSOLE: Preset = Preset {
     program: "bin/console",
@@ -22,7 +22,7 @@ pub const PRESET: Preset = Preset {
             name: "yaml",
             description: "YAML syntax as Symfony parses it (bin/console lint:yaml --parse-tags)",
             check: &["lint:yaml", "--parse-tags", "--format=json", "--no-interaction"],
-            types: &[FileType::Yaml],
+            types: &[Tag::YAML],
             install: "composer require symfony/yaml",
             ..CONSOLE
         },
@@ -30,7 +30,7 @@ pub const PRESET: Preset = Preset {
             name: "twig",
             description: "Twig templates compile (bin/console lint:twig)",
             check: &["lint:twig", "--format=json", "--no-interaction"],
-            types: &[FileType::Twig],
+            types: &[Tag::TWIG],
             install: "composer require symfony/twig-bundle",
             ..CONSOLE
         },

@@ -2,7 +2,7 @@
 //! `lint --fix`.
 
 use super::{Exit, ExitMeaning, Preset, Verdict, BASE};
-use crate::select::types::FileType;
+use crate::select::identify::Tag;
 
 pub const PRESET: Preset = Preset {
     name: "twig-cs-fixer",
@@ -12,7 +12,7 @@ pub const PRESET: Preset = Preset {
     fix: Some(&["lint", "--fix", "--no-cache", "{config}"]),
     config_option: &["--config={}"],
     config_files: &[".twig-cs-fixer.php", ".twig-cs-fixer.dist.php"],
-    types: &[FileType::Twig],
+    types: &[Tag::TWIG],
     format: "checkstyle",
     format_words: &[("checkstyle", "--report=checkstyle")],
     exit: ExitMeaning::Tool(verdict),
