@@ -2,8 +2,8 @@
 
 mod explain;
 mod hook;
-mod import;
 mod identify;
+mod import;
 mod init;
 mod init_php;
 mod list;
@@ -18,8 +18,8 @@ use anyhow::{Context as _, Result};
 
 pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
-pub use import::import;
 pub use identify::identify;
+pub use import::import;
 pub use init::init;
 pub use list::{list, validate};
 pub use merge::merge;
