@@ -46,6 +46,24 @@ pub enum Command {
     HookImpl(HookImplArgs),
     /// Put back the unstaged changes an interrupted run set aside (done at every start anyway).
     Restore(RestoreArgs),
+    /// Show or empty the result cache (`ward cache info`, `ward cache clean`).
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Where the cache is, its entries and size, and the hit rate of the last run.
+    Info(CacheDirArgs),
+    /// Remove every cached result.
+    Clean(CacheDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheDirArgs {
+    /// The cache directory [default: .git/ward/cache of the repository].
+    #[arg(long, env = "WARD_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +221,14 @@ pub struct RunArgs {
     /// The stage being run; checks declare the stages they belong to [default: manual; ci with --ci].
     #[arg(long, value_enum, value_name = "STAGE")]
     pub stage: Option<Stage>,
+
+    /// Keep results here instead of .git/ward/cache (for CI caches).
+    #[arg(long, env = "WARD_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Check everything again: neither use nor update the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
 
     /// The commit message to check (a file, or `-` for standard input); implies the commit-msg
     /// stage unless --stage says otherwise.

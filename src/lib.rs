@@ -1,5 +1,6 @@
 //! `ward`: a config-driven pre-commit and CI check runner.
 
+pub mod cache;
 pub mod checks;
 pub mod ci;
 pub mod cli;
@@ -41,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
         Command::Restore(args) => commands::restore(args),
+        Command::Cache(command) => commands::cache(command),
     };
     match result {
         Ok(status) => status.into(),

@@ -139,3 +139,32 @@ impl Printer {
         self.write(&format!("{text}\n"))
     }
 }
+
+/// `13,139`: a count as people read it.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text from outside (a file name) made safe for a terminal: control characters escaped.
+pub fn escape_control(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(13139), "13,139");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_000_000), "1,000,000");
+        assert_eq!(super::escape_control("a\x1b[31mb\n"), "a\\u{1b}[31mb\\n");
+    }
+}

@@ -1,5 +1,6 @@
 //! One function per subcommand: each takes its parsed arguments and returns an exit status.
 
+mod cache;
 mod explain;
 mod hook;
 mod identify;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+pub use cache::{cache, cache_dir};
 pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
 pub use identify::identify;

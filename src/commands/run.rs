@@ -60,6 +60,12 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         stage,
     )?;
     let skip = skipped(args);
+    let cache = if args.no_cache {
+        None
+    } else {
+        super::cache_dir(args.cache_dir.as_deref(), &ws.cwd, ws.repo.as_ref())
+            .map(|dir| crate::cache::Cache::open(&dir, config.settings.cache_max_size))
+    };
     let session = Session {
         ws,
         config: &config,
@@ -80,6 +86,7 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         skip: &skip,
         fail_fast: args.fail_fast || config.settings.fail_fast,
         shard: args.shard,
+        cache: cache.as_ref(),
         messages: messages.as_ref(),
         branch: branch.as_ref().map(Option::as_deref),
     };
@@ -95,6 +102,11 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         summary: crate::outcome::Summary { duration_ms: started.elapsed().as_millis() as u64, ..report.summary },
         ..report
     };
+    if let Some(cache) = &cache {
+        for warning in cache.finish() {
+            printer.line(&format!("{} {warning}", crate::printer::Styles::paint(printer.styles.skipped, "warning:")));
+        }
+    }
     let guide = guide::Context { fixers: &fixers, check_mode, selection_args: &selection_args(&selection) };
     printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
@@ -116,6 +128,7 @@ struct Session<'a> {
     skip: &'a HashSet<String>,
     fail_fast: bool,
     shard: Option<crate::select::shard::Shard>,
+    cache: Option<&'a crate::cache::Cache>,
     messages: Option<&'a crate::select::messages::Messages>,
     branch: Option<Option<&'a str>>,
 }
@@ -178,6 +191,7 @@ impl Session<'_> {
             messages: self.messages,
             branch: self.branch,
             on_start: Some(&on_start),
+            cache: self.cache,
         };
         let done = std::sync::atomic::AtomicBool::new(false);
         let outcomes = std::thread::scope(|scope| {
@@ -194,8 +208,16 @@ impl Session<'_> {
             outcomes
         })?;
         progress.clear();
+        let (outcomes, counts) = outcomes;
         guard.finish(config, &files, &outcomes, printer)?;
-        Ok(Report::new(outcomes, started.elapsed().as_millis() as u64))
+        let mut report = Report::new(outcomes, started.elapsed().as_millis() as u64);
+        let checks = report.checks.iter().filter(|c| c.cache.is_some()).count();
+        report.summary.cache = counts.filter(|_| checks > 0).map(|(files, from_cache)| crate::outcome::CacheSummary {
+            checks,
+            files,
+            from_cache,
+        });
+        Ok(report)
     }
 }
 

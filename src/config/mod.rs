@@ -46,6 +46,8 @@ pub struct Settings {
     /// 0: one per CPU.
     pub jobs: usize,
     pub stage_fixed: bool,
+    /// The bound of the result cache, in bytes.
+    pub cache_max_size: u64,
     /// `exec`/`container_root`: every command runs inside this container unless a check says otherwise.
     pub container: Option<Container>,
 }
@@ -57,6 +59,16 @@ pub struct Container {
     /// Where the repository root is mounted in the container (`/app`); files are passed and
     /// read back relative to it. `None`: the container's working directory is the repository.
     pub root: Option<String>,
+}
+
+/// How a check's results are kept (`cache = ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheMode {
+    /// A result per file: the check's verdict on a file depends on that file alone.
+    PerFile,
+    /// One result for the whole run, keyed by every file the check matches.
+    Project,
+    Off,
 }
 
 #[derive(Debug)]
@@ -83,6 +95,10 @@ pub struct Check {
     pub timeout: Option<Duration>,
     pub ci_all_files: bool,
     pub stage_fixed: Option<bool>,
+    /// `cache = ...`; `None`: the default (per file for content built-ins and file-local presets).
+    pub cache: Option<CacheMode>,
+    /// Files besides the checked ones that its results depend on (`cache_inputs`).
+    pub cache_inputs: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -215,6 +231,28 @@ impl Globs {
     }
 }
 
+/// `cache_max_size`: a number of bytes or a text with a unit (`500KB`, `100MB`, `2GB`).
+fn parse_size(value: &toml::Value) -> Option<u64> {
+    match value {
+        toml::Value::Integer(n) => u64::try_from(*n).ok(),
+        toml::Value::String(text) => {
+            let text = text.trim();
+            let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+            let (number, unit) = text.split_at(split);
+            let number: u64 = number.parse().ok()?;
+            let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+                "" | "B" => 1,
+                "K" | "KB" | "KIB" => 1 << 10,
+                "M" | "MB" | "MIB" => 1 << 20,
+                "G" | "GB" | "GIB" => 1 << 30,
+                _ => return None,
+            };
+            number.checked_mul(factor)
+        }
+        _ => None,
+    }
+}
+
 /// Loads `path`, or the embedded default when `path` is `None`; `root` is where tool config
 /// files (`phpstan.neon`, ...) are looked for.
 pub fn load(path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
@@ -254,6 +292,15 @@ impl Validator<'_> {
             fail_fast: raw.settings.fail_fast.unwrap_or(false),
             jobs: raw.settings.jobs.unwrap_or(0),
             stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
+            cache_max_size: match &raw.settings.cache_max_size {
+                Some(value) => parse_size(value.get_ref()).ok_or_else(|| {
+                    self.error(
+                        value.span(),
+                        "`cache_max_size`: expected a size such as \"100MB\", \"2GB\" or a number of bytes",
+                    )
+                })?,
+                None => crate::cache::DEFAULT_MAX_SIZE,
+            },
             container: self.container(raw.settings.exec.as_ref(), raw.settings.container_root.as_ref(), None)?,
         };
         let checks = raw
@@ -407,7 +454,35 @@ impl Validator<'_> {
             timeout,
             ci_all_files: raw.ci_all_files.unwrap_or(false),
             stage_fixed: raw.stage_fixed,
+            cache: self.cache_mode(&raw)?,
+            cache_inputs: raw
+                .cache_inputs
+                .as_ref()
+                .map(|v| v.iter().map(|s| s.get_ref().clone()).collect())
+                .unwrap_or_default(),
         })
+    }
+
+    fn cache_mode(&self, raw: &RawCheck) -> Result<Option<CacheMode>, ConfigError> {
+        let Some(value) = &raw.cache else { return Ok(None) };
+        let mode = match value.get_ref().as_str() {
+            "per-file" => CacheMode::PerFile,
+            "project" => CacheMode::Project,
+            "off" => CacheMode::Off,
+            other => {
+                let hint = suggest(other, &["per-file", "project", "off"])
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                return Err(self.error(
+                    value.span(),
+                    format!("`cache`: unknown value `{other}`; {hint}expected \"per-file\", \"project\" or \"off\""),
+                ));
+            }
+        };
+        if mode == CacheMode::PerFile && raw.pass_files == Some(false) {
+            return Err(self.error(value.span(), "`cache = \"per-file\"` needs the files passed to the command; a check with `pass_files = false` takes `cache = \"project\"`"));
+        }
+        Ok(Some(mode))
     }
 
     fn kind(&self, id: &str, raw: &RawCheck, table_span: Range<usize>) -> Result<CheckKind, ConfigError> {

@@ -22,6 +22,7 @@ pub struct RawSettings {
     pub fail_fast: Option<bool>,
     pub jobs: Option<usize>,
     pub stage_fixed: Option<bool>,
+    pub cache_max_size: Option<Spanned<toml::Value>>,
     pub exec: Option<Spanned<String>>,
     pub container_root: Option<Spanned<String>>,
 }
@@ -58,6 +59,8 @@ pub struct RawCheck {
     pub timeout: Option<Spanned<String>>,
     pub ci_all_files: Option<bool>,
     pub stage_fixed: Option<bool>,
+    pub cache: Option<Spanned<String>>,
+    pub cache_inputs: Option<Vec<Spanned<String>>>,
     pub lint: Option<Spanned<String>>,
     pub exec: Option<Spanned<String>>,
     pub container_root: Option<Spanned<String>>,
@@ -154,6 +157,8 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "timeout",
     "ci_all_files",
     "stage_fixed",
+    "cache",
+    "cache_inputs",
     "lint",
     "exec",
     "container_root",
@@ -196,7 +201,7 @@ pub fn check_keys() -> Vec<&'static str> {
 }
 
 pub const SETTINGS_KEYS: &[&str] =
-    &["exclude", "files_regex", "exclude_regex", "fail_fast", "jobs", "stage_fixed", "exec", "container_root"];
+    &["exclude", "files_regex", "exclude_regex", "fail_fast", "jobs", "stage_fixed", "exec", "container_root", "cache_max_size"];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {

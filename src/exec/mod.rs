@@ -2,6 +2,7 @@
 
 pub mod container;
 pub mod external;
+pub mod memo;
 pub mod process;
 
 use std::path::Path;
@@ -37,6 +38,18 @@ pub struct Run<'a> {
     pub branch: Option<Option<&'a str>>,
     /// Told the planned index of each check as its first job starts (live progress).
     pub on_start: Option<&'a (dyn Fn(usize) + Sync)>,
+    /// The result cache, unless `--no-cache`.
+    pub cache: Option<&'a crate::cache::Cache>,
+}
+
+/// What an external job produced: the tool's run (unless every result was known) and the
+/// results replayed from the cache.
+#[derive(Default)]
+struct ExternalOutput {
+    batch: Option<BatchResult>,
+    diagnostics: Vec<Diagnostic>,
+    verdict: Option<Verdict>,
+    replayed: Vec<crate::cache::Stored>,
 }
 
 /// Called once per planned check, in config order, as soon as it and every check before it
@@ -44,7 +57,7 @@ pub struct Run<'a> {
 pub type OnDone<'a> = dyn Fn(&CheckOutcome) + Sync + 'a;
 
 enum JobOutput {
-    External(BatchResult),
+    External(ExternalOutput),
     Builtins(Vec<(usize, CheckResult)>),
     Cancelled,
 }
@@ -77,12 +90,17 @@ struct State {
 struct Shared<'a> {
     run: &'a Run<'a>,
     ctx: engine::Context<'a>,
+    memo: Option<memo::Memo<'a>>,
     state: Mutex<State>,
     on_done: &'a OnDone<'a>,
 }
 
-/// Executes the plan and returns one outcome per planned check, in config order.
-pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>> {
+/// The outcomes, and `(files seen by caching checks, files answered wholly from the cache)`.
+pub type Executed = (Vec<CheckOutcome>, Option<(usize, usize)>);
+
+/// Executes the plan and returns one outcome per planned check, in config order, with the
+/// files seen by caching checks and how many of them came wholly from the cache.
+pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Executed> {
     let plan = run.plan;
     let mut dependents = vec![Vec::new(); plan.jobs.len()];
     for (j, job) in plan.jobs.iter().enumerate() {
@@ -104,6 +122,7 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
         run,
         ctx: engine::Context::new(run.root, run.repo, engine_mode, run.selection)
             .with_messages(run.messages, run.branch),
+        memo: run.cache.map(|cache| memo::Memo::new(run, cache, run.repo.and_then(|r| r.read_index().ok()))),
         state: Mutex::new(State {
             waiting_on: plan.jobs.iter().map(|j| j.deps.len()).collect(),
             dependents,
@@ -136,8 +155,9 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Vec<CheckOutcome>>
             spawn(scope, &shared, j);
         }
     });
+    let counts = shared.memo.as_ref().map(memo::Memo::file_counts);
     let state = shared.state.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok(state.outcomes.into_iter().flatten().collect())
+    Ok((state.outcomes.into_iter().flatten().collect(), counts))
 }
 
 fn lock<'m>(m: &'m Mutex<State>) -> std::sync::MutexGuard<'m, State> {
@@ -199,24 +219,59 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 return JobOutput::Cancelled;
             };
             if let Some(why) = &external.unusable {
-                return JobOutput::External(BatchResult { error: Some(why.clone()), ..BatchResult::default() });
+                let batch = BatchResult { error: Some(why.clone()), ..BatchResult::default() };
+                return JobOutput::External(ExternalOutput { batch: Some(batch), ..ExternalOutput::default() });
             }
             let command = match run.mode {
                 Mode::Fix => external.fix.as_ref().unwrap_or(&external.run),
                 Mode::Check => &external.run,
             };
-            let args = entries(files);
-            let watched = if check.pass_files { args.clone() } else { entries(&pc.files) };
-            JobOutput::External(external::run_batch(&Batch {
-                root: run.root,
-                command,
-                args: &args,
-                watched: &watched,
-                env: &check.env,
-                timeout: check.timeout,
-                container: external.container.as_ref(),
-                one_file_below_php: external.one_file_below_php,
-            }))
+            let watched_ids = if check.pass_files { files.clone() } else { pc.files.clone() };
+            let go = |args: &[usize]| {
+                let args = entries(args);
+                let watched = if check.pass_files { args.clone() } else { entries(&watched_ids) };
+                run_external(run, external, command, check, &args, &watched)
+            };
+            let Some(memo) = shared.memo.as_ref() else { return JobOutput::External(go(files)) };
+            if memo.is_project(*planned) {
+                let key = memo.project_key(*planned, files);
+                if let Some(stored) = key.as_ref().and_then(|k| memo.project_get(*planned, k, &watched_ids)) {
+                    return JobOutput::External(ExternalOutput { replayed: vec![stored], ..ExternalOutput::default() });
+                }
+                let out = go(files);
+                if let (Some(key), Some(batch)) = (&key, &out.batch) {
+                    let clean_run = batch.error.is_none() && batch.modified.is_empty();
+                    if let (true, Some(verdict @ (Verdict::Pass | Verdict::Fail))) = (clean_run, &out.verdict) {
+                        let stored = crate::cache::Stored {
+                            diagnostics: out.diagnostics.clone(),
+                            exit_code: batch.exit_code,
+                            failed: *verdict == Verdict::Fail,
+                            output: joined_output(batch),
+                        };
+                        memo.project_put(*planned, key, &stored);
+                    }
+                }
+                return JobOutput::External(out);
+            }
+            if !memo.is_per_file(*planned) {
+                return JobOutput::External(go(files));
+            }
+            let (known, to_run) = memo.split(*planned, files);
+            if to_run.is_empty() {
+                return JobOutput::External(ExternalOutput { replayed: known, ..ExternalOutput::default() });
+            }
+            let run_files: Vec<usize> = to_run.iter().map(|(f, _)| *f).collect();
+            let mut out = go(&run_files);
+            if let Some(batch) = &out.batch {
+                let failed = match &out.verdict {
+                    Some(Verdict::Pass) => Some(false),
+                    Some(Verdict::Fail) => Some(true),
+                    _ => None,
+                };
+                memo.keep_batch(*planned, &to_run, batch, &out.diagnostics, failed, external.format.is_some());
+            }
+            out.replayed = known;
+            JobOutput::External(out)
         }
         JobKind::Content { planned } => {
             let builtins: Vec<_> = planned.iter().filter_map(|&p| builtin_of(run, p)).collect();
@@ -226,13 +281,18 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                     per_file[f].push(k);
                 }
             }
-            let targets: Vec<ContentTarget> = per_file
-                .into_iter()
-                .enumerate()
-                .filter(|(_, checks)| !checks.is_empty())
-                .map(|(f, checks)| ContentTarget { file: &run.files.files[f], checks })
-                .collect();
-            let results = engine::run_content(&shared.ctx, &builtins, &targets);
+            let chosen: Vec<(usize, Vec<usize>)> =
+                per_file.into_iter().enumerate().filter(|(_, checks)| !checks.is_empty()).collect();
+            let order: Vec<usize> = chosen.iter().map(|(f, _)| *f).collect();
+            let targets: Vec<ContentTarget> =
+                chosen.into_iter().map(|(f, checks)| ContentTarget { file: &run.files.files[f], checks }).collect();
+            let results = match shared.memo.as_ref() {
+                Some(memo) => {
+                    let recall = memo.content(planned, order);
+                    engine::run_content_with(&shared.ctx, &builtins, &targets, &recall)
+                }
+                None => engine::run_content(&shared.ctx, &builtins, &targets),
+            };
             JobOutput::Builtins(planned.iter().copied().zip(results).collect())
         }
         JobKind::Paths { planned } => {
@@ -244,6 +304,62 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
             JobOutput::Builtins(vec![(*planned, engine::run_paths(&shared.ctx, builtin, &files))])
         }
     }
+}
+
+/// Runs one batch, reads its diagnostics, and decides what its exit code means.
+fn run_external(
+    run: &Run,
+    external: &crate::config::External,
+    command: &[String],
+    check: &Check,
+    args: &[&FileEntry],
+    watched: &[&FileEntry],
+) -> ExternalOutput {
+    let batch = external::run_batch(&Batch {
+        root: run.root,
+        command,
+        args,
+        watched,
+        env: &check.env,
+        timeout: check.timeout,
+        container: external.container.as_ref(),
+        one_file_below_php: external.one_file_below_php,
+    });
+    let diagnostics = match &external.format {
+        Some(format) => {
+            // With a report file, the tool's own output is the second stream a parser reads.
+            let (report, rest) = match &batch.report {
+                Some(report) => (report.as_slice(), [batch.stdout.as_slice(), &batch.stderr].concat()),
+                None => (batch.stdout.as_slice(), batch.stderr.clone()),
+            };
+            let mut found = crate::outcome::parse::parse(format, report, &rest, run.root);
+            if let Some(c) = &external.container {
+                for d in &mut found {
+                    d.path = d.path.take().map(|p| container::to_repo(c, &p));
+                }
+            }
+            found
+        }
+        None => Vec::new(),
+    };
+    let verdict = match (batch.exit_code, &batch.error) {
+        (Some(code), None) => {
+            let stdout = String::from_utf8_lossy(&batch.stdout);
+            let stderr = String::from_utf8_lossy(&batch.stderr);
+            let findings = diagnostics.len();
+            let exit = Exit { fixing: run.mode == Mode::Fix, findings, ..Exit::new(code, &stdout, &stderr) };
+            Some(external.exit.verdict(&exit))
+        }
+        _ => None,
+    };
+    ExternalOutput { batch: Some(batch), diagnostics, verdict, replayed: Vec::new() }
+}
+
+fn joined_output(batch: &BatchResult) -> String {
+    let mut output = Vec::new();
+    append_output(&mut output, &batch.stdout);
+    append_output(&mut output, &batch.stderr);
+    String::from_utf8_lossy(&output).into_owned()
 }
 
 fn builtin_of<'a>(run: &'a Run, planned: usize) -> Option<&'a crate::checks::builtin::Builtin> {
@@ -263,53 +379,40 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 state.acc[c].cancelled = true;
             }
         }
-        JobOutput::External(batch) => {
+        JobOutput::External(out) => {
             let c = run.plan.job_checks(job)[0];
-            let check = &run.config.checks[run.plan.checks[c].check];
             let acc = &mut state.acc[c];
             acc.ran = true;
             acc.ended = Some(now);
-            let before = acc.diagnostics.len();
-            if let CheckKind::External(external) = &check.kind {
-                if let Some(format) = &external.format {
-                    // With a report file, the tool's own output is the second stream a parser reads.
-                    let (report, rest) = match &batch.report {
-                        Some(report) => (report.as_slice(), [batch.stdout.as_slice(), &batch.stderr].concat()),
-                        None => (batch.stdout.as_slice(), batch.stderr.clone()),
-                    };
-                    let mut found = crate::outcome::parse::parse(format, report, &rest, run.root);
-                    if let Some(c) = &external.container {
-                        for d in &mut found {
-                            d.path = d.path.take().map(|p| container::to_repo(c, &p));
-                        }
-                    }
-                    acc.diagnostics.extend(found);
-                }
-            }
-            let findings = acc.diagnostics.len() - before;
-            if let Some(code) = batch.exit_code {
+            let merge_code = |acc: &mut Acc, code: i32| {
                 // Across batches the code with the largest magnitude is the telling one.
                 if acc.exit_code.is_none_or(|old| code.abs() > old.abs()) {
                     acc.exit_code = Some(code);
                 }
-                if batch.error.is_none() {
-                    if let CheckKind::External(external) = &check.kind {
-                        let stdout = String::from_utf8_lossy(&batch.stdout);
-                        let stderr = String::from_utf8_lossy(&batch.stderr);
-                        let exit =
-                            Exit { fixing: run.mode == Mode::Fix, findings, ..Exit::new(code, &stdout, &stderr) };
-                        match external.exit.verdict(&exit) {
-                            Verdict::Pass => {}
-                            Verdict::Fail => acc.failed_by_exit = true,
-                            Verdict::ToolError(message) => acc.errors.push(message),
-                        }
-                    }
+            };
+            for stored in out.replayed {
+                if let Some(code) = stored.exit_code {
+                    merge_code(acc, code);
                 }
+                acc.failed_by_exit |= stored.failed;
+                append_output(&mut acc.output, stored.output.as_bytes());
+                acc.diagnostics.extend(stored.diagnostics);
             }
-            append_output(&mut acc.output, &batch.stdout);
-            append_output(&mut acc.output, &batch.stderr);
-            acc.modified.extend(batch.modified);
-            acc.errors.extend(batch.error);
+            acc.diagnostics.extend(out.diagnostics);
+            if let Some(batch) = out.batch {
+                if let Some(code) = batch.exit_code {
+                    merge_code(acc, code);
+                }
+                match out.verdict {
+                    Some(Verdict::Fail) => acc.failed_by_exit = true,
+                    Some(Verdict::ToolError(message)) => acc.errors.push(message),
+                    Some(Verdict::Pass) | None => {}
+                }
+                append_output(&mut acc.output, &batch.stdout);
+                append_output(&mut acc.output, &batch.stderr);
+                acc.modified.extend(batch.modified);
+                acc.errors.extend(batch.error);
+            }
             failed = acc.failed_by_exit || !acc.modified.is_empty() || !acc.errors.is_empty();
         }
         JobOutput::Builtins(results) => {
@@ -349,7 +452,9 @@ fn finish_check(shared: &Shared, state: &mut State, c: usize) {
     let mut selected: Vec<&str> = pc.files.iter().map(|&f| run.files.files[f].path.as_str()).collect();
     // Path order is not string order ("a/b" sorts before "a-c" as paths): sort for searching.
     selected.sort_unstable();
-    state.outcomes[c] = Some(outcome(check, &selected, pc.skip.clone(), acc, run));
+    let mut done = outcome(check, &selected, pc.skip.clone(), acc, run);
+    done.cache = shared.memo.as_ref().and_then(|m| m.usage(c, run));
+    state.outcomes[c] = Some(done);
     // Report in config order: flush every finished check at the front of the line.
     while state.next_to_report < state.outcomes.len() {
         let Some(done) = &state.outcomes[state.next_to_report] else {
@@ -399,6 +504,11 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
     acc.modified.sort();
     acc.modified.dedup();
     let external = matches!(check.kind, CheckKind::External(_));
+    if external && memo::caches_per_file(check) {
+        // Results replayed from the cache and fresh ones arrive in no fixed order: by file, the
+        // report is the same whichever came from where.
+        acc.diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     let (status, reason) = if let Some(reason) = skip {
         (Status::Skipped, Some(reason))
     } else if !acc.errors.is_empty() && acc.errors.iter().all(|e| e == "interrupted") {
@@ -432,5 +542,6 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
         output: String::from_utf8_lossy(&acc.output).into_owned(),
         diagnostics: acc.diagnostics,
         reason,
+        cache: None,
     }
 }

@@ -107,6 +107,19 @@ pub struct CheckOutcome {
     /// Why a skipped check did not run, or why an errored one could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// How the result cache served it; absent when its results are not cached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheUse>,
+}
+
+/// A check's use of the result cache.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// Files whose result came from the cache.
+    pub from_cache: usize,
+    /// The files really checked, when some came from the cache.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checked: Vec<String>,
 }
 
 /// Counts over all checks.
@@ -117,6 +130,17 @@ pub struct Summary {
     pub skipped: usize,
     pub errors: usize,
     pub duration_ms: u64,
+    /// Files seen by checks whose results are cached, and how many of them were answered
+    /// entirely from the cache; absent with `--no-cache`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheSummary>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheSummary {
+    pub checks: usize,
+    pub files: usize,
+    pub from_cache: usize,
 }
 
 /// The whole run: what `--format json` prints and what every report format renders.

@@ -4,6 +4,7 @@ pub mod added;
 pub mod blob;
 pub mod commits;
 pub mod index;
+pub mod index_file;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -38,6 +39,7 @@ type Once<T> = OnceLock<Result<Arc<T>, String>>;
 struct Cache {
     staged: Once<Vec<index::RawChange>>,
     index: Once<Vec<index::IndexEntry>>,
+    index_file: Once<index_file::IndexFile>,
     file_mode: OnceLock<bool>,
 }
 
@@ -204,6 +206,12 @@ impl Repo {
     /// Every index entry, all stages, in index order; asked of git once per run.
     pub fn index_entries(&self) -> Result<Arc<Vec<index::IndexEntry>>> {
         cached(&self.cache.index, || index::ls_files_stage(self))
+    }
+
+    /// The index file itself (`$GIT_INDEX_FILE` in a hook), read without git; an index this
+    /// reader does not handle is an error, and the caller does without.
+    pub fn read_index(&self) -> Result<Arc<index_file::IndexFile>> {
+        cached(&self.cache.index_file, || index_file::IndexFile::read(&self.index_file()))
     }
 
     /// `core.fileMode`: when false, the index rather than the file system says what is executable.

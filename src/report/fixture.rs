@@ -18,6 +18,7 @@ pub(crate) fn check(id: &str, status: Status) -> CheckOutcome {
         output: String::new(),
         diagnostics: Vec::new(),
         reason: None,
+        cache: None,
     }
 }
 

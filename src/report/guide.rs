@@ -213,7 +213,23 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     slow.sort_by_key(|c| std::cmp::Reverse(c.duration_ms));
     let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
     let tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
-    format!("\n{} in {}{tail}\n", parts.join(", "), seconds(s.duration_ms))
+    let cache = match s.cache {
+        Some(c) if c.from_cache > 0 => {
+            let text = format!(
+                "{}, {}, {} from cache",
+                plural(c.checks, "check", "checks"),
+                plural_number(c.files, "file", "files"),
+                crate::printer::thousands(c.from_cache as u64)
+            );
+            format!("{}\n", Styles::paint(styles.subtle, &text))
+        }
+        _ => String::new(),
+    };
+    format!("\n{} in {}{tail}\n{cache}", parts.join(", "), seconds(s.duration_ms))
+}
+
+fn plural_number(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", crate::printer::thousands(n as u64), if n == 1 { one } else { many })
 }
 
 fn seconds(ms: u64) -> String {
@@ -261,6 +277,7 @@ mod tests {
             output: String::new(),
             diagnostics: vec![],
             reason: None,
+            cache: None,
         }
     }
 

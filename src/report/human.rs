@@ -50,6 +50,19 @@ pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosi
     if verbosity == Verbosity::Verbose {
         let _ = writeln!(out, "{}", subtle(&format!("- duration: {:.2}s", check.duration_ms as f64 / 1000.0)));
     }
+    if let Some(cache) = check.cache.as_ref().filter(|c| verbosity == Verbosity::Verbose && c.from_cache > 0) {
+        let checked = if cache.checked.is_empty() {
+            "nothing checked again".to_string()
+        } else {
+            let names: Vec<String> = cache.checked.iter().map(|p| crate::printer::escape_control(p)).collect();
+            format!("checked: {}", names.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            subtle(&format!("- {} from cache; {checked}", crate::printer::thousands(cache.from_cache as u64)))
+        );
+    }
     if let Some(code) = check.exit_code.filter(|c| *c != 0) {
         let _ = writeln!(out, "{}", subtle(&format!("- exit code: {code}")));
     }
@@ -145,6 +158,7 @@ mod tests {
             output: String::new(),
             diagnostics: vec![],
             reason: None,
+            cache: None,
         }
     }
 

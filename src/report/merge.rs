@@ -98,6 +98,7 @@ fn merge_check(shards: Vec<CheckOutcome>) -> CheckOutcome {
         output,
         diagnostics,
         reason,
+        cache: None,
     }
 }
 

@@ -206,6 +206,8 @@ pub fn backups(base: &Path) -> Result<Vec<PathBuf>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", base.display())),
     };
+    // Only backup ids: `cache` (the result cache, in the git dir all worktrees share) is never
+    // taken for one.
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && is_backup_id(&e.file_name()))

@@ -93,8 +93,19 @@ impl Guard {
         // list (fetched since the run began) arrives; comparing hashes then settles the common
         // case without a git diff, which reads and stats the whole index.
         let config_rel = config.path.as_deref().and_then(|p| p.strip_prefix(&repo.root).ok());
+        // Where the index's stat data vouches for a file, as git's own would, its work-tree bytes
+        // are its index blob: no read, no hash, no git process.
+        let index = repo.read_index().ok();
+        let unchanged = |rel: &Path| {
+            index.as_ref().is_some_and(|index| {
+                std::fs::symlink_metadata(repo.root.join(rel))
+                    .is_ok_and(|meta| index.unchanged_oid(rel.as_os_str().as_encoded_bytes(), &meta).is_some())
+            })
+        };
+        let config_unchanged = config_rel.is_some_and(unchanged);
         let (head_blob, staged_changes) = std::thread::scope(|scope| {
-            let head_blob = scope.spawn(|| config_rel.and_then(|rel| repo.head_blob(rel)));
+            let head_blob =
+                scope.spawn(|| config_rel.filter(|_| !config_unchanged).and_then(|rel| repo.head_blob(rel)));
             let staged = repo.staged_changes();
             (head_blob.join().ok().flatten(), staged)
         });
@@ -104,7 +115,7 @@ impl Guard {
         if !conflicts.is_empty() {
             return Err(Refusal::Conflicts { files: listed(&conflicts) }.into());
         }
-        if let Some(rel) = config_rel {
+        if let Some(rel) = config_rel.filter(|_| !config_unchanged) {
             let staged_oid = staged_changes.iter().find(|c| c.path == rel).map(|c| c.new_oid.as_str());
             let clean = staged_oid.or(head_blob.as_deref()).is_some_and(|oid| blob::file_matches(&repo.root, rel, oid));
             if !clean && !repo.unstaged_changes_in(Some(&[rel]))?.is_empty() {
@@ -115,7 +126,11 @@ impl Guard {
         // blob is not, and needs no git call: in the common commit that is every file.
         let suspects: Vec<&Path> = staged_changes
             .iter()
-            .filter(|c| c.status != b'D' && !blob::worktree_matches_index(&repo.root, c, || repo.core_file_mode()))
+            .filter(|c| {
+                c.status != b'D'
+                    && !unchanged(&c.path)
+                    && !blob::worktree_matches_index(&repo.root, c, || repo.core_file_mode())
+            })
             .map(|c| c.path.as_path())
             .collect();
         let changes = if suspects.len() <= PATHSPEC_LIMIT {

@@ -3,6 +3,7 @@
 mod common;
 
 mod builtins;
+mod cache;
 mod ci;
 mod cli;
 mod config_errors;

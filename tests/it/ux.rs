@@ -23,7 +23,8 @@ fn snapshot(name: &str, text: &str) {
 /// Runs `ward run` with and without colour and snapshots both.
 fn snapshot_both(repo: &TestRepo, name: &str, args: &[&str], code: i32) {
     for (suffix, color) in [("plain", "never"), ("color", "always")] {
-        let mut full = vec!["run", "--color", color];
+        // Each snapshot is of a fresh run: the second would otherwise report results from the cache.
+        let mut full = vec!["run", "--no-cache", "--color", color];
         full.extend_from_slice(args);
         let run = repo.ward(&full);
         run.code(code);
@@ -51,12 +52,20 @@ fn some_skipped() {
     hygiene(&repo, "\n[checks.php-lint]\nname = \"php lint\"\nrun = \"php -l\"\ntypes = [\"php\"]\n");
     repo.write("b.txt", "fine\n").add_all();
     let run = Run::from(
-        repo.ward_cmd().args(["run", "--color", "never"]).env("SKIP", "end-of-file-fixer").output().expect("ward"),
+        repo.ward_cmd()
+            .args(["run", "--no-cache", "--color", "never"])
+            .env("SKIP", "end-of-file-fixer")
+            .output()
+            .expect("ward"),
     );
     run.code(0);
     snapshot("some-skipped-plain", &run.stdout);
     let run = Run::from(
-        repo.ward_cmd().args(["run", "--color", "always"]).env("SKIP", "end-of-file-fixer").output().expect("ward"),
+        repo.ward_cmd()
+            .args(["run", "--no-cache", "--color", "always"])
+            .env("SKIP", "end-of-file-fixer")
+            .output()
+            .expect("ward"),
     );
     snapshot("some-skipped-color", &run.stdout);
 }
@@ -67,7 +76,7 @@ fn a_fixer_modified_files() {
     hygiene(&repo, "");
     for (suffix, color) in [("plain", "never"), ("color", "always")] {
         repo.write("src/a.php", "<?php  \necho 1;   \n").write("notes.md", "keep  \nnone\n\n\n").add_all();
-        let run = repo.ward(&["run", "--color", color]);
+        let run = repo.ward(&["run", "--no-cache", "--color", color]);
         run.code(1);
         snapshot(&format!("fixer-modified-{suffix}"), &run.stdout);
     }

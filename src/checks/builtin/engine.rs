@@ -212,14 +212,53 @@ struct FileOutcome {
     modified_by: Vec<usize>,
 }
 
+/// Results kept from earlier runs (the result cache), asked before a file is checked.
+pub trait Recall: Sync {
+    /// The diagnostics of each of `active` (indices into the run's checks) on target number
+    /// `target`, when every one is known; `content` is the file's bytes once they were read.
+    fn recall(&self, target: usize, active: &[usize], content: Option<&[u8]>) -> Recalled;
+    /// Called after `active` checked target number `target` and left its `content` as it was.
+    fn keep(&self, target: usize, active: &[usize], content: Option<&[u8]>, diagnostics: &[Vec<Diagnostic>]);
+}
+
+pub enum Recalled {
+    Known(Vec<Vec<Diagnostic>>),
+    Unknown,
+    /// Known only from the file's bytes: ask again once they are read.
+    NeedsContent,
+}
+
+/// No results kept: every file is checked.
+pub struct NoRecall;
+
+impl Recall for NoRecall {
+    fn recall(&self, _: usize, _: &[usize], _: Option<&[u8]>) -> Recalled {
+        Recalled::Unknown
+    }
+    fn keep(&self, _: usize, _: &[usize], _: Option<&[u8]>, _: &[Vec<Diagnostic>]) {}
+}
+
 /// Content built-ins over many files. Each file is read once; every applicable check scans the
 /// buffer in config order, fixers compose on that buffer (a later check sees what earlier
 /// fixers wrote, exactly as if they ran one after another), and a changed file is written once.
 /// Returns one result per entry of `checks`.
 pub fn run_content(ctx: &Context, checks: &[&Builtin], targets: &[ContentTarget]) -> Vec<CheckResult> {
+    run_content_with(ctx, checks, targets, &NoRecall)
+}
+
+/// [`run_content`], skipping the files whose results `recall` already knows.
+pub fn run_content_with(
+    ctx: &Context,
+    checks: &[&Builtin],
+    targets: &[ContentTarget],
+    recall: &dyn Recall,
+) -> Vec<CheckResult> {
     let prepared: Vec<Prepared> = checks.iter().map(|check| prepare(ctx, check)).collect();
-    let outcomes: Vec<FileOutcome> =
-        targets.par_iter().map(|target| process_file(ctx, checks, &prepared, target)).collect();
+    let outcomes: Vec<FileOutcome> = targets
+        .par_iter()
+        .enumerate()
+        .map(|(t, target)| process_file(ctx, checks, &prepared, target, (t, recall)))
+        .collect();
     let mut results: Vec<CheckResult> = prepared
         .into_iter()
         .map(|p| match p {
@@ -266,7 +305,13 @@ fn prepare(ctx: &Context, check: &Builtin) -> Prepared {
     }
 }
 
-fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], target: &ContentTarget) -> FileOutcome {
+fn process_file(
+    ctx: &Context,
+    checks: &[&Builtin],
+    prepared: &[Prepared],
+    target: &ContentTarget,
+    (t, recall): (usize, &dyn Recall),
+) -> FileOutcome {
     let file = target.file;
     let active: Vec<usize> = target
         .checks
@@ -277,6 +322,10 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
     let mut outcome = FileOutcome::default();
     if active.is_empty() {
         return outcome;
+    }
+    let recalled = recall.recall(t, &active, None);
+    if let Recalled::Known(known) = recalled {
+        return known_outcome(&active, known);
     }
     let mut bytes = match fileio::load(ctx.root, &file.rel, file.size) {
         Ok(Loaded::Text(bytes)) => bytes,
@@ -303,12 +352,26 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
             return outcome;
         }
     };
+    let needs_content = matches!(recalled, Recalled::NeedsContent);
+    if needs_content {
+        if let Recalled::Known(known) = recall.recall(t, &active, Some(&bytes)) {
+            return known_outcome(&active, known);
+        }
+    }
+    let mut found = Vec::with_capacity(active.len());
     for &i in &active {
         let mut sink = Sink::new(&file.path, checks[i].name());
         if scan(ctx, checks[i], &prepared[i], file, &mut bytes, &mut sink) {
             outcome.modified_by.push(i);
         }
-        let diagnostics = sink.finish();
+        found.push(sink.finish());
+    }
+    if outcome.modified_by.is_empty() {
+        // A fixer that left the file alone found it clean: worth keeping, unlike a rewrite,
+        // whose result belongs to content that no longer exists.
+        recall.keep(t, &active, needs_content.then_some(bytes.as_slice()), &found);
+    }
+    for (&i, diagnostics) in active.iter().zip(found) {
         if !diagnostics.is_empty() {
             outcome.diagnostics.push((i, diagnostics));
         }
@@ -330,6 +393,11 @@ fn process_file(ctx: &Context, checks: &[&Builtin], prepared: &[Prepared], targe
         }
     }
     outcome
+}
+
+fn known_outcome(active: &[usize], known: Vec<Vec<Diagnostic>>) -> FileOutcome {
+    let diagnostics = active.iter().copied().zip(known).filter(|(_, d)| !d.is_empty()).collect();
+    FileOutcome { diagnostics, modified_by: Vec::new() }
 }
 
 /// A cheap test before reading: can `check` have anything to say about `file`?

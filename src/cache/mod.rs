@@ -1,0 +1,403 @@
+//! The result cache: what a check said about some content, kept so that the same check on the
+//! same content is never run twice.
+//!
+//! - `store`: the segment files on disk.
+//! - `keys`: what a result depends on (file content, check definition, tool, its config).
+
+pub mod keys;
+pub mod store;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::Diagnostic;
+use store::{Builder, Key, Segment};
+
+/// The default bound of the cache directory.
+pub const DEFAULT_MAX_SIZE: u64 = 100 * 1024 * 1024;
+/// Merging starts when a run finds more segments than this.
+const MAX_SEGMENTS: usize = 8;
+const LAST_RUN: &str = "last-run.json";
+
+/// What a check said, as it is replayed. An empty value on disk is "passed, nothing to say".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stored {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The tool's exit code meant "findings".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failed: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub output: String,
+}
+
+impl Stored {
+    fn encode(&self) -> Vec<u8> {
+        if *self == Stored::default() {
+            return Vec::new();
+        }
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Stored> {
+        if bytes.is_empty() {
+            return Some(Stored::default());
+        }
+        serde_json::from_slice(bytes).ok()
+    }
+}
+
+/// Hits and misses of the last run, kept for `ward cache info`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct LastRun {
+    pub hits: u64,
+    pub misses: u64,
+    pub stored: u64,
+}
+
+/// One run's view of the cache: the segments found at its start, and what it adds.
+pub struct Cache {
+    dir: PathBuf,
+    max_size: u64,
+    /// Newest first.
+    segments: Vec<Segment>,
+    hit_segments: Vec<AtomicBool>,
+    fresh: Mutex<Builder>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    warnings: Mutex<Vec<String>>,
+    writable: bool,
+    /// Ward's own version (and the test-only `WARD_CACHE_SALT`): a new ward trusts no old result.
+    pub salt: String,
+    /// When the run started: a file modified since then (or in the same clock tick) is not
+    /// cached, since its content may have changed under the check.
+    pub started: SystemTime,
+}
+
+impl Cache {
+    /// Opens the cache in `dir`, creating it. Never fails: a cache that cannot be used is an empty
+    /// one, with a warning saying why.
+    pub fn open(dir: &Path, max_size: u64) -> Cache {
+        let started = SystemTime::now();
+        let mut warnings = Vec::new();
+        let writable = match prepare_dir(dir) {
+            Ok(()) => true,
+            Err(err) => {
+                warnings.push(format!("the result cache in {} cannot be used: {err}", dir.display()));
+                false
+            }
+        };
+        let mut segments = Vec::new();
+        if let Ok(listing) = fs::read_dir(dir) {
+            let mut found: Vec<(SystemTime, PathBuf)> = listing
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(store::SUFFIX))
+                .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                .collect();
+            found.sort_by(|a, b| b.cmp(a));
+            for (_, path) in found {
+                match Segment::open(&path) {
+                    Ok(segment) => segments.push(segment),
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(err) => {
+                        // Never trusted: dropped, and its results computed again.
+                        warnings.push(format!("ignored a damaged cache file {}: {err}", path.display()));
+                        if writable {
+                            let _ = fs::remove_file(&path);
+                        }
+                    }
+                }
+            }
+        }
+        let salt = format!("{}/{}", env!("CARGO_PKG_VERSION"), std::env::var("WARD_CACHE_SALT").unwrap_or_default());
+        Cache {
+            dir: dir.to_path_buf(),
+            max_size,
+            hit_segments: segments.iter().map(|_| AtomicBool::new(false)).collect(),
+            segments,
+            fresh: Mutex::new(Builder::default()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            warnings: Mutex::new(warnings),
+            writable,
+            salt,
+            started,
+        }
+    }
+
+    /// The result stored for `check` on `file`, if any; a damaged entry is a miss.
+    pub fn get(&self, check: &Key, file: &Key) -> Option<Stored> {
+        for (index, segment) in self.segments.iter().enumerate() {
+            let Some(range) = segment.find_section(check) else { continue };
+            if let Some(bytes) = segment.find(range, file) {
+                if let Some(stored) = Stored::decode(bytes) {
+                    self.hit_segments[index].store(true, Ordering::Relaxed);
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Some(stored);
+                }
+                self.warn("ignored a damaged cache entry; its check runs again".to_string());
+            }
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+
+    /// Keeps `stored` for `check` on `file`; written when the run finishes.
+    pub fn put(&self, check: &Key, file: &Key, stored: &Stored) {
+        if !self.writable {
+            return;
+        }
+        let value = stored.encode();
+        if let Ok(mut fresh) = self.fresh.lock() {
+            fresh.insert(*check, *file, &value);
+        }
+    }
+
+    /// What was noted about a tool with this identity (its version), if anything.
+    pub fn tool_note(&self, identity: &str) -> Option<String> {
+        let name = keys::hex(&keys::digest(&[identity.as_bytes()]));
+        let path = self.dir.join(keys::TOOLS_DIR).join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() && meta.len() <= 64 * 1024 => fs::read_to_string(&path).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn set_tool_note(&self, identity: &str, text: &str) {
+        if !self.writable {
+            return;
+        }
+        let dir = self.dir.join(keys::TOOLS_DIR);
+        if prepare_dir(&dir).is_ok() {
+            let name = keys::hex(&keys::digest(&[identity.as_bytes()]));
+            let _ = write_small(&dir.join(name), text.as_bytes());
+        }
+    }
+
+    pub fn warn(&self, message: String) {
+        if let Ok(mut warnings) = self.warnings.lock() {
+            if !warnings.contains(&message) {
+                warnings.push(message);
+            }
+        }
+    }
+
+    /// Writes what this run added, keeps the directory within its bound, and returns the
+    /// warnings of the run (a full disk, a read-only directory, a damaged file).
+    pub fn finish(&self) -> Vec<String> {
+        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|e| e.into_inner()));
+        let stored = fresh.len() as u64;
+        if self.writable {
+            if let Err(err) = self.save(fresh) {
+                self.warn(format!("could not save results in the cache ({}): {err}", self.dir.display()));
+            }
+            let last = LastRun {
+                hits: self.hits.load(Ordering::Relaxed),
+                misses: self.misses.load(Ordering::Relaxed),
+                stored,
+            };
+            let _ = write_small(&self.dir.join(LAST_RUN), &serde_json::to_vec(&last).unwrap_or_default());
+        }
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    fn save(&self, fresh: Builder) -> std::io::Result<()> {
+        let now = SystemTime::now();
+        // Least recently used is least recently hit or written: a hit renews its segment.
+        for (segment, hit) in self.segments.iter().zip(&self.hit_segments) {
+            if hit.load(Ordering::Relaxed) {
+                let _ = fs::File::open(&segment.path).and_then(|f| f.set_modified(now));
+            }
+        }
+        let total: u64 = self.segments.iter().map(Segment::size).sum::<u64>() + fresh.size();
+        if self.segments.len() + usize::from(!fresh.is_empty()) > MAX_SEGMENTS || total > self.max_size {
+            return self.merge(fresh);
+        }
+        if !fresh.is_empty() {
+            fresh.write(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites everything as one segment: this run's results first, then the segments it hit,
+    /// then the others newest first, until the size bound; then removes the segments merged.
+    fn merge(&self, mut fresh: Builder) -> std::io::Result<()> {
+        let budget = self.max_size / 10 * 9;
+        let hit = |i: usize| self.hit_segments[i].load(Ordering::Relaxed);
+        let order: Vec<usize> =
+            (0..self.segments.len()).filter(|&i| hit(i)).chain((0..self.segments.len()).filter(|&i| !hit(i))).collect();
+        'segments: for i in order {
+            let mut full = false;
+            self.segments[i].each(|check, file, value| {
+                if full || fresh.contains(check, file) {
+                    return;
+                }
+                if fresh.size() + 24 + value.len() as u64 > budget {
+                    full = true;
+                    return;
+                }
+                fresh.insert(*check, *file, value);
+            });
+            if full {
+                break 'segments;
+            }
+        }
+        if !fresh.is_empty() {
+            fresh.write(&self.dir)?;
+        }
+        for segment in &self.segments {
+            // Another run may hold it mapped: unlinking leaves its mapping intact.
+            let _ = fs::remove_file(&segment.path);
+        }
+        Ok(())
+    }
+}
+
+/// What `ward cache info` shows.
+#[derive(Debug, Default)]
+pub struct Info {
+    pub segments: usize,
+    pub entries: usize,
+    pub bytes: u64,
+    pub last: Option<LastRun>,
+}
+
+pub fn info(dir: &Path) -> Info {
+    let mut info = Info::default();
+    if let Ok(listing) = fs::read_dir(dir) {
+        for entry in listing.filter_map(Result::ok) {
+            if !entry.file_name().to_string_lossy().ends_with(store::SUFFIX) {
+                continue;
+            }
+            if let Ok(segment) = Segment::open(&entry.path()) {
+                info.segments += 1;
+                info.bytes += segment.size();
+                segment.each(|_, _, _| info.entries += 1);
+            }
+        }
+    }
+    info.last = fs::read(dir.join(LAST_RUN)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    info
+}
+
+/// Removes every file the cache wrote in `dir` (and nothing else); returns how many.
+pub fn clean(dir: &Path) -> std::io::Result<usize> {
+    let listing = match fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(err) => return Err(err),
+    };
+    let mut removed = 0;
+    for entry in listing.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.ends_with(store::SUFFIX) || name.starts_with("tmp-") || name == LAST_RUN;
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        } else if name == keys::TOOLS_DIR && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Creates `dir` when missing; refuses a symlink anywhere we would create or write.
+fn prepare_dir(dir: &Path) -> std::io::Result<()> {
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(std::io::Error::other("it is a symbolic link; ward does not write through links"));
+        }
+        Ok(meta) if !meta.is_dir() => return Err(std::io::Error::other("it is not a directory")),
+        Ok(_) => {}
+        Err(_) => fs::create_dir_all(dir)?,
+    }
+    // A read-only directory is found now rather than after the checks ran.
+    let probe = dir.join(format!("tmp-probe-{}", std::process::id()));
+    fs::write(&probe, b"")?;
+    fs::remove_file(&probe)
+}
+
+/// Writes a small file through a scratch file and a rename.
+pub(crate) fn write_small(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let scratch = path.with_file_name(format!(
+        "tmp-{}-{}",
+        std::process::id(),
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+    ));
+    let result = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&scratch)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| fs::rename(&scratch, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&scratch);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_survive_a_run_and_damage_is_a_miss() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let finding = Stored { failed: true, exit_code: Some(1), output: "bad\n".into(), ..Stored::default() };
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+        assert_eq!(cache.get(&[1; 16], &[2; 16]), None);
+        cache.put(&[1; 16], &[2; 16], &Stored::default());
+        cache.put(&[1; 16], &[3; 16], &finding);
+        assert!(cache.finish().is_empty());
+
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+        assert_eq!(cache.get(&[1; 16], &[2; 16]), Some(Stored::default()));
+        assert_eq!(cache.get(&[1; 16], &[3; 16]), Some(finding));
+        assert_eq!(cache.hits(), 2);
+        cache.finish();
+        let info = info(dir.path());
+        assert_eq!((info.segments, info.entries), (1, 2));
+        assert_eq!(info.last.map(|l| l.hits), Some(2));
+        assert!(clean(dir.path()).expect("clean") >= 2);
+        assert_eq!(info_entries(dir.path()), 0);
+    }
+
+    #[test]
+    fn the_size_bound_evicts_the_least_recently_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let big = Stored { output: "x".repeat(4000), ..Stored::default() };
+        for round in 0u8..20 {
+            let cache = Cache::open(dir.path(), 40_000);
+            cache.put(&[round; 16], &[0; 16], &big);
+            cache.finish();
+        }
+        let size: u64 = fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|e| e.metadata().map_or(0, |m| m.len()))
+            .sum();
+        assert!(size <= 40_000, "{size}");
+        let cache = Cache::open(dir.path(), 40_000);
+        assert!(cache.get(&[19; 16], &[0; 16]).is_some(), "the newest result stays");
+        assert!(cache.get(&[0; 16], &[0; 16]).is_none(), "the oldest is gone");
+    }
+
+    fn info_entries(dir: &Path) -> usize {
+        info(dir).entries
+    }
+}

@@ -1,0 +1,274 @@
+//! Reads git's index file directly: each entry's stat data and blob id, to tell without git (and
+//! without reading the file) that a work-tree file still holds its index content, as git does.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use anyhow::{bail, Context as _, Result};
+
+/// The stat fields git records per entry (each cut to 32 bits, as git stores them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct StatData {
+    pub ctime: (u32, u32),
+    pub mtime: (u32, u32),
+    pub ino: u32,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u32,
+}
+
+impl StatData {
+    /// The stat data of `meta` in the index's form.
+    pub fn of(meta: &fs::Metadata) -> StatData {
+        StatData {
+            ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
+            mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
+            ino: meta.ino() as u32,
+            mode: meta.mode(),
+            uid: meta.uid(),
+            gid: meta.gid(),
+            size: meta.size() as u32,
+        }
+    }
+}
+
+/// One stage-0 entry: what git knows about a tracked path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub path: Box<[u8]>,
+    pub oid: Box<[u8]>,
+    /// The git mode (`100644`, `100755`, `120000`, `160000`).
+    pub mode: u32,
+    pub stat: StatData,
+    /// Stat data git cannot vouch for: written in the same instant as the index itself (a
+    /// "racily clean" entry), or flagged assume-unchanged / skip-worktree / intent-to-add.
+    pub untrusted: bool,
+}
+
+/// The stage-0 entries of an index, sorted by path as git keeps them.
+#[derive(Debug, Default)]
+pub struct IndexFile {
+    pub entries: Vec<Entry>,
+}
+
+impl IndexFile {
+    /// Reads the index at `path`. Formats this reader does not handle (a split or sparse index,
+    /// an unknown required extension) are errors: the caller then asks git instead.
+    pub fn read(path: &Path) -> Result<IndexFile> {
+        let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let written = (meta.mtime() as u32, meta.mtime_nsec() as u32);
+        // The id length is not in the header: try SHA-1, then SHA-256, and keep the reading
+        // whose entries and extensions end exactly at the trailing checksum.
+        parse(&bytes, 20, written).or_else(|first| parse(&bytes, 32, written).map_err(|_| first))
+    }
+
+    /// The entry of `path`, by binary search.
+    pub fn get(&self, path: &[u8]) -> Option<&Entry> {
+        self.entries.binary_search_by(|e| e.path.as_ref().cmp(path)).ok().map(|i| &self.entries[i])
+    }
+
+    /// The blob id of `path` when its work-tree file, as `meta` describes it, is untouched
+    /// since git last recorded it (the same test git applies before trusting its index).
+    pub fn unchanged_oid(&self, path: &[u8], meta: &fs::Metadata) -> Option<&[u8]> {
+        let entry = self.get(path)?;
+        if entry.untrusted {
+            return None;
+        }
+        let stat = StatData::of(meta);
+        let kind_matches = match entry.mode & 0o170000 {
+            0o100000 => meta.file_type().is_file() && (stat.mode & 0o100 != 0) == (entry.mode & 0o100 != 0),
+            0o120000 => meta.file_type().is_symlink(),
+            _ => false,
+        };
+        let same = kind_matches
+            && stat.mtime == entry.stat.mtime
+            && stat.ctime == entry.stat.ctime
+            && stat.ino == entry.stat.ino
+            && stat.size == entry.stat.size
+            && stat.uid == entry.stat.uid
+            && stat.gid == entry.stat.gid;
+        same.then_some(entry.oid.as_ref())
+    }
+}
+
+fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile> {
+    if bytes.len() < 12 + hash_len || &bytes[..4] != b"DIRC" {
+        bail!("not a git index");
+    }
+    let version = be32(bytes, 4);
+    if !(2..=4).contains(&version) {
+        bail!("index version {version} is not supported");
+    }
+    let count = be32(bytes, 8) as usize;
+    let end = bytes.len() - hash_len;
+    let mut at = 12;
+    // Bounded by the file's size, whatever the header claims.
+    let mut entries = Vec::with_capacity(count.min(end / 62));
+    let mut previous: Vec<u8> = Vec::new();
+    for _ in 0..count {
+        let fixed = 40 + hash_len + 2;
+        if at + fixed > end {
+            bail!("index ends inside an entry");
+        }
+        let field = |i: usize| be32(bytes, at + 4 * i);
+        let stat = StatData {
+            ctime: (field(0), field(1)),
+            mtime: (field(2), field(3)),
+            ino: field(5),
+            mode: field(6),
+            uid: field(7),
+            gid: field(8),
+            size: field(9),
+        };
+        let oid = &bytes[at + 40..at + 40 + hash_len];
+        let flags = u16::from_be_bytes([bytes[at + 40 + hash_len], bytes[at + 41 + hash_len]]);
+        let mut cursor = at + fixed;
+        let mut extended = 0u16;
+        if flags & 0x4000 != 0 {
+            if version < 3 || cursor + 2 > end {
+                bail!("bad extended index entry");
+            }
+            extended = u16::from_be_bytes([bytes[cursor], bytes[cursor + 1]]);
+            cursor += 2;
+        }
+        let path: Vec<u8> = if version == 4 {
+            let (strip, used) = varint(&bytes[cursor..end]).context("bad index path prefix")?;
+            cursor += used;
+            let nul = memchr::memchr(0, &bytes[cursor..end]).context("unterminated index path")?;
+            let keep = previous.len().checked_sub(strip as usize).context("bad index path prefix")?;
+            let mut path = previous[..keep].to_vec();
+            path.extend_from_slice(&bytes[cursor..cursor + nul]);
+            cursor += nul + 1;
+            path
+        } else {
+            let nul = memchr::memchr(0, &bytes[cursor..end]).context("unterminated index path")?;
+            let path = bytes[cursor..cursor + nul].to_vec();
+            // Entries are padded with NULs to a multiple of 8 bytes.
+            let len = cursor + nul - at;
+            cursor = at + (len + 8) / 8 * 8;
+            path
+        };
+        at = cursor;
+        if stat.mode & 0o170000 == 0o040000 {
+            bail!("sparse index");
+        }
+        let stage = (flags >> 12) & 3;
+        if stage == 0 {
+            let racy = stat.mtime >= written;
+            // assume-valid, skip-worktree, intent-to-add
+            let flagged = flags & 0x8000 != 0 || extended & 0x6000 != 0;
+            entries.push(Entry {
+                path: path.clone().into_boxed_slice(),
+                oid: oid.to_vec().into_boxed_slice(),
+                mode: stat.mode,
+                stat,
+                untrusted: racy || flagged,
+            });
+        }
+        previous = path;
+    }
+    // Extensions: a signature and a size each; optional ones start with a capital letter.
+    while at < end {
+        if at + 8 > end {
+            bail!("index ends inside an extension");
+        }
+        let signature = &bytes[at..at + 4];
+        let size = be32(bytes, at + 4) as usize;
+        if !signature[0].is_ascii_uppercase() {
+            bail!("index extension {} is not supported", String::from_utf8_lossy(signature));
+        }
+        at = at.checked_add(8 + size).filter(|&a| a <= end).context("index extension overruns the file")?;
+    }
+    if at != end {
+        bail!("index does not end at its checksum");
+    }
+    Ok(IndexFile { entries })
+}
+
+fn be32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// Git's offset varint (index v4 path prefixes).
+fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut i = 0;
+    let mut byte = *bytes.first()?;
+    let mut value = u64::from(byte & 0x7f);
+    while byte & 0x80 != 0 {
+        i += 1;
+        byte = *bytes.get(i)?;
+        value = value.checked_add(1)?.checked_shl(7)? | u64::from(byte & 0x7f);
+    }
+    Some((value, i + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn reads_every_index_version_like_git() {
+        for version in ["2", "3", "4"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let root = dir.path();
+            git(root, &["init", "-q"]);
+            fs::create_dir_all(root.join("src/deep")).expect("mkdir");
+            fs::write(root.join("src/deep/a.php"), "<?php\n").expect("write");
+            fs::write(root.join("src/b.txt"), "hello\n").expect("write");
+            fs::write(root.join("z y.md"), "").expect("write");
+            git(root, &["add", "-A"]);
+            git(root, &["update-index", "--index-version", version]);
+            let index = IndexFile::read(&root.join(".git/index")).expect("index");
+            let paths: Vec<&[u8]> = index.entries.iter().map(|e| e.path.as_ref()).collect();
+            assert_eq!(paths, [&b"src/b.txt"[..], b"src/deep/a.php", b"z y.md"], "v{version}");
+            let b = index.get(b"src/b.txt").expect("entry");
+            // `printf 'hello\n' | git hash-object --stdin`
+            assert_eq!(hex(&b.oid), "ce013625030ba8dba906f756967f9e9ca394464a");
+            // Modified well before the index was written, the entry is not racy: its stat data
+            // is trusted.
+            let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+            fs::File::options()
+                .write(true)
+                .open(root.join("src/b.txt"))
+                .and_then(|f| f.set_modified(past))
+                .expect("mtime");
+            git(root, &["update-index", "--really-refresh"]);
+            let index = IndexFile::read(&root.join(".git/index")).expect("index");
+            let meta = fs::symlink_metadata(root.join("src/b.txt")).expect("stat");
+            assert!(index.unchanged_oid(b"src/b.txt", &meta).is_some(), "v{version}");
+            fs::write(root.join("src/b.txt"), "hellO\n").expect("write");
+            let meta = fs::symlink_metadata(root.join("src/b.txt")).expect("stat");
+            assert!(index.unchanged_oid(b"src/b.txt", &meta).is_none(), "v{version}: edited");
+        }
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(parse(b"DIRC", 20, (0, 0)).is_err());
+        let mut bytes = b"DIRC\0\0\0\x02\0\0\0\x05".to_vec();
+        bytes.extend_from_slice(&[0; 20]);
+        assert!(parse(&bytes, 20, (0, 0)).is_err(), "5 entries claimed, none there");
+        assert_eq!(varint(&[0x80, 0x00]), Some((128, 2)));
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}

@@ -1,0 +1,483 @@
+//! The result cache through the binary: replay, exact invalidation, damage, a full disk, a
+//! read-only directory, and a randomized comparison of cached and uncached reports.
+
+use std::fs;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// A linter that logs every file it is given (one per line) and fails on files containing BAD,
+/// in gcc's `file:line:col: error: message` shape.
+const LINT: &str = r#"for f in "$@"; do echo "$f" >> "$LOG"; done
+status=0
+for f in "$@"; do
+  if grep -q BAD "$f"; then echo "$f:1:1: error: BAD found"; status=1; fi
+done
+exit $status"#;
+
+struct Setup {
+    repo: TestRepo,
+    log: PathBuf,
+}
+
+impl Setup {
+    fn new(files: usize) -> Setup {
+        let repo = TestRepo::new();
+        let log = repo.temp().join("lint.log");
+        repo.script("lint.sh", LINT);
+        repo.write("lint.cfg", "strict\n");
+        for i in 0..files {
+            repo.write(&format!("src/f{i}.txt"), format!("file {i}\n"));
+        }
+        repo.config(&config(&log, ""));
+        repo.commit("init");
+        Setup { repo, log }
+    }
+
+    /// The files the linter was given since the last call, sorted.
+    fn linted(&self) -> Vec<String> {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let _ = fs::remove_file(&self.log);
+        let mut files: Vec<String> = text.lines().filter(|l| !l.starts_with('-')).map(str::to_string).collect();
+        files.sort();
+        files
+    }
+
+    fn run(&self, extra: &[&str]) -> (Run, serde_json::Value) {
+        let mut args = vec!["--all", "--check"];
+        args.extend_from_slice(extra);
+        self.repo.ward_json(&args)
+    }
+}
+
+fn config(log: &Path, extra: &str) -> String {
+    format!(
+        "[checks.ws]\nbuiltin = \"trailing-whitespace\"\n\n[checks.json]\nbuiltin = \"check-json\"\n\n\
+         [checks.lint]\nrun = \"./lint.sh\"\nfiles = [\"*.txt\"]\nformat = \"gcc\"\ncache = \"per-file\"\n\
+         cache_inputs = [\"lint.cfg\"]\nenv = {{ LOG = \"{}\" }}\n{extra}",
+        log.display()
+    )
+}
+
+/// The report without what differs between a cached and an uncached run of the same tree.
+fn normalized(mut report: serde_json::Value) -> serde_json::Value {
+    if let Some(summary) = report["summary"].as_object_mut() {
+        summary.remove("duration_ms");
+        summary.remove("cache");
+    }
+    for check in report["checks"].as_array_mut().into_iter().flatten() {
+        let check = check.as_object_mut().expect("check object");
+        check.remove("duration_ms");
+        check.remove("cache");
+    }
+    report
+}
+
+fn from_cache(report: &serde_json::Value, id: &str) -> u64 {
+    let check = report["checks"].as_array().expect("checks").iter().find(|c| c["id"] == id).expect("check");
+    check["cache"]["from_cache"].as_u64().unwrap_or(0)
+}
+
+/// Waits past the cache's guard against changes in the same clock tick as the run's start.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(40));
+}
+
+#[test]
+fn a_cached_pass_is_replayed_without_running_anything() {
+    let s = Setup::new(5);
+    settle();
+    let (_, first) = s.run(&[]);
+    assert_eq!(s.linted().len(), 5, "the first run checks every file");
+    let (run, second) = s.run(&[]);
+    run.code(0);
+    assert!(s.linted().is_empty(), "nothing is linted again");
+    assert_eq!(normalized(first), normalized(second.clone()));
+    assert_eq!(from_cache(&second, "lint"), 5);
+    assert_eq!(
+        second["summary"]["cache"]["from_cache"].as_u64(),
+        Some(s.repo.git(&["ls-files"]).lines().count() as u64)
+    );
+    let human = s.repo.ward(&["run", "--all", "--check"]);
+    human.code(0).stdout_has("files, ").stdout_has("from cache");
+}
+
+#[test]
+fn editing_one_file_rechecks_exactly_that_file() {
+    let s = Setup::new(6);
+    settle();
+    s.run(&[]);
+    s.linted();
+    s.repo.write("src/f3.txt", "file 3, edited\n");
+    settle();
+    let verbose = s.repo.ward(&["run", "--all", "--check", "-v"]);
+    verbose.code(0).stdout_has("from cache; checked: src/f3.txt");
+    assert_eq!(s.linted(), ["src/f3.txt"]);
+    // Staged, it is known by its index entry: still nothing else is checked.
+    s.repo.git(&["add", "src/f3.txt"]);
+    settle();
+    s.run(&[]);
+    assert!(s.linted().len() <= 1, "at most the staged file is checked again");
+    s.run(&[]);
+    assert!(s.linted().is_empty());
+}
+
+#[test]
+fn a_cached_failure_is_replayed_exactly() {
+    let s = Setup::new(3);
+    s.repo.write("src/bad.txt", "BAD\n").write("broken.json", "{").write("ws.txt", "trailing  \n");
+    s.repo.commit("defects");
+    settle();
+    let (run, first) = s.run(&[]);
+    run.code(1);
+    s.linted();
+    let (run, second) = s.run(&[]);
+    run.code(1);
+    assert!(s.linted().is_empty(), "a cached finding is replayed, not re-run");
+    assert_eq!(normalized(first), normalized(second.clone()));
+    let (_, uncached) = s.run(&["--no-cache"]);
+    assert_eq!(s.linted().len(), 5, "--no-cache checks everything");
+    assert_eq!(normalized(uncached), normalized(second));
+    let cached = s.repo.ward(&["run", "--all", "--check"]);
+    let plain = s.repo.ward(&["run", "--all", "--check", "--no-cache"]);
+    let strip = |text: &str| -> String {
+        text.lines().filter(|l| !l.contains("from cache") && !l.contains(" in 0.")).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(strip(&cached.stdout), strip(&plain.stdout));
+}
+
+#[test]
+fn every_part_of_a_checks_definition_is_in_its_key() {
+    let s = Setup::new(4);
+    settle();
+    s.run(&[]);
+    assert_eq!(s.linted().len(), 4);
+    let rerun = |what: &str, s: &Setup| {
+        settle();
+        let (_, report) = s.run(&[]);
+        assert_eq!(s.linted().len(), 4, "{what} re-checks every file");
+        assert_eq!(from_cache(&report, "lint"), 0, "{what}");
+        s.run(&[]);
+        assert!(s.linted().is_empty(), "{what}: and then it is cached again");
+    };
+    // The definition: an argument.
+    s.repo.config(&config(&s.log, "").replace("./lint.sh", "./lint.sh --strict"));
+    rerun("an argument", &s);
+    // The tool's configuration file, named in cache_inputs.
+    s.repo.write("lint.cfg", "lenient\n");
+    rerun("the tool's config file", &s);
+    // The tool itself, replaced.
+    s.repo.script("lint.sh", &format!("# version 2\n{LINT}"));
+    rerun("a new executable", &s);
+    // Ward's version (the test-only salt stands for it).
+    settle();
+    let salted = Run::from(
+        s.repo.ward_cmd().args(["run", "--all", "--check"]).env("WARD_CACHE_SALT", "next").output().expect("ward"),
+    );
+    salted.code(0);
+    assert_eq!(s.linted().len(), 4, "another ward version trusts no result");
+    // The built-ins too: changing an option re-checks.
+    let (_, report) = s.run(&[]);
+    assert!(from_cache(&report, "ws") > 0);
+    s.repo.config(
+        &config(&s.log, "")
+            .replace("builtin = \"trailing-whitespace\"", "builtin = \"trailing-whitespace\"\nchars = \" \""),
+    );
+    let (_, report) = s.run(&[]);
+    assert_eq!(from_cache(&report, "ws"), 0, "an option of a built-in is part of its key");
+}
+
+#[test]
+fn a_file_changed_while_ward_runs_is_not_cached_with_the_old_result() {
+    let s = Setup::new(1);
+    // The linter reads its file only after a pause, during which the file gains a defect.
+    s.repo.script("lint.sh", &format!("sleep 1\n{LINT}"));
+    s.repo.commit("slow linter");
+    settle();
+    let child =
+        s.repo.ward_cmd().args(["run", "--all", "--check"]).stdout(std::process::Stdio::null()).spawn().expect("ward");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    s.repo.write("src/f0.txt", "BAD\n");
+    let _ = child.wait_with_output();
+    s.linted();
+    settle();
+    let (run, report) = s.run(&[]);
+    run.code(1);
+    assert_eq!(s.linted(), ["src/f0.txt"], "the changed file is checked again");
+    let lint = report["checks"].as_array().expect("checks").iter().find(|c| c["id"] == "lint").expect("lint");
+    assert_eq!(lint["status"], "failed");
+}
+
+#[test]
+fn a_damaged_cache_gives_correct_results_with_a_warning() {
+    let s = Setup::new(3);
+    s.repo.write("src/bad.txt", "BAD\n").commit("bad");
+    settle();
+    let (_, clean) = s.run(&["--no-cache"]);
+    s.run(&[]);
+    let dir = s.repo.path(".git/ward/cache");
+    for entry in fs::read_dir(&dir).expect("cache dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "wc") {
+            let mut bytes = fs::read(&path).expect("read");
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x55;
+            bytes.truncate(bytes.len() - 5);
+            fs::write(&path, bytes).expect("write");
+        }
+    }
+    s.linted();
+    let (run, report) = s.run(&[]);
+    run.code(1);
+    assert!(run.stderr.contains("damaged cache file"), "{}", run.stderr);
+    assert_eq!(normalized(report), normalized(clean));
+    assert_eq!(s.linted().len(), 4, "nothing damaged is trusted");
+    let (_, report) = s.run(&[]);
+    assert_eq!(from_cache(&report, "lint"), 4, "the damaged entries were written again");
+}
+
+#[test]
+fn a_full_disk_gives_correct_results_with_a_warning() {
+    let s = Setup::new(60);
+    settle();
+    let (_, clean) = s.run(&["--no-cache"]);
+    // A file-size limit makes every write past 2 KiB fail as a full disk would (EFBIG, with
+    // SIGXFSZ ignored as the limit's signal); the cache's segment is larger than that.
+    let mut cmd = s.repo.ward_cmd();
+    cmd.args(["run", "--all", "--check", "--format", "json"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::signal::signal(nix::sys::signal::Signal::SIGXFSZ, nix::sys::signal::SigHandler::SigIgn)
+                .map_err(std::io::Error::from)?;
+            nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_FSIZE, 2048, 2048)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let run = Run::from(cmd.output().expect("ward"));
+    run.code(0);
+    assert!(run.stderr.contains("could not save results in the cache"), "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(normalized(report), normalized(clean));
+    let leftovers: Vec<String> = fs::read_dir(s.repo.path(".git/ward/cache"))
+        .expect("cache dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no half-written file is left: {leftovers:?}");
+}
+
+#[test]
+fn a_read_only_cache_directory_gives_correct_results_with_a_warning() {
+    let s = Setup::new(3);
+    s.repo.write("src/bad.txt", "BAD\n").commit("bad");
+    settle();
+    let dir = s.repo.temp().join("ci-cache");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let (_, clean) = s.run(&["--no-cache"]);
+    s.run(&["--cache-dir", &dir_arg]);
+    s.linted();
+    let read_only = ReadOnly::make(&dir);
+    let (run, report) = s.run(&["--cache-dir", &read_only.path.to_string_lossy()]);
+    run.code(1);
+    assert!(run.stderr.contains("cannot be used"), "{}", run.stderr);
+    assert_eq!(normalized(report.clone()), normalized(clean));
+    if read_only.keeps_content {
+        assert!(s.linted().is_empty(), "results in a read-only cache are still used");
+        assert_eq!(from_cache(&report, "lint"), 4);
+    }
+}
+
+/// A read-only view of a directory: a read-only bind mount as root (where permissions do not
+/// bind), else the directory with its write bits removed; as root without mounts, a directory
+/// on a read-only file system (`/proc`), which has no cached results to offer.
+struct ReadOnly {
+    path: PathBuf,
+    keeps_content: bool,
+    mounted: bool,
+}
+
+impl ReadOnly {
+    fn make(dir: &Path) -> ReadOnly {
+        if !is_root() {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+            return ReadOnly { path: dir.to_path_buf(), keeps_content: true, mounted: false };
+        }
+        let view = dir.with_extension("ro");
+        fs::create_dir_all(&view).expect("mkdir");
+        let bind = std::process::Command::new("mount").arg("--bind").arg(dir).arg(&view).status();
+        if bind.is_ok_and(|s| s.success()) {
+            let ro = std::process::Command::new("mount").args(["-o", "remount,bind,ro"]).arg(&view).status();
+            if ro.is_ok_and(|s| s.success()) {
+                return ReadOnly { path: view, keeps_content: true, mounted: true };
+            }
+            let _ = std::process::Command::new("umount").arg(&view).status();
+        }
+        ReadOnly { path: PathBuf::from("/proc"), keeps_content: false, mounted: false }
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = std::process::Command::new("umount").arg(&self.path).status();
+        }
+    }
+}
+
+#[test]
+fn cache_info_and_clean() {
+    let s = Setup::new(2);
+    settle();
+    s.run(&[]);
+    s.run(&[]);
+    let info = s.repo.ward(&["cache", "info"]);
+    info.code(0).stdout_has(".git/ward/cache").stdout_has("entries: ").stdout_has("(100%)");
+    s.repo.ward(&["cache", "clean"]).code(0).stdout_has("removed");
+    s.repo.ward(&["cache", "info"]).code(0).stdout_has("entries: 0");
+    s.linted();
+    s.run(&[]);
+    assert_eq!(s.linted().len(), 2, "a cleaned cache checks everything again");
+}
+
+#[test]
+fn the_start_up_clean_up_of_git_ward_spares_the_cache() {
+    let s = Setup::new(2);
+    settle();
+    s.run(&[]);
+    // An interrupted run's leftovers make the next start clean up .git/ward/.
+    fs::create_dir_all(s.repo.path(".git/ward/123-456")).expect("mkdir");
+    s.linted();
+    s.run(&[]);
+    assert!(s.linted().is_empty(), "the cache survived the clean-up");
+}
+
+/// A small deterministic generator: the test is random in its choices, repeatable in its runs.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+#[test]
+fn randomized_edits_branches_and_configs_never_change_a_report() {
+    let s = Setup::new(8);
+    s.repo.write("data.json", "{}\n");
+    s.repo.commit("json");
+    s.repo.git(&["branch", "other"]);
+    let contents = ["fine\n", "BAD\n", "trailing  \n", "{\"a\": 1}\n", "{", "no newline", "fine\r\nmixed\n"];
+    let files = ["src/f0.txt", "src/f1.txt", "src/f5.txt", "data.json", "new.txt", "src/deep/n.json"];
+    let seed = std::env::var("WARD_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
+    let mut rng = Lcg(seed);
+    let started = std::time::Instant::now();
+    let mut hits = 0;
+    for step in 0..24 {
+        if started.elapsed().as_secs() > 20 {
+            break;
+        }
+        let what = match rng.next(6) {
+            0 | 1 => {
+                let file = files[rng.next(files.len())];
+                s.repo.write(file, contents[rng.next(contents.len())]);
+                format!("edit {file}")
+            }
+            2 => {
+                s.repo.git(&["add", "-A"]);
+                "stage".to_string()
+            }
+            3 => {
+                s.repo.git(&["add", "-A"]);
+                s.repo.git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", &format!("step {step}")]);
+                let branch = if s.repo.git(&["branch", "--show-current"]).trim() == "main" { "other" } else { "main" };
+                s.repo.git(&["checkout", "-q", branch]);
+                format!("commit and check out {branch}")
+            }
+            4 => {
+                let extra = ["", "exclude = [\"src/f1.txt\"]\n"][rng.next(2)];
+                let ws = ["", "\nchars = \" \""][rng.next(2)];
+                s.repo.config(
+                    &config(&s.log, extra).replace(
+                        "builtin = \"trailing-whitespace\"",
+                        &format!("builtin = \"trailing-whitespace\"{ws}"),
+                    ),
+                );
+                // Staged mode refuses an unstaged checks.toml.
+                s.repo.git(&["add", "checks.toml"]);
+                "change the config".to_string()
+            }
+            _ => {
+                s.repo.write("lint.cfg", format!("v{step}\n"));
+                "change the tool's config".to_string()
+            }
+        };
+        if rng.next(2) == 0 {
+            settle();
+        }
+        for selection in [&["--all"][..], &[][..]] {
+            let mut args = vec!["--check"];
+            args.extend_from_slice(selection);
+            let (_, cached) = s.repo.ward_json(&args);
+            hits += cached["summary"]["cache"]["from_cache"].as_u64().unwrap_or(0);
+            args.push("--no-cache");
+            let (_, uncached) = s.repo.ward_json(&args);
+            assert_eq!(normalized(cached), normalized(uncached), "step {step} ({what}), seed {seed}, {selection:?}");
+        }
+    }
+    assert!(hits > 0, "the cached runs used the cache");
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[test]
+fn php_cs_fixer_on_200_files_runs_only_on_what_changed() {
+    if crate::tools::require("php").is_none() {
+        return;
+    }
+    let Some(phar) = crate::tools::phar() else { return };
+    let repo = TestRepo::new();
+    let log = repo.temp().join("php-cs-fixer.log");
+    repo.script(
+        "vendor/bin/php-cs-fixer",
+        &format!("echo \"$@\" >> '{}'\nexec php '{}' \"$@\"", log.display(), phar.display()),
+    );
+    repo.write(
+        ".php-cs-fixer.dist.php",
+        "<?php\n\nreturn (new PhpCsFixer\\Config())\n    ->setUsingCache(false)\n    ->setRules(['@PSR12' => true])\n    ->setFinder(PhpCsFixer\\Finder::create()->in(__DIR__));\n",
+    );
+    for i in 0..200 {
+        repo.write(&format!("src/C{i}.php"), format!("<?php\n\nnamespace App;\n\nfinal class C{i}\n{{\n}}\n"));
+    }
+    repo.write(".gitignore", "/vendor/\n");
+    repo.config("[checks.cs]\nuses = \"php-cs-fixer\"\n");
+    repo.commit("php");
+    settle();
+    // The files php-cs-fixer was given, per start (the words after `--`), since the last call.
+    let starts = || -> Vec<Vec<String>> {
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let _ = fs::remove_file(&log);
+        text.lines()
+            .map(|l| {
+                l.split_once(" -- ")
+                    .map(|(_, files)| files.split(' ').map(str::to_string).collect())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    repo.ward(&["run", "--all", "--check"]).code(0);
+    let first: usize = starts().iter().map(Vec::len).sum();
+    assert_eq!(first, 201, "every PHP file is checked once");
+    repo.ward(&["run", "--all", "--check"]).code(0).stdout_has("from cache");
+    assert!(starts().is_empty(), "nothing changed: php-cs-fixer is not started at all");
+    repo.write("src/C7.php", "<?php\n\nnamespace App;\n\n// edited\nfinal class C7\n{\n}\n");
+    settle();
+    repo.ward(&["run", "--all", "--check"]).code(0);
+    assert_eq!(starts(), [vec!["src/C7.php".to_string()]], "only the changed file is passed");
+}
