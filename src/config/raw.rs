@@ -200,8 +200,17 @@ pub fn check_keys() -> Vec<&'static str> {
     COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
 }
 
-pub const SETTINGS_KEYS: &[&str] =
-    &["exclude", "files_regex", "exclude_regex", "fail_fast", "jobs", "stage_fixed", "exec", "container_root", "cache_max_size"];
+pub const SETTINGS_KEYS: &[&str] = &[
+    "exclude",
+    "files_regex",
+    "exclude_regex",
+    "fail_fast",
+    "jobs",
+    "stage_fixed",
+    "exec",
+    "container_root",
+    "cache_max_size",
+];
 pub const TOP_KEYS: &[&str] = &["settings", "checks"];
 
 impl RawCheck {
