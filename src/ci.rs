@@ -31,7 +31,13 @@ fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Opt
     if var("GITHUB_ACTIONS")? != "true" {
         return None;
     }
-    let event_name = var("GITHUB_EVENT_NAME").unwrap_or_else(|| "unknown".into());
+    let event_name = var("GITHUB_EVENT_NAME").filter(|n| !n.is_empty()).unwrap_or_default();
+    // Said as "pull_request event"; a job without the variable is not an "unknown event".
+    let event_label = if event_name.is_empty() {
+        "$GITHUB_EVENT_NAME unset".to_string()
+    } else {
+        format!("{} event", event_name.escape_debug())
+    };
     let event: Option<Value> = var("GITHUB_EVENT_PATH")
         .and_then(|path| read_file(Path::new(&path)))
         .and_then(|text| serde_json::from_str(&text).ok());
@@ -51,7 +57,7 @@ fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Opt
                     base,
                     head,
                     format!(
-                        "{event_name} event: from the pull request's base commit to its head \
+                        "{event_label}: from the pull request's base commit to its head \
                          commit (pull_request.base.sha and pull_request.head.sha in \
                          $GITHUB_EVENT_PATH)"
                     ),
@@ -62,7 +68,7 @@ fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Opt
             base,
             "HEAD".into(),
             format!(
-                "{event_name} event: from the pull request's base commit \
+                "{event_label}: from the pull request's base commit \
                  (pull_request.base.sha in $GITHUB_EVENT_PATH)"
             ),
         );
@@ -71,7 +77,7 @@ fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Opt
         return found(
             format!("origin/{branch}"),
             "HEAD".into(),
-            format!("{event_name} event: from the pull request's target branch ($GITHUB_BASE_REF)"),
+            format!("{event_label}: from the pull request's target branch ($GITHUB_BASE_REF)"),
         );
     }
     if let Some(base) = sha_at("/merge_group/base_sha") {
@@ -80,7 +86,7 @@ fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Opt
             base,
             head,
             format!(
-                "{event_name} event: from the merge queue's base commit \
+                "{event_label}: from the merge queue's base commit \
                  (merge_group.base_sha in $GITHUB_EVENT_PATH)"
             ),
         );
@@ -92,7 +98,7 @@ fn github(var: &dyn Fn(&str) -> Option<String>, read_file: &dyn Fn(&Path) -> Opt
             base,
             head,
             format!(
-                "{event_name} event: from the commit the branch pointed at before the push \
+                "{event_label}: from the commit the branch pointed at before the push \
                  (before in $GITHUB_EVENT_PATH)"
             ),
         );

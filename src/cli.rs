@@ -46,9 +46,25 @@ pub enum Command {
     HookImpl(HookImplArgs),
     /// Put back the unstaged changes an interrupted run set aside (done at every start anyway).
     Restore(RestoreArgs),
+    /// Record every current finding in .ward-baseline.json; later runs report only new ones.
+    Baseline(BaselineArgs),
     /// Show or empty the result cache (`ward cache info`, `ward cache clean`).
     #[command(subcommand)]
     Cache(CacheCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Record only these checks' findings (by id) [default: every check of the stage].
+    #[arg(value_name = "CHECK_ID")]
+    pub checks: Vec<String>,
+
+    /// The stage whose checks run [default: manual, as `ward run --all`].
+    #[arg(long, value_enum, value_name = "STAGE")]
+    pub stage: Option<Stage>,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Subcommand)]

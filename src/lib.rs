@@ -42,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),
         Command::Restore(args) => commands::restore(args),
+        Command::Baseline(args) => commands::baseline(args),
         Command::Cache(command) => commands::cache(command),
     };
     match result {

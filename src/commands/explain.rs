@@ -21,7 +21,9 @@ pub fn explain(args: &ExplainArgs) -> Result<ExitStatus> {
             return Ok(ExitStatus::Success);
         }
         let ids: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
-        let hint = suggest(&args.check, &ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        let hint = suggest(&args.check, &ids)
+            .or_else(|| ids.iter().copied().find(|id| id.contains(args.check.as_str()) || args.check.contains(id)))
+            .map_or_else(|| format!("; the checks are: {}", ids.join(", ")), |s| format!("; did you mean `{s}`?"));
         bail!("no check with id `{}`{hint} (`ward list` shows them)", args.check);
     };
     printer.write(&render(check, &printer.styles));
@@ -61,7 +63,7 @@ fn command_line(words: &[String], pass_files: bool) -> String {
 
 pub fn render(check: &Check, styles: &Styles) -> String {
     let mut out = String::new();
-    let title = if check.name == check.id { check.id.clone() } else { format!("{} ({})", check.id, check.name) };
+    let title = super::list::title(check);
     let _ = writeln!(out, "{}", Styles::paint(styles.bold, &title));
     match &check.kind {
         CheckKind::Builtin(b) => {
@@ -136,6 +138,12 @@ pub fn render(check: &Check, styles: &Styles) -> String {
     }
     let stages: Vec<&str> = check.stages.iter().map(|s| s.name()).collect();
     let _ = writeln!(out, "  stages:   {}", stages.join(", "));
+    if let Some(timeout) = check.timeout {
+        let _ = writeln!(out, "  timeout:  {} (then the tool is stopped)", humantime::format_duration(timeout));
+    }
+    if let Some(size) = check.batch_size {
+        let _ = writeln!(out, "  batches:  at most {size} files per process (batch_size)");
+    }
     if check.is_fixer() {
         let _ = writeln!(out, "  to fix:   ward run --fix {}", check.id);
     }

@@ -19,6 +19,13 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
     let ws = Workspace::discover()?;
     let path = ws.root.join(config::FILE_NAME);
     let printer = Printer::new(crate::cli::ColorChoice::Auto, Stream::Stdout);
+    let install = || -> Result<()> {
+        let ward = std::env::current_exe().context("cannot find the path of the ward executable")?;
+        for action in crate::install::install(ws.repo()?, &[HookType::PreCommit], false, &ward)? {
+            printer.line(&action);
+        }
+        Ok(())
+    };
     match super::config_file_problem(&path) {
         Some(super::ConfigFile::Missing) => {}
         Some(super::ConfigFile::Dangling(target)) => bail!(
@@ -27,6 +34,12 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
             path.display(),
             config::FILE_NAME
         ),
+        None if args.install => {
+            // `ward init` then `ward init --install`: the hook is what is missing.
+            printer.line(&format!("kept the existing {} (ward init never overwrites it)", path.display()));
+            install()?;
+            return Ok(ExitStatus::Success);
+        }
         _ => bail!("{} already exists; ward init never overwrites it (`ward validate` checks it)", path.display()),
     }
     let found = Project::scan(&ws.root)?;
@@ -52,10 +65,7 @@ pub fn init(args: &InitArgs) -> Result<ExitStatus> {
         text.matches("\n[checks.").count()
     ));
     if args.install {
-        let ward = std::env::current_exe().context("cannot find the path of the ward executable")?;
-        for action in crate::install::install(ws.repo()?, &[HookType::PreCommit], false, &ward)? {
-            printer.line(&action);
-        }
+        install()?;
     }
     Ok(ExitStatus::Success)
 }

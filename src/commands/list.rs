@@ -14,10 +14,7 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
     let printer = Printer::new(args.color, Stream::Stdout);
     let config = ws.load_config(args.config.as_deref(), &Printer::new(args.color, Stream::Stderr))?;
     for check in &config.checks {
-        let mut text = Styles::paint(printer.styles.bold, &check.id);
-        if check.name != check.id {
-            text.push_str(&format!(" ({})", check.name));
-        }
+        let mut text = Styles::paint(printer.styles.bold, &title(check));
         text.push('\n');
         match &check.kind {
             CheckKind::Builtin(b) => text.push_str(&format!("    builtin: {} — {}\n", b.name(), b.describe())),
@@ -47,6 +44,16 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The id, with the name where it says more: `phpstan (changed files)`, never
+/// `phpstan (phpstan (changed files))`.
+pub(super) fn title(check: &crate::config::Check) -> String {
+    if check.name == check.id || check.name.starts_with(&format!("{} (", check.id)) {
+        check.name.clone()
+    } else {
+        format!("{} ({})", check.id, check.name)
+    }
 }
 
 pub fn validate(args: &ConfigArgs) -> Result<ExitStatus> {

@@ -16,7 +16,8 @@ pub fn merge(args: &MergeArgs) -> Result<ExitStatus> {
         reports.push(report);
     }
     let merged = crate::report::merge::merge(reports)?;
-    if !crate::report::has_plain_output(&args.output) {
+    // The merged report goes where --output says; standard output only without one.
+    if args.output.is_empty() {
         let text = crate::report::render(args.format, &merged).unwrap_or_else(|| crate::report::json::render(&merged));
         Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
     }

@@ -1,5 +1,6 @@
 //! One function per subcommand: each takes its parsed arguments and returns an exit status.
 
+mod baseline;
 mod cache;
 mod explain;
 mod hook;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+pub use baseline::baseline;
 pub use cache::{cache, cache_dir};
 pub use explain::explain;
 pub use hook::{hook_impl, install, uninstall};
@@ -90,7 +92,8 @@ impl Workspace {
         }
         let shown = path.as_deref().map(|p| p.strip_prefix(&self.cwd).unwrap_or(p).to_path_buf());
         config::load(path.as_deref(), Some(&self.root)).map_err(|mut e| {
-            if let Some(shown) = shown {
+            // Shown relative to where ward runs; an error in another file (the baseline) keeps its path.
+            if let Some(shown) = shown.filter(|_| Some(&e.path) == path.as_ref()) {
                 e.path = shown;
             }
             anyhow::Error::new(e)
@@ -141,12 +144,32 @@ pub fn config_file_problem(path: &Path) -> Option<ConfigFile> {
     }
 }
 
-/// Writes `--output [FORMAT=]FILE` reports.
+/// Writes `--output [FORMAT=]FILE` reports, creating missing directories. A report that cannot
+/// be written is reported and the others are still written: the check results must not be
+/// lost to one bad path. Fails only when reports were asked for and none could be written.
 pub fn write_outputs(outputs: &[String], default: crate::cli::Format, report: &crate::outcome::Report) -> Result<()> {
+    let mut failures = Vec::new();
     for spec in outputs {
         let (format, path) = crate::report::parse_output(spec, default);
         let text = crate::report::render(format, report).unwrap_or_default();
-        std::fs::write(&path, text).with_context(|| format!("cannot write the report to {}", path.display()))?;
+        let written = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        if let Err(e) = written {
+            failures.push(format!("cannot write the report to {}: {e}", path.display()));
+        }
+    }
+    if !failures.is_empty() && failures.len() == outputs.len() {
+        anyhow::bail!("{}", failures.join("\nerror: "));
+    }
+    let printer = Printer::new(crate::cli::ColorChoice::Auto, crate::printer::Stream::Stderr);
+    for failure in failures {
+        printer.line(&format!(
+            "{} {failure} (the other reports were written)",
+            crate::printer::Styles::paint(printer.styles.error, "error:")
+        ));
     }
     Ok(())
 }

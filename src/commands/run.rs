@@ -9,7 +9,7 @@ use crate::cli::{Format, RunArgs, Stage};
 use crate::config::{suggest, Config};
 use crate::exec::{self, process};
 use crate::exit::ExitStatus;
-use crate::outcome::Report;
+use crate::outcome::{Report, Status};
 use crate::plan::{self, Mode, Request};
 use crate::printer::{Printer, Stream};
 use crate::repo::Repo;
@@ -33,7 +33,7 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
     let printer = Printer::new(args.config.color, if machine_on_stdout { Stream::Stderr } else { Stream::Stdout });
     let message_file = super::message_input::message_file(args)?;
-    let selection = match &message_file {
+    let mut selection = match &message_file {
         // Commands of the message stages get the message file, as git gives it to hooks.
         Some((path, _)) => Selection::Files(vec![path.clone()]),
         None => selection(args, ws.repo.as_ref(), &printer)?,
@@ -43,7 +43,11 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
     }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
-    check_ids(&config, &args.checks)?;
+    let mut only = args.checks.clone();
+    if let (Selection::Files(paths), None) = (&mut selection, &message_file) {
+        split_check_ids(paths, &mut only, &config, &ws.cwd)?;
+    }
+    check_ids(&config, &only)?;
     let stage = args.stage.unwrap_or(if args.ci {
         Stage::Ci
     } else if args.message.is_some() {
@@ -86,6 +90,8 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         skip: &skip,
         fail_fast: args.fail_fast || config.settings.fail_fast,
         shard: args.shard,
+        put_back: std::sync::Mutex::new(PutBack::default()),
+        check_lines: true,
         cache: cache.as_ref(),
         messages: messages.as_ref(),
         branch: branch.as_ref().map(Option::as_deref),
@@ -93,10 +99,10 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
     let fixers: HashSet<String> = config.checks.iter().filter(|c| c.is_fixer()).map(|c| c.id.clone()).collect();
 
     let (report, check_mode) = if args.fix {
-        (fix_then_check(&session, &selection, &args.checks, &fixers)?, true)
+        (fix_then_check(&session, &selection, &only, &fixers)?, true)
     } else {
         let mode = if args.check || args.ci { Mode::Check } else { Mode::Fix };
-        (session.execute(&selection, &args.checks, mode)?, mode == Mode::Check)
+        (session.execute(&selection, &only, mode)?, mode == Mode::Check)
     };
     let report = Report {
         summary: crate::outcome::Summary { duration_ms: started.elapsed().as_millis() as u64, ..report.summary },
@@ -107,7 +113,14 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
             printer.line(&format!("{} {warning}", crate::printer::Styles::paint(printer.styles.skipped, "warning:")));
         }
     }
-    let guide = guide::Context { fixers: &fixers, check_mode, selection_args: &selection_args(&selection) };
+    let put_back = session.put_back.into_inner().unwrap_or_else(|e| e.into_inner());
+    let guide = guide::Context {
+        fixers: &fixers,
+        check_mode,
+        selection_args: &selection_args(&selection),
+        dropped: &put_back.dropped,
+        partially_staged: &put_back.partially_staged,
+    };
     printer.write(&guide::render(&report, &guide, &printer.styles));
     write_reports(args, &report)?;
     if process::interrupted() {
@@ -115,6 +128,43 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         return Ok(ExitStatus::Interrupted);
     }
     Ok(if report.is_success() { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// Every check of `stage` (or those in `only`) over every file, in check mode, with no
+/// baseline applied: what `ward baseline` records.
+pub(super) fn report_all(config_args: &crate::cli::ConfigArgs, stage: Stage, only: &[String]) -> Result<Report> {
+    process::install_signal_handlers().context("cannot install signal handlers")?;
+    let ws = Workspace::discover()?;
+    let printer = Printer::new(config_args.color, Stream::Stdout);
+    let mut config = ws.load_config(config_args.config.as_deref(), &printer)?;
+    config.baseline = None;
+    check_ids(&config, only)?;
+    let skip = HashSet::new();
+    let session = Session {
+        ws: &ws,
+        config: &config,
+        printer: &printer,
+        verbosity: Verbosity::Quiet,
+        jobs: Some(config.settings.jobs)
+            .filter(|j| *j > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        stage,
+        skip: &skip,
+        fail_fast: false,
+        shard: None,
+        put_back: std::sync::Mutex::new(PutBack::default()),
+        check_lines: false,
+        // No commit messages over every file; the branch is the checked-out one.
+        messages: None,
+        branch: None,
+        // Recorded findings come from running the tools, not from a cache.
+        cache: None,
+    };
+    let report = session.execute(&Selection::All, only, Mode::Check)?;
+    if process::interrupted() {
+        bail!("interrupted: nothing was recorded");
+    }
+    Ok(report)
 }
 
 /// What stays the same across the passes of one `ward run`.
@@ -128,9 +178,20 @@ struct Session<'a> {
     skip: &'a HashSet<String>,
     fail_fast: bool,
     shard: Option<crate::select::shard::Shard>,
+    /// What staged mode's put-back said, over every pass of the run.
+    put_back: std::sync::Mutex<PutBack>,
+    /// Print a line per check as it finishes (not for `ward baseline`, which sums up instead).
+    check_lines: bool,
     cache: Option<&'a crate::cache::Cache>,
     messages: Option<&'a crate::select::messages::Messages>,
     branch: Option<Option<&'a str>>,
+}
+
+/// Fixes that were dropped (with the check that made them) and partially staged files.
+#[derive(Default)]
+struct PutBack {
+    dropped: Vec<(String, String)>,
+    partially_staged: Vec<String>,
 }
 
 impl Session<'_> {
@@ -164,6 +225,7 @@ impl Session<'_> {
             shard: self.shard,
             has_messages: self.messages.is_some(),
         };
+        say_what_was_selected(selection, &files, config, printer);
         let plan = plan::plan(config, &files, &request);
         if plan.checks.is_empty() {
             printer.line(&format!("no checks for the {} stage", self.stage.name()));
@@ -175,7 +237,12 @@ impl Session<'_> {
         let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
         let on_start = |planned: usize| progress.started(names[planned]);
         let on_done = |outcome: &crate::outcome::CheckOutcome| {
-            progress.finished(&outcome.name, &human::render_check(outcome, width, &printer.styles, self.verbosity));
+            let line = if self.check_lines {
+                human::render_check(outcome, width, &printer.styles, self.verbosity)
+            } else {
+                String::new()
+            };
+            progress.finished(&outcome.name, &line);
         };
         let run = exec::Run {
             config,
@@ -208,8 +275,21 @@ impl Session<'_> {
             outcomes
         })?;
         progress.clear();
-        let (outcomes, counts) = outcomes;
-        guard.finish(config, &files, &outcomes, printer)?;
+        let (mut outcomes, counts) = outcomes;
+        let put_back = guard.finish(config, &files, &outcomes, printer)?;
+        let mut seen = self.put_back.lock().unwrap_or_else(|e| e.into_inner());
+        for outcome in &mut outcomes {
+            // A dropped fix left the user's version in place: the file was not fixed.
+            outcome.modified_files.retain(|path| {
+                let dropped = put_back.dropped.contains(path);
+                if dropped {
+                    seen.dropped.push((path.clone(), outcome.id.clone()));
+                }
+                !dropped
+            });
+        }
+        seen.partially_staged.extend(put_back.partially_staged);
+        drop(seen);
         let mut report = Report::new(outcomes, started.elapsed().as_millis() as u64);
         let checks = report.checks.iter().filter(|c| c.cache.is_some()).count();
         report.summary.cache = counts.filter(|_| checks > 0).map(|(files, from_cache)| crate::outcome::CacheSummary {
@@ -218,6 +298,40 @@ impl Session<'_> {
             from_cache,
         });
         Ok(report)
+    }
+}
+
+/// An empty selection is not silent: nothing staged, or every given file excluded by
+/// `[settings] exclude`.
+fn say_what_was_selected(selection: &Selection, files: &select::FileSet, config: &Config, printer: &Printer) {
+    let subtle = |text: &str| printer.line(&crate::printer::Styles::paint(printer.styles.subtle, text));
+    let selected = &files.files[..files.selected()];
+    match selection {
+        Selection::Staged if selected.is_empty() => {
+            subtle("nothing is staged: `git add` the files to commit, or `ward run --all` to check every file");
+        }
+        Selection::Files(_) if selected.is_empty() => {
+            subtle("the paths given hold no file to check (a directory is walked without what .gitignore ignores)");
+        }
+        Selection::Files(_) => {
+            let Some(exclude) = &config.settings.exclude else { return };
+            let excluded = selected.iter().filter(|f| exclude.is_match(&f.path)).count();
+            if excluded == 0 {
+                return;
+            }
+            let patterns = exclude.patterns.join(", ");
+            subtle(&if excluded == selected.len() {
+                format!(
+                    "every file given ({excluded}) is excluded by [settings] exclude ({patterns}): no check sees them"
+                )
+            } else {
+                format!(
+                    "{excluded} of the {} files given are excluded by [settings] exclude ({patterns})",
+                    selected.len()
+                )
+            });
+        }
+        _ => {}
     }
 }
 
@@ -266,9 +380,26 @@ fn fix_then_check(
         .map(|p| session.ws.root.join(p))
         .collect();
     let styles = &session.printer.styles;
-    session.printer.write(&guide::fixed_section(&fixed, styles));
+    {
+        let put_back = session.put_back.lock().unwrap_or_else(|e| e.into_inner());
+        let none = HashSet::new();
+        let ctx = guide::Context {
+            fixers: &none,
+            check_mode: false,
+            selection_args: "",
+            dropped: &put_back.dropped,
+            partially_staged: &put_back.partially_staged,
+        };
+        session.printer.write(&guide::fixed_section(&fixed, &ctx, styles));
+    }
     if touched.is_empty() || process::interrupted() {
-        session.printer.line("\nnothing was left to fix");
+        // A fixer that failed without fixing (a file it cannot parse) has not passed.
+        let note = if fixed.is_success() {
+            "\nnothing was left to fix"
+        } else {
+            "\nnothing was fixed; what is left needs you:"
+        };
+        session.printer.line(note);
         return Ok(fixed);
     }
     let again = match touched.len() {
@@ -276,7 +407,36 @@ fn fix_then_check(
         n => format!("\nchecking the {n} fixed files again:"),
     };
     session.printer.line(&crate::printer::Styles::paint(styles.bold, &again));
-    session.execute(&Selection::Files(touched), only, Mode::Check)
+    let checked = session.execute(&Selection::Files(touched), only, Mode::Check)?;
+    Ok(keep_what_fixing_could_not(fixed, checked))
+}
+
+/// The check after fixing sees only the fixed files: what the fix pass found that no fixer can
+/// fix (a file the tool could not parse, a tool that could not run) stays in the result.
+fn keep_what_fixing_could_not(fixed: Report, checked: Report) -> Report {
+    let duration = fixed.summary.duration_ms + checked.summary.duration_ms;
+    let mut checks = checked.checks;
+    for before in fixed.checks {
+        let unfixable: Vec<_> = before.diagnostics.iter().filter(|d| d.is_syntax_error()).cloned().collect();
+        if before.status != Status::Error && unfixable.is_empty() {
+            continue;
+        }
+        match checks.iter_mut().find(|c| c.id == before.id) {
+            Some(after) if before.status != Status::Error => {
+                for d in unfixable {
+                    if !after.diagnostics.contains(&d) {
+                        after.diagnostics.push(d);
+                    }
+                }
+                if after.status == Status::Passed {
+                    after.status = Status::Failed;
+                }
+            }
+            Some(after) => *after = before,
+            None => checks.push(before),
+        }
+    }
+    Report::new(checks, duration)
 }
 
 fn selection(args: &RunArgs, repo: Option<&Repo>, printer: &Printer) -> Result<Selection> {
@@ -331,6 +491,39 @@ fn skipped(args: &RunArgs) -> HashSet<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// `--files` takes every word after it, so `--files src/Kernel.php php-lint` ends its paths at
+/// the first word that is a check id and not a path that exists; the rest are check ids.
+fn split_check_ids(
+    paths: &mut Vec<std::path::PathBuf>,
+    only: &mut Vec<String>,
+    config: &Config,
+    cwd: &std::path::Path,
+) -> Result<()> {
+    let known: Vec<&str> = config.checks.iter().map(|c| c.id.as_str()).collect();
+    let is_id = |p: &std::path::PathBuf| p.to_str().is_some_and(|s| known.contains(&s)) && !cwd.join(p).exists();
+    if let Some(at) = paths.iter().position(is_id) {
+        let ids: Vec<String> = paths.drain(at..).map(|p| p.to_string_lossy().into_owned()).collect();
+        only.splice(0..0, ids);
+        if paths.is_empty() {
+            bail!("--files needs a path before the check ids: `ward run {} --files PATH...`", only.join(" "));
+        }
+    }
+    for path in paths.iter() {
+        if cwd.join(path).symlink_metadata().is_ok() {
+            continue;
+        }
+        let word = path.to_string_lossy();
+        let hint = match suggest(&word, &known) {
+            Some(id) => {
+                format!("; did you mean the check `{id}`? Check ids go before --files: `ward run {id} --files PATH...`")
+            }
+            None => "; check ids go before --files: `ward run CHECK_ID --files PATH...`".to_string(),
+        };
+        bail!("cannot check {}: no such file or directory{hint}", word.escape_debug());
+    }
+    Ok(())
 }
 
 fn check_ids(config: &Config, ids: &[String]) -> Result<()> {

@@ -40,12 +40,15 @@ impl ConfigError {
     /// Turns a toml parse error into ours, naming the key where the toml crate does not.
     pub fn from_toml(path: &Path, source: &str, err: &toml::de::Error) -> Self {
         let span = err.span();
-        let mut message = err.message().trim().to_string();
+        let mut message = plain_words(err.message().trim());
         if let Some(rest) = message.strip_prefix("unknown field `") {
             let key = rest.split('`').next().unwrap_or_default().to_string();
             message = unknown_key_message(&key, &section_keys(source, span.clone()));
+        } else if let Some(table) = span.as_ref().and_then(|s| duplicate_table(source, s.start, &message)) {
+            message = table;
         } else if let Some(key) = span.as_ref().and_then(|s| key_on_line(source, s.start)) {
-            message = format!("`{key}`: {message}");
+            let first = span.as_ref().and_then(|s| duplicate_key(source, s.start, &key, &message));
+            message = format!("`{key}`: {message}{}", first.unwrap_or_default());
         }
         ConfigError::new(path, source, span, message)
     }
@@ -70,6 +73,73 @@ impl fmt::Display for ConfigError {
         }
         Ok(())
     }
+}
+
+/// The toml and serde words for types ("expected usize", "invalid type: sequence") said the way
+/// a person writing checks.toml says them.
+fn plain_words(message: &str) -> String {
+    let mut text = message.to_string();
+    for (rust, plain) in [
+        ("invalid type: ", "got "),
+        ("invalid value: ", "got "),
+        ("floating point `", "the number `"),
+        ("integer `", "the number `"),
+        ("string \"", "the string \""),
+        ("got sequence", "got a list"),
+        ("got map", "got a table"),
+        ("got boolean `", "got `"),
+        ("expected a sequence", "expected a list, such as [\"*.php\"]"),
+        ("expected a map", "expected a table, such as { KEY = \"value\" }"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected a string in quotes"),
+    ] {
+        text = text.replace(rust, plain);
+    }
+    for int in ["usize", "u64", "u32", "u16", "u8"] {
+        text = text.replace(&format!("expected {int}"), "expected a whole number (0 or more)");
+    }
+    for int in ["isize", "i64", "i32", "i16", "i8"] {
+        text = text.replace(&format!("expected {int}"), "expected a whole number");
+    }
+    if text.contains("got the string \"") && text.contains("expected a whole number") {
+        text.push_str(", written without quotes");
+    }
+    text
+}
+
+/// "duplicate table `[checks.a]`, first defined on line 1" for a table header defined twice.
+fn duplicate_table(source: &str, offset: usize, message: &str) -> Option<String> {
+    if !message.starts_with("duplicate key") {
+        return None;
+    }
+    let offset = offset.min(source.len());
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let header = source[line_start..].lines().next()?.split('#').next()?.trim();
+    if !header.starts_with('[') {
+        return None;
+    }
+    let first = source[..line_start].lines().position(|line| line.split('#').next().unwrap_or("").trim() == header)?;
+    Some(format!("duplicate table `{header}`, first defined on line {}", first + 1))
+}
+
+/// ", first set on line N" for a key given twice in one table.
+fn duplicate_key(source: &str, offset: usize, key: &str, message: &str) -> Option<String> {
+    if !message.starts_with("duplicate key") {
+        return None;
+    }
+    let offset = offset.min(source.len());
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before: Vec<&str> = source[..line_start].lines().collect();
+    for (n, line) in before.iter().enumerate().rev() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            return None;
+        }
+        if line.split_once('=').is_some_and(|(k, _)| k.trim().trim_matches('"') == key) {
+            return Some(format!(", first set on line {}", n + 1));
+        }
+    }
+    None
 }
 
 /// "unknown key `x`" with the nearest known key suggested, or the list of known keys.
@@ -123,6 +193,19 @@ mod tests {
         assert_eq!(suggest("fils", &super::super::raw::check_keys()), Some("files"));
         assert_eq!(suggest("pass_file", &super::super::raw::check_keys()), Some("pass_files"));
         assert_eq!(suggest("zzzzzzzz", &super::super::raw::check_keys()), None);
+    }
+
+    #[test]
+    fn rust_type_names_become_plain_words() {
+        assert_eq!(
+            plain_words("invalid value: integer `-1`, expected usize"),
+            "got the number `-1`, expected a whole number (0 or more)"
+        );
+        assert_eq!(
+            plain_words("invalid type: string \"3\", expected usize"),
+            "got the string \"3\", expected a whole number (0 or more), written without quotes"
+        );
+        assert_eq!(plain_words("invalid type: sequence, expected a map").split(',').next(), Some("got a list"));
     }
 
     #[test]

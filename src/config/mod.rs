@@ -34,6 +34,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub settings: Settings,
     pub checks: Vec<Check>,
+    /// Known findings from `.ward-baseline.json` at the root, not reported again.
+    pub baseline: Option<crate::outcome::baseline::Baseline>,
 }
 
 #[derive(Debug)]
@@ -308,7 +310,13 @@ impl Validator<'_> {
             .into_iter()
             .map(|(id, check)| self.check(id, check, &settings))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Config { path: path.map(Path::to_owned), settings, checks })
+        let baseline = match self.root {
+            Some(root) => crate::outcome::baseline::Baseline::load(root).map_err(|message| {
+                ConfigError::new(Path::new(crate::outcome::baseline::FILE_NAME), "", None, message)
+            })?,
+            None => None,
+        };
+        Ok(Config { path: path.map(Path::to_owned), settings, checks, baseline })
     }
 
     /// `exec` and `container_root`, a check's on top of the settings' (`inherited`).
@@ -597,6 +605,11 @@ impl Validator<'_> {
             }
         }
         if let Some(phar) = &raw.phar {
+            if let Some(root) = self.root.filter(|r| !r.join(phar.get_ref()).is_file()) {
+                return Err(
+                    self.error(phar.span(), format!("`phar`: {} does not exist in {}", phar.get_ref(), root.display()))
+                );
+            }
             // A phar runs through PHP: `php tools/php-cs-fixer.phar check ...`.
             for words in std::iter::once(&mut run).chain(fix.as_mut()) {
                 words.splice(0..1, ["php".to_string(), phar.get_ref().clone()]);

@@ -260,9 +260,41 @@ pub fn resolve(program: &str, root: &Path) -> Result<PathBuf, String> {
     }
     let search = std::env::join_paths(dirs).map_err(|e| e.to_string())?;
     which::which_in(program, Some(search), root).map_err(|_| {
-        let hint = crate::config::presets::install_hint(program)
-            .map(|h| format!("; install it with `{h}`"))
-            .unwrap_or_default();
-        format!("{program}: command not found; looked in vendor/bin, node_modules/.bin and PATH{hint}")
+        let hint = crate::config::presets::install_hint(program).map(|h| install_advice(h, root)).unwrap_or_default();
+        format!("{program}: {NOT_FOUND}; looked in vendor/bin, node_modules/.bin and PATH{hint}")
     })
+}
+
+/// Part of every "program not found" error, so the runner can add how to skip the check.
+pub const NOT_FOUND: &str = "command not found";
+
+/// composer.json is read only up to this size for the hint.
+const MAX_COMPOSER_JSON: u64 = 4 * 1024 * 1024;
+
+/// `; install it with ...`, or `composer install` when composer.json already requires the
+/// package (the dependencies were never installed, or vendor/ is stale).
+fn install_advice(hint: &str, root: &Path) -> String {
+    let package = hint
+        .strip_prefix("composer require --dev ")
+        .or_else(|| hint.strip_prefix("composer require "))
+        .and_then(|rest| rest.split_whitespace().next());
+    if let Some(package) = package.filter(|p| composer_requires(root, p)) {
+        return format!("; composer.json already requires {package}: run `composer install`");
+    }
+    format!("; install it with `{hint}`")
+}
+
+fn composer_requires(root: &Path, package: &str) -> bool {
+    // Never through a link, and bounded: composer.json comes with the pull request.
+    let rel = Path::new("composer.json");
+    let small = crate::worktree_fs::lstat(root, rel)
+        .is_ok_and(|m| m.kind == crate::worktree_fs::Kind::File && m.size <= MAX_COMPOSER_JSON);
+    let Some(json) = small
+        .then(|| crate::worktree_fs::read(root, rel).ok())
+        .flatten()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+    else {
+        return false;
+    };
+    ["require", "require-dev"].iter().any(|section| json.get(section).and_then(|s| s.get(package)).is_some())
 }

@@ -411,7 +411,8 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 append_output(&mut acc.output, &batch.stdout);
                 append_output(&mut acc.output, &batch.stderr);
                 acc.modified.extend(batch.modified);
-                acc.errors.extend(batch.error);
+                let id = &run.config.checks[run.plan.checks[c].check].id;
+                acc.errors.extend(batch.error.map(|error| skip_advice(error, id, run.stage)));
             }
             failed = acc.failed_by_exit || !acc.modified.is_empty() || !acc.errors.is_empty();
         }
@@ -431,6 +432,16 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
     }
     if failed && run.fail_fast {
         state.stop = true;
+    }
+}
+
+/// A missing tool blocks every commit until it is installed: say how to go without it once
+/// (not in CI, where nobody commits).
+fn skip_advice(error: String, id: &str, stage: Stage) -> String {
+    if stage != Stage::Ci && error.contains(external::NOT_FOUND) && !error.contains("SKIP=") {
+        format!("{error}; to commit without it this once: `SKIP={id} git commit`")
+    } else {
+        error
     }
 }
 
@@ -465,19 +476,24 @@ fn finish_check(shared: &Shared, state: &mut State, c: usize) {
     }
 }
 
-/// In the pre-commit stage a finding in a file that is not being committed (phpstan reporting a
-/// file that depends on a changed one) informs but does not block the commit.
-fn demote_outside_selection(check: &Check, selected: &[&str], acc: &mut Acc, stage: Stage) {
+/// A finding in a file outside the selection (phpstan or deptrac reporting a file that depends
+/// on a changed one) informs but does not fail the check, in the hook as in CI, unless the check
+/// sets `fail_outside_selection`; with every file selected there is no outside.
+fn demote_outside_selection(check: &Check, selected: &[&str], acc: &mut Acc, selection: &Selection) {
     let CheckKind::External(external) = &check.kind else { return };
-    if stage != Stage::PreCommit || external.fail_outside_selection {
-        return;
-    }
+    let note = match selection {
+        _ if external.fail_outside_selection => return,
+        Selection::All => return,
+        Selection::Staged => crate::outcome::OUTSIDE_COMMIT,
+        Selection::Files(_) => crate::outcome::OUTSIDE_FILES,
+        Selection::Range { .. } => crate::outcome::OUTSIDE_CHANGE,
+    };
     let had_errors = acc.diagnostics.iter().any(|d| d.severity == Severity::Error);
     for d in &mut acc.diagnostics {
         let outside = d.path.as_deref().is_some_and(|p| selected.binary_search(&p).is_err());
         if outside && d.severity == Severity::Error {
             d.severity = Severity::Warning;
-            d.message.push_str(" (in a file that is not being committed)");
+            d.message.push_str(note);
         }
     }
     if had_errors && !acc.diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -496,7 +512,12 @@ fn fixes_are_staged(check: &Check, run: &Run) -> bool {
 fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc, run: &Run) -> CheckOutcome {
     let mode = run.mode;
     let files = selected.len();
-    demote_outside_selection(check, selected, &mut acc, run.stage);
+    // Known findings go first: the baseline holds them as `--all` reported them, without the
+    // note a demotion appends.
+    if let Some(baseline) = &run.config.baseline {
+        baseline.apply(&check.id, &mut acc.diagnostics, &mut acc.failed_by_exit);
+    }
+    demote_outside_selection(check, selected, &mut acc, run.selection);
     let duration_ms = match (acc.started, acc.ended) {
         (Some(s), Some(e)) => e.saturating_duration_since(s).as_millis() as u64,
         _ => 0,
@@ -525,7 +546,7 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
         (Status::Error, Some("the command modified files although --check forbids writing".to_string()))
     } else if acc.failed_by_exit
         || (!acc.modified.is_empty() && !fixes_are_staged(check, run))
-        || acc.diagnostics.iter().any(|d| d.severity == Severity::Error && !external)
+        || acc.diagnostics.iter().any(|d| d.severity == Severity::Error && (!external || d.is_syntax_error()))
     {
         (Status::Failed, None)
     } else {

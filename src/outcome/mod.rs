@@ -1,8 +1,20 @@
 //! What a run produced: per-check outcomes, diagnostics and the whole report.
 
+pub mod baseline;
 pub mod parse;
 
 use serde::{Deserialize, Serialize};
+
+/// The rule of a finding that says the tool could not parse the file: it cannot be fixed by the
+/// tool, and a fixer that reports it has not passed.
+pub const SYNTAX_ERROR_RULE: &str = "syntax-error";
+
+/// Appended to a finding demoted because its file is not being committed (hook) or not
+/// changed by the branch (CI and ranges).
+pub const OUTSIDE_COMMIT: &str = " (in a file that is not being committed)";
+pub const OUTSIDE_CHANGE: &str = " (in a file this change does not touch)";
+pub const OUTSIDE_FILES: &str = " (in a file outside the files given)";
+const OUTSIDE_SELECTION_NOTES: [&str; 3] = [OUTSIDE_COMMIT, OUTSIDE_CHANGE, OUTSIDE_FILES];
 
 /// How serious a diagnostic is; `Error` fails its check, the others only inform.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -76,6 +88,17 @@ impl Diagnostic {
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
+    }
+
+    /// Demoted to a warning because its file is outside the run's selection (a whole-project
+    /// tool reporting a file that was not committed or changed).
+    pub fn is_outside_selection(&self) -> bool {
+        self.severity == Severity::Warning && OUTSIDE_SELECTION_NOTES.iter().any(|note| self.message.ends_with(note))
+    }
+
+    /// The tool could not parse the file: nothing it could fix, and not a pass either.
+    pub fn is_syntax_error(&self) -> bool {
+        self.rule.as_deref() == Some(SYNTAX_ERROR_RULE)
     }
 }
 

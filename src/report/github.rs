@@ -40,9 +40,11 @@ fn annotation(check: &CheckOutcome, diagnostic: &Diagnostic) -> String {
             }
         }
     }
+    // A built-in's rule is usually its own name: `trailing-whitespace`, not
+    // `trailing-whitespace: trailing-whitespace`.
     let title = match &diagnostic.rule {
-        Some(rule) => format!("{}: {rule}", check.name),
-        None => check.name.clone(),
+        Some(rule) if rule != &check.name && rule != &check.id => format!("{}: {rule}", check.name),
+        _ => check.name.clone(),
     };
     properties.push(format!("title={}", escape_property(&title)));
     let message = clean(&diagnostic.message);

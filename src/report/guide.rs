@@ -18,11 +18,17 @@ pub struct Context<'a> {
     pub check_mode: bool,
     /// The selection flags that reproduce this run's files (` --all`, ` --from-ref main`).
     pub selection_args: &'a str,
+    /// Files whose fix was dropped because it overlapped the user's unstaged changes, with the
+    /// checks that had fixed them.
+    pub dropped: &'a [(String, String)],
+    /// Files with unstaged changes besides the staged ones: `git add -p`, not `git add`.
+    pub partially_staged: &'a [String],
 }
 
 pub fn render(report: &Report, ctx: &Context, styles: &Styles) -> String {
     let mut out = String::new();
     fixed(&mut out, report, ctx, styles);
+    dropped(&mut out, ctx, styles);
     fixable(&mut out, report, ctx, styles);
     needs_a_person(&mut out, report, ctx, styles);
     out.push_str(&closing_line(report, styles));
@@ -34,10 +40,10 @@ fn heading(out: &mut String, styles: &Styles, text: &str) {
 }
 
 /// Section 1 on its own, for `ward run --fix`, which shows it before checking again.
-pub fn fixed_section(report: &Report, styles: &Styles) -> String {
+pub fn fixed_section(report: &Report, ctx: &Context, styles: &Styles) -> String {
     let mut out = String::new();
-    let none = HashSet::new();
-    fixed(&mut out, report, &Context { fixers: &none, check_mode: false, selection_args: "" }, styles);
+    fixed(&mut out, report, &Context { check_mode: false, ..*ctx }, styles);
+    dropped(&mut out, ctx, styles);
     out
 }
 
@@ -58,16 +64,49 @@ fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
         return;
     }
     let files = plural(by_file.len(), "file was", "files were");
-    heading(out, styles, &format!("{files} fixed by {}: review and `git add` them", and_list(&checks)));
+    let partial = |path: &str| ctx.partially_staged.iter().any(|p| p == path);
+    let partly = by_file.keys().filter(|p| partial(p)).count();
+    // `git add` on a partially staged file would stage the user's unstaged edits too.
+    let how = match partly {
+        0 => "review and `git add` them".to_string(),
+        n if n == by_file.len() => {
+            "review and stage the fixes with `git add -p` (your unstaged edits are in them too)".to_string()
+        }
+        _ => "review and `git add` them (`git add -p` where marked: your unstaged edits are in those too)".to_string(),
+    };
+    heading(out, styles, &format!("{files} fixed by {}: {how}", and_list(&checks)));
     let width = by_file.keys().map(|p| p.chars().count()).max().unwrap_or(0);
     for (path, ids) in &by_file {
+        let mark = if partly > 0 && partly < by_file.len() && partial(path) { "  (git add -p)" } else { "" };
         let _ = writeln!(
             out,
-            "  {}  {}",
+            "  {}  {}{mark}",
             pad(&Styles::paint(styles.path, path), path, width),
             Styles::paint(styles.subtle, &ids.join(", "))
         );
     }
+}
+
+/// 1b. Fixes that were not kept because they overlapped the user's unstaged changes.
+fn dropped(out: &mut String, ctx: &Context, styles: &Styles) {
+    if ctx.dropped.is_empty() {
+        return;
+    }
+    let fixes = plural(ctx.dropped.len(), "fix was", "fixes were");
+    heading(out, styles, &format!("{fixes} dropped: it overlapped your unstaged changes, so your version is kept"));
+    for (path, check) in ctx.dropped {
+        let _ = writeln!(out, "  {}  {}", Styles::paint(styles.path, path), Styles::paint(styles.subtle, check));
+    }
+    let checks: BTreeSet<&str> = ctx.dropped.iter().map(|(_, c)| c.as_str()).collect();
+    let paths: Vec<String> = ctx.dropped.iter().map(|(p, _)| shell_word(p)).collect();
+    let command =
+        format!("ward run --fix {} --files {}", checks.into_iter().collect::<Vec<_>>().join(" "), paths.join(" "));
+    let _ =
+        writeln!(out, "  stage or stash your other edits there, then run `{}`", Styles::paint(styles.bold, &command));
+}
+
+fn shell_word(word: &str) -> String {
+    shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
 /// 2. Checks that could fix but did not: the exact command that would.
@@ -75,16 +114,20 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut ids = Vec::new();
     let mut files = BTreeSet::new();
     for check in report.checks.iter().filter(|c| ctx.fixers.contains(&c.id)) {
-        let findings = || check.diagnostics.iter().filter(|d| d.severity != Severity::Info);
-        // A check that failed only because files could not be read has nothing to fix.
-        let only_access = findings().count() > 0 && findings().all(|d| d.rule.as_deref() == Some(FILE_ACCESS_RULE));
-        let would_fix = ctx.check_mode && check.status == Status::Failed && !only_access;
+        // Files the tool could not parse or read are not the fixer's to fix: they need a person.
+        let findings: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).collect();
+        let fixable: Vec<&Diagnostic> = findings
+            .iter()
+            .copied()
+            .filter(|d| !d.is_syntax_error() && d.rule.as_deref() != Some(FILE_ACCESS_RULE))
+            .collect();
+        let would_fix =
+            ctx.check_mode && check.status == Status::Failed && (findings.is_empty() || !fixable.is_empty());
         let skipped_by_user =
             check.status == Status::Skipped && check.reason.as_deref().is_some_and(|r| r.contains("SKIP"));
         if would_fix || skipped_by_user {
             ids.push(check.id.as_str());
-            let fixable = check.diagnostics.iter().filter(|d| d.rule.as_deref() != Some(FILE_ACCESS_RULE));
-            files.extend(fixable.filter_map(|d| d.path.as_deref()));
+            files.extend(fixable.iter().filter_map(|d| d.path.as_deref()));
         }
     }
     if ids.is_empty() {
@@ -112,46 +155,62 @@ struct Finding<'a> {
     check: &'a str,
 }
 
-/// 3. Findings that need a person, merged per file across checks, most problems first.
+/// Section 3: findings that need a person, merged per file across checks; files with failures
+/// first, failures before warnings within a file; findings outside the commit folded.
 fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     let mut by_file: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
-    let mut general: Vec<String> = Vec::new();
+    let mut general: Vec<(Severity, String)> = Vec::new();
+    let mut folded: Vec<String> = Vec::new();
     for check in report.checks.iter() {
-        // A fixer's findings are what `ward run --fix` would change: section 2 covers them. A
-        // file it could not read or write is not among them: that needs you.
-        let fixable = ctx.fixers.contains(&check.id) && check.status == Status::Failed;
+        let fixer_failed = ctx.fixers.contains(&check.id) && check.status == Status::Failed;
+        // What `ward run --fix` would change (section 2) or has changed (section 1) is listed
+        // there. A failure about a whole file (it could not be read or written) and a file the
+        // tool could not parse need you, whatever the mode.
+        let covered = |d: &Diagnostic| {
+            fixer_failed
+                && d.rule.as_deref() != Some(FILE_ACCESS_RULE)
+                && !d.is_syntax_error()
+                && (ctx.check_mode || d.path.as_deref().is_some_and(|p| check.modified_files.iter().any(|m| m == p)))
+        };
         let shown: Vec<&Diagnostic> = check
             .diagnostics
             .iter()
-            .filter(|d| d.severity != Severity::Info && (!fixable || d.rule.as_deref() == Some(FILE_ACCESS_RULE)))
+            .filter(|d| d.severity != Severity::Info && !covered(d) && !d.is_outside_selection())
             .collect();
-        if fixable {
-            add_findings(&mut by_file, &mut general, &check.id, &shown);
-            continue;
-        }
         add_findings(&mut by_file, &mut general, &check.id, &shown);
+        if let Some(line) = folded_line(check) {
+            folded.push(line);
+        }
         match check.status {
-            Status::Error => general.push(format!(
-                "{} could not run: {}",
-                check.id,
-                check.reason.as_deref().unwrap_or("see its output above")
+            Status::Error => general.push((
+                Severity::Error,
+                format!("{} could not run: {}", check.id, check.reason.as_deref().unwrap_or("see its output above")),
             )),
             Status::Failed
-                if !shown.iter().any(|d| d.severity == Severity::Error) && check.modified_files.is_empty() =>
+                if !check.diagnostics.iter().any(|d| d.severity == Severity::Error)
+                    && check.modified_files.is_empty()
+                    && !ctx.dropped.iter().any(|(_, id)| *id == check.id) =>
             {
-                general.push(format!("{} failed: its output is above", check.id));
+                // The tool's output is shown above only when it had no findings.
+                let why = if check.diagnostics.iter().any(|d| d.severity == Severity::Warning) {
+                    "its exit code says the warnings listed here fail it"
+                } else {
+                    "its output is above"
+                };
+                general.push((Severity::Error, format!("{} failed: {why}", check.id)));
             }
             _ => {}
         }
     }
-    if by_file.is_empty() && general.is_empty() {
+    if by_file.is_empty() && general.is_empty() && folded.is_empty() {
         return;
     }
     heading(out, styles, "Needs you, by file (most problems first)");
     let mut files: Vec<(&str, Vec<Finding>)> = by_file.into_iter().collect();
-    files.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let fails = |findings: &[Finding]| findings.iter().any(|f| f.severity == Severity::Error);
+    files.sort_by(|a, b| fails(&b.1).cmp(&fails(&a.1)).then(b.1.len().cmp(&a.1.len())).then(a.0.cmp(b.0)));
     for (path, mut findings) in files {
-        findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+        findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(0), f.column.unwrap_or(0)));
         let _ = writeln!(out, "  {} ({})", Styles::paint(styles.path, path), findings.len());
         for f in findings {
             let at = match (f.line, f.column) {
@@ -167,14 +226,43 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
                 writeln!(out, "    {at:>7}  {message}  {}", Styles::paint(styles.subtle, &format!("[{}]", f.check)));
         }
     }
-    for line in general {
-        let _ = writeln!(out, "  {line}");
+    general.sort_by_key(|(severity, _)| *severity);
+    for (severity, line) in general {
+        match severity {
+            Severity::Warning => {
+                let _ = writeln!(out, "  {} {line}", Styles::paint(styles.warning, "warning:"));
+            }
+            _ => {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
     }
+    for line in folded {
+        let _ = writeln!(out, "  {}", Styles::paint(styles.subtle, &line));
+    }
+}
+
+/// One line for a check's findings in files outside the selection (pre-existing, not blocking).
+fn folded_line(check: &CheckOutcome) -> Option<String> {
+    let outside: Vec<&Diagnostic> = check.diagnostics.iter().filter(|d| d.is_outside_selection()).collect();
+    if outside.is_empty() {
+        return None;
+    }
+    let files: BTreeSet<&str> = outside.iter().filter_map(|d| d.path.as_deref()).collect();
+    // The note the demotion appended, "(in a file that is not being committed)", says where.
+    let note = outside[0].message.rsplit_once(" (in a file ").map_or("", |(_, n)| n.trim_end_matches(')'));
+    Some(format!(
+        "{}: {} in {} {note}, not blocking (`ward run --all {}` lists them; `ward baseline` records them)",
+        check.id,
+        plural(outside.len(), "finding", "findings"),
+        plural(files.len(), "file", "files"),
+        check.id
+    ))
 }
 
 fn add_findings<'a>(
     by_file: &mut BTreeMap<&'a str, Vec<Finding<'a>>>,
-    general: &mut Vec<String>,
+    general: &mut Vec<(Severity, String)>,
     check: &'a str,
     shown: &[&'a Diagnostic],
 ) {
@@ -187,7 +275,7 @@ fn add_findings<'a>(
                 message: &d.message,
                 check,
             }),
-            None => general.push(format!("{check}: {}", first_line(&d.message))),
+            None => general.push((d.severity, format!("{check}: {}", first_line(&d.message)))),
         }
     }
 }
@@ -212,7 +300,15 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     let mut slow: Vec<&CheckOutcome> = report.checks.iter().filter(|c| c.duration_ms >= 100).collect();
     slow.sort_by_key(|c| std::cmp::Reverse(c.duration_ms));
     let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
-    let tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
+    let mut tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
+    let known: usize = report.checks.iter().map(|c| crate::outcome::baseline::matched(&c.diagnostics)).sum();
+    if known > 0 {
+        tail.push_str(&format!(
+            "; {} in {} not reported",
+            plural(known, "known finding", "known findings"),
+            crate::outcome::baseline::FILE_NAME
+        ));
+    }
     let cache = match s.cache {
         Some(c) if c.from_cache > 0 => {
             let text = format!(
@@ -284,7 +380,9 @@ mod tests {
     fn render_plain(checks: Vec<CheckOutcome>, fixers: &[&str], check_mode: bool) -> String {
         let fixers: HashSet<String> = fixers.iter().map(|s| s.to_string()).collect();
         let report = Report::new(checks, 1234);
-        render(&report, &Context { fixers: &fixers, check_mode, selection_args: " --all" }, &Styles::new(false))
+        let ctx =
+            Context { fixers: &fixers, check_mode, selection_args: " --all", dropped: &[], partially_staged: &[] };
+        render(&report, &ctx, &Styles::new(false))
     }
 
     #[test]
@@ -332,6 +430,41 @@ mod tests {
             text.contains("[deptrac]") && text.contains("php-lint could not run: php: command not found"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn nothing_a_check_line_counts_goes_unlisted() {
+        // Fix mode: a fixer's finding in a file it did not change is nobody else's to list.
+        let mut cs = check("php-cs-fixer", Status::Failed);
+        cs.diagnostics = vec![Diagnostic::error("a.php", "needs fixing"), Diagnostic::error("b.php", "needs fixing")];
+        cs.modified_files = vec!["a.php".into()];
+        let text = render_plain(vec![cs.clone()], &["php-cs-fixer"], false);
+        assert!(text.contains("1 file was fixed") && text.contains("  a.php  php-cs-fixer"), "{text}");
+        assert!(text.contains("b.php (1)"), "{text}");
+        // Check mode: unparsable files are not offered to --fix but listed for a person.
+        let mut broken = check("php-cs-fixer", Status::Failed);
+        broken.diagnostics = vec![Diagnostic::error("c.php", "could not parse").with_rule("syntax-error")];
+        let text = render_plain(vec![broken], &["php-cs-fixer"], true);
+        assert!(!text.contains("A command can fix this"), "{text}");
+        assert!(text.contains("c.php (1)"), "{text}");
+    }
+
+    #[test]
+    fn outside_findings_are_folded_and_errors_sort_first() {
+        let mut dep = check("deptrac", Status::Failed);
+        dep.diagnostics = vec![
+            Diagnostic::error("src/Old.php", format!("old{}", crate::outcome::OUTSIDE_COMMIT))
+                .with_severity(Severity::Warning),
+            Diagnostic::error("src/New.php", "a warning").at_line(1).with_severity(Severity::Warning),
+            Diagnostic::error("src/New.php", "an error").at_line(9),
+            Diagnostic::error("src/Warn.php", "only a warning").with_severity(Severity::Warning),
+        ];
+        let text = render_plain(vec![dep], &[], false);
+        assert!(!text.contains("src/Old.php"), "{text}");
+        assert!(text.contains("deptrac: 1 finding in 1 file that is not being committed, not blocking"), "{text}");
+        let error = text.find("an error").expect("error");
+        assert!(error < text.find("a warning").expect("warning"), "{text}");
+        assert!(text.find("src/New.php").expect("new") < text.find("src/Warn.php").expect("warn"), "{text}");
     }
 
     #[test]

@@ -97,7 +97,9 @@ fn details(check: &CheckOutcome, verbosity: Verbosity) -> String {
     if verbosity == Verbosity::Verbose && !check.output.trim().is_empty() {
         return check.output.clone();
     }
-    if check.diagnostics.is_empty() {
+    // A tool that could not do its job is explained by its output ("see its output below"),
+    // also when it printed some findings first.
+    if check.diagnostics.is_empty() || check.status == Status::Error {
         return check.output.clone();
     }
     if verbosity == Verbosity::Verbose {
@@ -106,18 +108,27 @@ fn details(check: &CheckOutcome, verbosity: Verbosity) -> String {
     String::new()
 }
 
-/// "- 3 problems in 2 files, listed by file below".
+/// "- 3 problems in 2 files, listed by file below": only what the guide lists; findings in
+/// files outside the selection are folded there into one line, and counted so here.
 fn findings_line(check: &CheckOutcome) -> Option<String> {
-    let problems = check.diagnostics.iter().filter(|d| d.severity != Severity::Info).count();
+    let shown = |d: &&Diagnostic| d.severity != Severity::Info && !d.is_outside_selection();
+    let problems = check.diagnostics.iter().filter(shown).count();
+    let outside = check.diagnostics.iter().filter(|d| d.is_outside_selection()).count();
     if problems == 0 {
-        return None;
+        return (outside > 0).then(|| format!("- {outside} in files outside this run's selection, counted below"));
     }
-    let files: std::collections::BTreeSet<&str> = check.diagnostics.iter().filter_map(|d| d.path.as_deref()).collect();
+    let files: std::collections::BTreeSet<&str> =
+        check.diagnostics.iter().filter(shown).filter_map(|d| d.path.as_deref()).collect();
     let noun = if problems == 1 { "problem" } else { "problems" };
+    let more = if outside > 0 {
+        format!(" (and {outside} outside this run's selection, counted below)")
+    } else {
+        String::new()
+    };
     Some(match files.len() {
-        0 => format!("- {problems} {noun}, listed below"),
-        1 => format!("- {problems} {noun} in 1 file, listed below"),
-        n => format!("- {problems} {noun} in {n} files, listed by file below"),
+        0 => format!("- {problems} {noun}, listed below{more}"),
+        1 => format!("- {problems} {noun} in 1 file, listed below{more}"),
+        n => format!("- {problems} {noun} in {n} files, listed by file below{more}"),
     })
 }
 
@@ -183,6 +194,16 @@ mod tests {
         check.output = "Parse error in a.php\n".into();
         let text = render_check(&check, 40, &Styles::new(false), Verbosity::Normal);
         assert!(text.contains("- id: php-lint\n- exit code: 255\n\n    Parse error in a.php\n"), "{text}");
+    }
+
+    #[test]
+    fn an_errored_check_shows_its_output_beside_findings() {
+        let mut check = outcome(Status::Error);
+        check.reason = Some("deptrac exited 255 without a report; see its output below".into());
+        check.output = "In Analyser.php line 3: boom\n".into();
+        check.diagnostics = vec![Diagnostic::error("a.php", "x")];
+        let text = render_check(&check, 40, &Styles::new(false), Verbosity::Normal);
+        assert!(text.contains("    In Analyser.php line 3: boom"), "{text}");
     }
 
     #[test]

@@ -187,16 +187,16 @@ impl Guard {
         files: &FileSet,
         outcomes: &[CheckOutcome],
         printer: &Printer,
-    ) -> Result<()> {
+    ) -> Result<PutBack> {
         let Some(repo) = self.repo.take() else {
-            return Ok(());
+            return Ok(PutBack::default());
         };
         process::on_spawn(None);
         fault("checks");
         let interrupted = process::interrupted();
         let mut to_stage = if interrupted { BTreeSet::new() } else { fixed_to_stage(config, files, outcomes) };
         let Some(mut active) = self.active.take() else {
-            return stage(&repo, &to_stage, printer);
+            return stage(&repo, &to_stage, printer).map(|()| PutBack::default());
         };
         let decisions = if interrupted { active.revert()? } else { active.decide()? };
         active.commit(&decisions)?;
@@ -212,8 +212,23 @@ impl Guard {
         fault("staged");
         active.put_back(&decisions)?;
         report(&decisions, interrupted, printer);
-        staged
+        staged?;
+        let path = |d: &restore::Decision| d.path.to_string_lossy().into_owned();
+        Ok(PutBack {
+            dropped: decisions.iter().filter(|d| matches!(d.outcome, Outcome::FixDropped { .. })).map(path).collect(),
+            partially_staged: decisions.iter().map(path).collect(),
+        })
     }
+}
+
+/// What putting the set-aside files back means for the guide: a dropped fix is not a fixed
+/// file, and a partially staged file is staged with `git add -p`.
+#[derive(Debug, Default)]
+pub struct PutBack {
+    /// Repository-relative paths whose fix overlapped the user's unstaged changes.
+    pub dropped: Vec<String>,
+    /// Repository-relative paths that have unstaged changes besides the staged ones.
+    pub partially_staged: Vec<String>,
 }
 
 /// A fixed file of a check with `stage_fixed` (its own, or the `[settings]` one).

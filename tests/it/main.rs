@@ -18,5 +18,6 @@ mod php_presets;
 mod running;
 mod safe;
 mod selection;
+mod symfony_bugs;
 mod tools;
 mod ux;

@@ -41,6 +41,8 @@ mod tests {
     #[test]
     fn exits() {
         assert_eq!(verdict(&Exit::new(1, "{\"Report\":{}}", "")), Verdict::Fail);
+        let noisy = "\nSyntax Error on File /r/src/A.php\nSyntax error, unexpected EOF on line 3\n\n{\"Report\":{}}";
+        assert_eq!(verdict(&Exit::new(1, noisy, "")), Verdict::Fail, "a report after syntax-error lines is a report");
         assert!(matches!(verdict(&Exit::new(1, "Config file deptrac.yaml does not exist", "")), Verdict::ToolError(_)));
     }
 }

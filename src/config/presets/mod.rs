@@ -72,9 +72,10 @@ impl ExitMeaning {
     }
 }
 
-/// The text is one JSON document (a tool's report rather than its error message).
+/// The text holds a whole JSON document (a tool's report rather than its error message), also
+/// with other lines around it (deptrac's "Syntax Error on File ..." lines before its JSON).
 pub(crate) fn looks_like_json(text: &str) -> bool {
-    text.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(text.trim()).is_ok()
+    crate::outcome::parse::has_json_report(text)
 }
 
 /// A known tool: plain data, so that a new property is one field here and one line in `BASE`.

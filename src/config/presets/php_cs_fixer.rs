@@ -25,6 +25,10 @@ pub const PRESET: Preset = Preset {
 /// itself could not do its job.
 fn verdict(exit: &Exit) -> Verdict {
     let code = exit.code;
+    // `fix` exits 0 even when it left files it could not parse: those are not a pass.
+    if code & (1 | 16 | 32 | 64) == 0 && skipped_files(exit.stderr) {
+        return Verdict::Fail;
+    }
     if code == 0 {
         return Verdict::Pass;
     }
@@ -39,6 +43,10 @@ fn verdict(exit: &Exit) -> Verdict {
         _ => "a general error (is the PHP version supported?)",
     };
     Verdict::ToolError(format!("php-cs-fixer exited {code}: {what}; see its output below"))
+}
+
+fn skipped_files(stderr: &str) -> bool {
+    stderr.contains("Files that were not fixed due to errors reported during linting")
 }
 
 #[cfg(test)]
@@ -57,5 +65,8 @@ mod tests {
         assert!(matches!(at(16), Verdict::ToolError(e) if e.contains("invalid configuration")));
         assert!(matches!(at(24), Verdict::ToolError(_)), "a tool bit wins over findings");
         assert!(matches!(at(64), Verdict::ToolError(_)));
+        let unparsable =
+            "Files that were not fixed due to errors reported during linting before fixing:\n   1) a.php\n";
+        assert_eq!(verdict(&Exit::new(0, "{}", unparsable)), Verdict::Fail, "fix exits 0 on unparsable files");
     }
 }

@@ -38,6 +38,38 @@ pub(super) fn parse(stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// deptrac's "Syntax Error on File <path>" lines, each followed by the parser's message
+/// ("Syntax error, unexpected token "}" on line 9"): the file was left out of the analysis.
+/// Returns them as warnings on their files, and the text that is something else.
+pub(super) fn syntax_errors(noise: &str, root: &Path) -> (Vec<Diagnostic>, String) {
+    let mut diagnostics = Vec::new();
+    let mut rest = String::new();
+    let mut lines = noise.lines();
+    while let Some(line) = lines.next() {
+        let Some(path) = line.trim().strip_prefix("Syntax Error on File ").filter(|p| !p.is_empty()) else {
+            rest.push_str(line);
+            rest.push('\n');
+            continue;
+        };
+        let reason = lines.next().map(str::trim).unwrap_or_default();
+        let line_no = reason.rsplit_once(" on line ").and_then(|(_, n)| n.trim().parse::<u32>().ok());
+        let mut message = "deptrac could not parse this file, so its dependencies were not checked".to_string();
+        if !reason.is_empty() {
+            message.push_str(&format!(": {reason}"));
+        }
+        diagnostics.push(Diagnostic {
+            path: Some(relativize(path.trim(), root)),
+            line: line_no.filter(|n| *n > 0),
+            column: None,
+            severity: Severity::Warning,
+            message,
+            rule: Some(crate::outcome::SYNTAX_ERROR_RULE.to_string()),
+            commit: None,
+        });
+    }
+    (diagnostics, rest)
+}
+
 fn file_message(path: &str, message: &Value, root: &Path) -> Option<Diagnostic> {
     let text_out = text(message.get("message"))?;
     let (severity, rule) = match text(message.get("type")) {
@@ -101,6 +133,17 @@ mod tests {
             .at_line(20)
             .with_rule("violation")
         );
+    }
+
+    #[test]
+    fn syntax_error_lines_become_warnings_on_their_files() {
+        let noise = "Syntax Error on File /work/repo/src/Broken.php\nSyntax error, unexpected token \"}\" on line 9\n\nsomething else";
+        let (diags, rest) = syntax_errors(noise, Path::new(ROOT));
+        assert_eq!(diags.len(), 1);
+        assert_eq!((diags[0].path.as_deref(), diags[0].line), (Some("src/Broken.php"), Some(9)));
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert!(diags[0].message.ends_with(": Syntax error, unexpected token \"}\" on line 9"), "{}", diags[0].message);
+        assert_eq!(rest.trim(), "something else");
     }
 
     #[test]

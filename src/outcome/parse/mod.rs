@@ -105,6 +105,22 @@ impl Format {
         }
     }
 
+    /// Formats whose report is one JSON document on stdout, where other lines beside it are
+    /// worth a warning (text and XML formats read every line, or a report file, instead).
+    fn is_json_report(&self) -> bool {
+        matches!(
+            self,
+            Format::Sarif
+                | Format::PhpCsFixer
+                | Format::Phpstan
+                | Format::Deptrac
+                | Format::Psalm
+                | Format::Rector
+                | Format::Phpcs
+                | Format::ComposerAudit
+        )
+    }
+
     pub fn from_config(format: Option<&str>, regex: Option<&str>) -> Result<Option<Format>, String> {
         let named = match format {
             None => None,
@@ -168,6 +184,45 @@ fn unknown_format(name: &str) -> String {
 /// Never panics on garbage; unparseable output gives an empty Vec (the raw output is still shown to the user by the caller).
 /// `stdout` is the tool's report file instead when its command names one (`{report}`).
 pub fn parse(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
+    let mut diagnostics = parse_report(format, stdout, stderr, root);
+    if format.is_json_report() {
+        diagnostics.extend(report_noise(format, stdout, root));
+    }
+    diagnostics
+}
+
+/// True when `stdout` holds a whole JSON report, with or without other lines around it.
+pub fn has_json_report(stdout: &str) -> bool {
+    shared::json_report(stdout.as_bytes()).is_some()
+}
+
+/// At most this many lines printed beside a report become warnings; the rest are counted.
+const MAX_NOISE_LINES: usize = 10;
+
+/// What a tool printed on stdout beside its JSON report: warnings, so that a report with
+/// findings still reads as findings and the extra lines are not lost.
+fn report_noise(format: &Format, stdout: &[u8], root: &Path) -> Vec<Diagnostic> {
+    let Some((_, noise)) = shared::json_report(stdout) else { return Vec::new() };
+    let (mut diagnostics, rest) = match format {
+        Format::Deptrac => deptrac::syntax_errors(&noise, root),
+        _ => (Vec::new(), noise),
+    };
+    let lines: Vec<&str> = rest.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let warning = |message: String| shared::project_diagnostic(super::Severity::Warning, message);
+    for line in lines.iter().take(MAX_NOISE_LINES) {
+        diagnostics.push(warning(format!("{} printed beside its report: {line}", format.name())));
+    }
+    if lines.len() > MAX_NOISE_LINES {
+        diagnostics.push(warning(format!(
+            "{} printed {} more lines beside its report (`-v` shows them)",
+            format.name(),
+            lines.len() - MAX_NOISE_LINES
+        )));
+    }
+    diagnostics
+}
+
+fn parse_report(format: &Format, stdout: &[u8], stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
     match format {
         Format::Checkstyle => checkstyle::parse(stdout, root),
         Format::Gcc => gcc::parse(stdout, stderr, root),

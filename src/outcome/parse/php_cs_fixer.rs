@@ -67,18 +67,21 @@ pub(super) fn first_changed_line(diff: &str) -> Option<u32> {
 /// linting before fixing:" (or "... during fixing:"); they are missing from the JSON.
 fn not_fixed(stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
     let text = String::from_utf8_lossy(stderr);
-    let mut reason: Option<&str> = None;
+    let mut reason: Option<(&str, &str)> = None;
     let mut diagnostics = Vec::new();
     for line in text.lines() {
         if line.starts_with("Files that were not fixed due to errors reported during linting") {
-            reason = Some("not checked: php-cs-fixer could not parse this file (syntax error)");
+            reason = Some((
+                "not checked: php-cs-fixer could not parse this file (syntax error)",
+                crate::outcome::SYNTAX_ERROR_RULE,
+            ));
             continue;
         }
         if line.starts_with("Files that were not fixed due to errors reported during fixing") {
-            reason = Some("not checked: php-cs-fixer failed while fixing this file");
+            reason = Some(("not checked: php-cs-fixer failed while fixing this file", "fix-error"));
             continue;
         }
-        let Some(message) = reason else { continue };
+        let Some((message, rule)) = reason else { continue };
         let Some((number, path)) = line.trim_start().split_once(") ") else {
             reason = None;
             continue;
@@ -91,7 +94,7 @@ fn not_fixed(stderr: &[u8], root: &Path) -> Vec<Diagnostic> {
             continue;
         }
         let mut diagnostic = Diagnostic::error(relativize(path.trim(), root), message);
-        diagnostic.rule = Some("lint".to_string());
+        diagnostic.rule = Some(rule.to_string());
         diagnostics.push(diagnostic);
     }
     diagnostics
@@ -127,7 +130,7 @@ mod tests {
         assert_eq!(
             diags[1],
             Diagnostic::error("src/Broken.php", "not checked: php-cs-fixer could not parse this file (syntax error)")
-                .with_rule("lint")
+                .with_rule("syntax-error")
         );
     }
 

@@ -29,12 +29,33 @@ pub(super) fn output_lines<'a>(stdout: &'a [u8], stderr: &'a [u8]) -> impl Itera
 /// The one JSON document a tool printed on stdout, tolerating noise before it
 /// (PHP notices or deprecations printed by `display_errors=stdout`).
 pub(super) fn json_document(stdout: &[u8]) -> Option<Value> {
+    json_report(stdout).map(|(value, _)| value)
+}
+
+/// How many line starts are tried as the start of the report: hostile output full of `{`
+/// lines must not make the search quadratic.
+const MAX_REPORT_STARTS: usize = 16;
+
+/// The JSON document a tool printed and the non-report text around it (deptrac's
+/// "Syntax Error on File ..." lines, PHP notices), trimmed; `None` without a whole document.
+pub fn json_report(stdout: &[u8]) -> Option<(Value, String)> {
     if let Ok(value) = serde_json::from_slice::<Value>(stdout) {
-        return Some(value);
+        return Some((value, String::new()));
     }
     let text = String::from_utf8_lossy(stdout);
-    let start = text.find("\n{").map(|at| at + 1)?;
-    serde_json::from_str(&text[start..]).ok()
+    let starts = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+        .filter(|&at| text[at..].starts_with('{'))
+        .take(MAX_REPORT_STARTS);
+    for start in starts {
+        let mut stream = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
+        if let Some(Ok(value)) = stream.next() {
+            let end = start + stream.byte_offset();
+            let noise = format!("{}\n{}", text[..start].trim(), text[end..].trim());
+            return Some((value, noise.trim().to_string()));
+        }
+    }
+    None
 }
 
 /// Reads a line or column that a tool printed as a number or as a numeric string.
@@ -97,4 +118,21 @@ pub(super) fn project_file(root: &std::path::Path, rel: &str, max: u64) -> Optio
         return None;
     }
     String::from_utf8(crate::worktree_fs::read(root, rel).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_found_among_other_lines() {
+        let out = b"\nSyntax Error on File /r/a.php\nSyntax error, unexpected EOF on line 3\n\n{\"files\": []}\ntrailing note\n";
+        let (value, noise) = json_report(out).expect("report");
+        assert_eq!(value["files"], serde_json::json!([]));
+        assert_eq!(noise, "Syntax Error on File /r/a.php\nSyntax error, unexpected EOF on line 3\ntrailing note");
+        assert_eq!(json_report(b"{\"a\": 1}").map(|(_, n)| n), Some(String::new()));
+        assert!(json_report(b"no report\n{\"truncated\": ").is_none());
+        let many = "{\n".repeat(10_000);
+        assert!(json_report(many.as_bytes()).is_none(), "hostile output is given up on, not searched forever");
+    }
 }

@@ -254,3 +254,48 @@ fn deptrac_standin_skipped_violations_and_use_statements() {
         ]
     );
 }
+
+#[test]
+fn deptrac_standin_prints_syntax_errors_before_its_report_and_leaves_the_file_out() {
+    let Some(python) = python() else { return };
+    // The stand-in asks `php -l` which files parse.
+    if which::which("php").is_err() {
+        assert!(std::env::var_os("CI").is_none(), "php is required in CI (.ci/run installs it)");
+        eprintln!("skipped: php is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("src/Ui/Page.php", "<?php\nnamespace App\\Ui;\n\nuse App\\Db\\Conn;\n\nclass Page\n{\n}\n");
+    // Broken: the missing `;` makes the whole file unreadable, its `use` included.
+    write("src/Ui/Broken.php", "<?php\nnamespace App\\Ui;\n\nuse App\\Db\\Conn;\n\nclass Broken\n{\n    public function x(): void\n    {\n        $a = 1\n    }\n}\n");
+    write("src/Db/Conn.php", "<?php\nnamespace App\\Db;\n\nfinal class Conn\n{\n}\n");
+    write(
+        "deptrac.yaml",
+        "deptrac:\n  paths: [src]\n  analyser:\n    types: [class, use]\n  layers:\n\
+         \x20   - {name: Ui, collectors: [{type: directory, value: src/Ui/.*}]}\n\
+         \x20   - {name: Db, collectors: [{type: directory, value: src/Db/.*}]}\n\
+         \x20 ruleset:\n    Ui: []\n",
+    );
+    let out = run_standin(&python, "deptrac", &["analyse", "--formatter=json", "--no-progress"], root, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let real = std::fs::canonicalize(root.join("src/Ui/Broken.php")).expect("realpath");
+    assert!(stdout.starts_with(&format!("\nSyntax Error on File {}\nSyntax error, ", real.display())), "{stdout}");
+    let diags = parse(&Format::Deptrac, &out.stdout, &out.stderr, &std::fs::canonicalize(root).expect("root"));
+    let summary: Vec<_> = diags.iter().map(|d| (d.path.as_deref(), d.severity, d.rule.as_deref())).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Some("src/Ui/Page.php"), Severity::Error, Some("violation")),
+            (Some("src/Ui/Broken.php"), Severity::Warning, Some(crate::outcome::SYNTAX_ERROR_RULE)),
+        ],
+        "the broken file's own `use` is not analysed"
+    );
+    assert_eq!(diags[1].line, Some(11));
+}
