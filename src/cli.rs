@@ -204,7 +204,8 @@ pub struct RunArgs {
     pub fail_fast: bool,
 
     /// How many checks and batches run at once [default: number of CPUs].
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=crate::config::MAX_JOBS as u64))]
     pub jobs: Option<usize>,
 
     /// Report format.

@@ -1,5 +1,7 @@
 //! The one way output reaches people: stream choice, colour policy, width, broken pipes.
 
+pub mod escape;
+
 use std::io::{self, IsTerminal, Write};
 
 use owo_colors::{OwoColorize, Style};
@@ -55,6 +57,9 @@ pub struct Styles {
     pub path: Style,
     pub error: Style,
     pub warning: Style,
+    /// Whether a tool's own colours may pass through to this stream: only with colour on and
+    /// a terminal reading (see [`escape::terminal`]).
+    pub tool_sgr: bool,
 }
 
 impl Styles {
@@ -71,6 +76,7 @@ impl Styles {
                 path: plain,
                 error: plain,
                 warning: plain,
+                tool_sgr: false,
             };
         }
         Styles {
@@ -83,11 +89,17 @@ impl Styles {
             path: Style::new().bold().underline(),
             error: Style::new().red().bold(),
             warning: Style::new().yellow().bold(),
+            tool_sgr: false,
         }
     }
 
     pub fn paint(style: Style, text: &str) -> String {
         text.style(style).to_string()
+    }
+
+    /// Captured text (tool output, a tool's message) as this stream may show it.
+    pub fn tool_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        escape::terminal(text, self.tool_sgr)
     }
 }
 
@@ -109,7 +121,9 @@ impl Printer {
         } else {
             80
         };
-        Printer { stream, styles: Styles::new(color), color, width: width.clamp(40, 100) }
+        let mut styles = Styles::new(color);
+        styles.tool_sgr = color && stream.is_terminal();
+        Printer { stream, styles, color, width: width.clamp(40, 100) }
     }
 
     pub fn is_terminal(&self) -> bool {
@@ -117,7 +131,27 @@ impl Printer {
     }
 
     /// Writes `text` as one unit; returns false once the reader has gone away.
+    ///
+    /// Whatever a caller put together, no control sequence but colour (and that only with
+    /// colour on) reaches the stream, and nothing in it can act as a GitHub workflow command.
     pub fn write(&self, text: &str) -> bool {
+        let text = escape::terminal(text, self.color);
+        self.write_raw(&escape::guard_commands(&text, self.stream as usize))
+    }
+
+    /// Ward's own terminal control (the live progress line), written as it is.
+    pub fn write_control(&self, text: &str) -> bool {
+        self.write_raw(text)
+    }
+
+    /// A machine report as its format escaped it: ward's own workflow commands
+    /// (`::error file=...::`), JSON, XML. Never wrapped, so commands act and files parse.
+    pub fn write_report(&self, text: &str) -> bool {
+        escape::wrote_commands(self.stream as usize);
+        self.write_raw(text)
+    }
+
+    fn write_raw(&self, text: &str) -> bool {
         let result = match self.stream {
             Stream::Stdout => {
                 let mut out = io::stdout().lock();

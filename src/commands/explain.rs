@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use crate::cli::ExplainArgs;
 use crate::config::{suggest, Check, CheckKind};
 use crate::exit::ExitStatus;
+use crate::printer::escape::name;
 use crate::printer::{Printer, Stream, Styles};
 
 use super::Workspace;
@@ -63,6 +64,7 @@ fn command_line(words: &[String], pass_files: bool) -> String {
 
 pub fn render(check: &Check, styles: &Styles) -> String {
     let mut out = String::new();
+    let id = name(&check.id);
     let title = super::list::title(check);
     let _ = writeln!(out, "{}", Styles::paint(styles.bold, &title));
     match &check.kind {
@@ -145,8 +147,8 @@ pub fn render(check: &Check, styles: &Styles) -> String {
         let _ = writeln!(out, "  batches:  at most {size} files per process (batch_size)");
     }
     if check.is_fixer() {
-        let _ = writeln!(out, "  to fix:   ward run --fix {}", check.id);
+        let _ = writeln!(out, "  to fix:   ward run --fix {id}");
     }
-    let _ = writeln!(out, "  to skip:  SKIP={id} git commit ...   or   ward run --skip {id}", id = check.id);
+    let _ = writeln!(out, "  to skip:  SKIP={id} git commit ...   or   ward run --skip {id}");
     out
 }

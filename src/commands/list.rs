@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::cli::ConfigArgs;
 use crate::config::CheckKind;
 use crate::exit::ExitStatus;
+use crate::printer::escape::name;
 use crate::printer::{Printer, Stream, Styles};
 
 use super::Workspace;
@@ -49,10 +50,11 @@ pub fn list(args: &ConfigArgs) -> Result<ExitStatus> {
 /// The id, with the name where it says more: `phpstan (changed files)`, never
 /// `phpstan (phpstan (changed files))`.
 pub(super) fn title(check: &crate::config::Check) -> String {
+    let (id, shown) = (name(&check.id), name(&check.name));
     if check.name == check.id || check.name.starts_with(&format!("{} (", check.id)) {
-        check.name.clone()
+        shown.into_owned()
     } else {
-        format!("{} ({})", check.id, check.name)
+        format!("{id} ({shown})")
     }
 }
 

@@ -19,7 +19,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitStatus> {
     // The merged report goes where --output says; standard output only without one.
     if args.output.is_empty() {
         let text = crate::report::render(args.format, &merged).unwrap_or_else(|| crate::report::json::render(&merged));
-        Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
+        Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write_report(&text);
     }
     super::write_outputs(&args.output, args.format, &merged)?;
     // Like a run: the merged result decides the exit code, so a merge job fails the pipeline.

@@ -28,6 +28,9 @@ pub fn run(args: &RunArgs) -> Result<ExitStatus> {
 
 /// `ward run` in a workspace found already (the hooks call it once per pushed ref).
 pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitStatus> {
+    if args.format == Format::Github {
+        crate::printer::escape::set_github_commands();
+    }
     process::install_signal_handlers().context("cannot install signal handlers")?;
     // With a machine format on standard output, people's text goes to standard error.
     let machine_on_stdout = args.format != Format::Human && !crate::report::has_plain_output(&args.output);
@@ -541,7 +544,10 @@ fn check_ids(config: &Config, ids: &[String]) -> Result<()> {
 fn write_reports(args: &RunArgs, report: &Report) -> Result<()> {
     if !crate::report::has_plain_output(&args.output) {
         if let Some(text) = crate::report::render(args.format, report) {
-            Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write(&text);
+            if args.format == Format::Github {
+                crate::printer::escape::settle_before_commands();
+            }
+            Printer::new(crate::cli::ColorChoice::Never, Stream::Stdout).write_report(&text);
         }
     }
     super::write_outputs(&args.output, args.format, report)?;

@@ -21,7 +21,20 @@ impl ConfigError {
         let Some(span) = span else {
             return ConfigError { path: path.to_owned(), location: None, message, snippet: None };
         };
-        let start = span.start.min(source.len());
+        // A span that ends inside a character (bytes from a lossy decoding) is widened to it.
+        let floor = |mut i: usize| {
+            i = i.min(source.len());
+            while !source.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let start = floor(span.start);
+        let mut end = span.end.max(start).min(source.len());
+        while !source.is_char_boundary(end) {
+            end += 1;
+        }
+        let span = start..end;
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
         let line_no = source[..start].matches('\n').count() + 1;

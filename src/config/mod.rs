@@ -4,6 +4,7 @@ mod error;
 pub mod presets;
 pub mod pyregex;
 pub mod raw;
+mod source;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,10 @@ pub use pyregex::PyRegex;
 
 /// The file name `ward` looks for at the repository root.
 pub const FILE_NAME: &str = "checks.toml";
+
+/// The most checks and batches that may run at once (`jobs`, `-j`): far above any machine's
+/// useful parallelism, far below what would exhaust threads or processes.
+pub const MAX_JOBS: usize = 256;
 
 /// The checks used when a repository has no `checks.toml`.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
@@ -260,8 +265,9 @@ fn parse_size(value: &toml::Value) -> Option<u64> {
 pub fn load(path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
         Some(path) => {
-            let source = std::fs::read_to_string(path)
-                .map_err(|e| ConfigError::new(path, "", None, format!("cannot read: {e}")))?;
+            let bytes =
+                std::fs::read(path).map_err(|e| ConfigError::new(path, "", None, format!("cannot read: {e}")))?;
+            let source = source::decode(path, bytes)?;
             parse(&source, Some(path), root)
         }
         None => parse(DEFAULT_CONFIG, None, root),
@@ -271,7 +277,11 @@ pub fn load(path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigEr
 /// Parses and validates configuration text; `path` names it in errors.
 pub fn parse(source: &str, path: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
     let shown = path.unwrap_or(Path::new("<default checks.toml>"));
-    let raw: RawConfig = toml::from_str(source).map_err(|e| ConfigError::from_toml(shown, source, &e))?;
+    let raw: RawConfig = toml::from_str(source).map_err(|e| match e.span() {
+        None => source::nesting_error(shown, source, e.message())
+            .unwrap_or_else(|| ConfigError::from_toml(shown, source, &e)),
+        Some(_) => ConfigError::from_toml(shown, source, &e),
+    })?;
     Validator { path: shown, source, root }.config(raw, path)
 }
 
@@ -292,7 +302,7 @@ impl Validator<'_> {
             files_regex: self.regex("files_regex", raw.settings.files_regex.as_ref())?,
             exclude_regex: self.regex("exclude_regex", raw.settings.exclude_regex.as_ref())?,
             fail_fast: raw.settings.fail_fast.unwrap_or(false),
-            jobs: raw.settings.jobs.unwrap_or(0),
+            jobs: self.jobs(raw.settings.jobs.as_ref())?,
             stage_fixed: raw.settings.stage_fixed.unwrap_or(false),
             cache_max_size: match &raw.settings.cache_max_size {
                 Some(value) => parse_size(value.get_ref()).ok_or_else(|| {
@@ -317,6 +327,21 @@ impl Validator<'_> {
             None => None,
         };
         Ok(Config { path: path.map(Path::to_owned), settings, checks, baseline })
+    }
+
+    /// `jobs` within [`MAX_JOBS`]: a typo of a few digits must not start thousands of threads.
+    fn jobs(&self, jobs: Option<&Spanned<usize>>) -> Result<usize, ConfigError> {
+        match jobs {
+            Some(jobs) if *jobs.get_ref() > MAX_JOBS => Err(self.error(
+                jobs.span(),
+                format!(
+                    "`jobs` is {}; at most {MAX_JOBS} checks can run at once (0 means one per CPU)",
+                    jobs.get_ref()
+                ),
+            )),
+            Some(jobs) => Ok(*jobs.get_ref()),
+            None => Ok(0),
+        }
     }
 
     /// `exec` and `container_root`, a check's on top of the settings' (`inherited`).
@@ -375,6 +400,7 @@ impl Validator<'_> {
                 format!("check id `{id}` must be non-empty, without spaces or commas (it is used in SKIP=...)"),
             ));
         }
+        self.no_nul(&raw, table_span.clone())?;
         let mut kind = self.kind(&id, &raw, table_span.clone())?;
         match &mut kind {
             CheckKind::External(external) => {
@@ -469,6 +495,31 @@ impl Validator<'_> {
                 .map(|v| v.iter().map(|s| s.get_ref().clone()).collect())
                 .unwrap_or_default(),
         })
+    }
+
+    /// A NUL cannot be passed in an argument or the environment: found here rather than as a
+    /// failed spawn at run time.
+    fn no_nul(&self, raw: &RawCheck, table_span: Range<usize>) -> Result<(), ConfigError> {
+        let has = |s: &str| s.contains('\0');
+        let strings = [("run", raw.run.as_ref()), ("fix", raw.fix.as_ref()), ("phar", raw.phar.as_ref())];
+        let mut found =
+            strings.into_iter().find_map(|(key, s)| s.filter(|s| has(s.get_ref())).map(|s| (key, s.span())));
+        if found.is_none() {
+            found = raw.args.as_ref().filter(|a| a.get_ref().iter().any(|s| has(s))).map(|a| ("args", a.span()));
+        }
+        if found.is_none() && raw.env.as_ref().is_some_and(|env| env.iter().any(|(k, v)| has(k) || has(v))) {
+            // The table's span is its header: look for the escape up to the next table.
+            let rest = self.source.get(table_span.end..).unwrap_or("");
+            let end = rest.find("\n[").map_or(self.source.len(), |i| table_span.end + i);
+            found = Some(("env", table_span.start..end));
+        }
+        match found {
+            Some((key, span)) => Err(self.error(
+                source::nul_span(self.source, span),
+                format!("`{key}` contains a NUL character, which no command line or environment can carry"),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn cache_mode(&self, raw: &RawCheck) -> Result<Option<CacheMode>, ConfigError> {

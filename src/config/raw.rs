@@ -20,7 +20,7 @@ pub struct RawSettings {
     pub files_regex: Option<Spanned<String>>,
     pub exclude_regex: Option<Spanned<String>>,
     pub fail_fast: Option<bool>,
-    pub jobs: Option<usize>,
+    pub jobs: Option<Spanned<usize>>,
     pub stage_fixed: Option<bool>,
     pub cache_max_size: Option<Spanned<toml::Value>>,
     pub exec: Option<Spanned<String>>,

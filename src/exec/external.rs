@@ -1,8 +1,6 @@
 //! Runs one batch of an external check: resolves the program, spawns it, sees what it changed.
 
-use std::collections::hash_map::DefaultHasher;
 use std::ffi::OsString;
-use std::hash::Hasher;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +12,7 @@ use crate::config::{Container, REPORT_PLACEHOLDER};
 use crate::select::FileEntry;
 
 use super::container;
+use super::fingerprint::Before;
 use super::process::{self, Finished};
 
 /// What one process of an external check did.
@@ -27,6 +26,8 @@ pub struct BatchResult {
     pub modified: Vec<String>,
     /// Set when the check could not run or was stopped (not found, timeout, signal).
     pub error: Option<String>,
+    /// What ward killed after the tool exited or timed out: processes it left running.
+    pub leftovers: Option<String>,
 }
 
 pub struct Batch<'a> {
@@ -38,6 +39,8 @@ pub struct Batch<'a> {
     pub watched: &'a [&'a FileEntry],
     pub env: &'a [(String, String)],
     pub timeout: Option<Duration>,
+    /// Its standard output is a report to parse: keep more of it.
+    pub parsed: bool,
     /// Run through this prefix, inside a container.
     pub container: Option<&'a Container>,
     /// Below this PHP_VERSION_ID, one file per process.
@@ -48,7 +51,7 @@ pub struct Batch<'a> {
 const MAX_REPORT: u64 = 64 << 20;
 
 pub fn run_batch(batch: &Batch) -> BatchResult {
-    let before: Vec<Option<u64>> = batch.watched.iter().map(|f| fingerprint(batch.root, f)).collect();
+    let before: Vec<Before> = batch.watched.iter().map(|f| Before::take(batch.root, &f.rel)).collect();
     let one_per_call =
         batch.args.len() > 1 && batch.one_file_below_php.is_some_and(|min| php_version(batch).is_some_and(|v| v < min));
     let mut result = if one_per_call {
@@ -60,6 +63,10 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
             }
             all.stdout.extend(one.stdout);
             all.stderr.extend(one.stderr);
+            all.leftovers = match (all.leftovers.take(), one.leftovers) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
             if one.error.is_some() {
                 all.error = one.error;
                 break;
@@ -73,7 +80,7 @@ pub fn run_batch(batch: &Batch) -> BatchResult {
         .watched
         .iter()
         .zip(before)
-        .filter(|(f, before)| fingerprint(batch.root, f) != *before)
+        .filter(|(f, before)| before.changed(batch.root, &f.rel))
         .map(|(f, _)| f.path.clone())
         .collect();
     result
@@ -120,7 +127,8 @@ fn run_once(batch: &Batch, files: &[&FileEntry]) -> BatchResult {
     for (key, value) in batch.env {
         cmd.env(key, value);
     }
-    let finished = match process::run(cmd, batch.timeout) {
+    let head = if batch.parsed { super::capture::PARSED_HEAD } else { super::capture::HEAD };
+    let finished = match process::run(cmd, batch.timeout, head) {
         Ok(finished) => finished,
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
             return BatchResult { error: Some("interrupted".into()), ..BatchResult::default() }
@@ -132,7 +140,17 @@ fn run_once(batch: &Batch, files: &[&FileEntry]) -> BatchResult {
             }
         }
     };
-    let Finished { code, signal, mut stdout, mut stderr, timed_out } = finished;
+    let Finished { code, signal, mut stdout, mut stderr, timed_out, leftovers } = finished;
+    let leftovers = (!leftovers.is_empty()).then(|| {
+        let n = leftovers.len();
+        let what = if n == 1 { "process" } else { "processes" };
+        let note = format!("stopped {n} {what} this check left running: {}", leftovers.join(", "));
+        if !stderr.is_empty() && !stderr.ends_with(b"\n") {
+            stderr.push(b'\n');
+        }
+        stderr.extend_from_slice(format!("[ward: {note}]\n").as_bytes());
+        note
+    });
     let mut error = if timed_out {
         Some(format!("timed out after {}", humantime::format_duration(batch.timeout.unwrap_or_default())))
     } else if process::interrupted() {
@@ -147,7 +165,15 @@ fn run_once(batch: &Batch, files: &[&FileEntry]) -> BatchResult {
         stderr = container::output_to_repo(container, &stderr);
         report_text = report_text.map(|r| r.map(|text| container::output_to_repo(container, &text)));
     }
-    BatchResult { exit_code: code, stdout, stderr, report: report_text.flatten(), modified: Vec::new(), error }
+    BatchResult {
+        exit_code: code,
+        stdout,
+        stderr,
+        report: report_text.flatten(),
+        modified: Vec::new(),
+        error,
+        leftovers,
+    }
 }
 
 /// A file a tool writes its report to: created empty by ward (never through a symlink), read
@@ -210,7 +236,7 @@ fn php_version(batch: &Batch) -> Option<u32> {
         let resolved = resolve(full.first()?, batch.root).ok()?;
         let mut cmd = Command::new(resolved);
         cmd.current_dir(batch.root).args(&full[1..]);
-        let done = process::run(cmd, Some(Duration::from_secs(30))).ok()?;
+        let done = process::run(cmd, Some(Duration::from_secs(30)), super::capture::HEAD).ok()?;
         String::from_utf8_lossy(&done.stdout).trim().parse::<u32>().ok()
     })();
     seen.push((key, version));
@@ -226,23 +252,6 @@ fn safe_arg(rel: &Path) -> OsString {
     } else {
         rel.as_os_str().to_owned()
     }
-}
-
-/// The content hash of a file (`None` when it cannot be read, e.g. deleted). Read without
-/// following a link anywhere on the path, like every read of the work tree.
-fn fingerprint(root: &Path, file: &FileEntry) -> Option<u64> {
-    let located = crate::worktree_fs::locate(root, &file.rel).ok()?;
-    let meta = located.lstat().ok()?;
-    let mut hasher = DefaultHasher::new();
-    match meta.kind {
-        crate::worktree_fs::Kind::Symlink => hasher.write(located.read_link().ok()?.as_bytes()),
-        crate::worktree_fs::Kind::File => {
-            hasher.write(&located.read().ok()?);
-            hasher.write_u32(meta.mode);
-        }
-        _ => return None,
-    }
-    Some(hasher.finish())
 }
 
 /// Finds a program in the project (`vendor/bin`, `node_modules/.bin`) before `PATH`.

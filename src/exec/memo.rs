@@ -206,7 +206,7 @@ impl<'a> Memo<'a> {
         }
         let mut cmd = std::process::Command::new(program);
         cmd.args(args).current_dir(self.root);
-        let text = match super::process::run(cmd, Some(Duration::from_secs(20))) {
+        let text = match super::process::run(cmd, Some(Duration::from_secs(20)), super::capture::HEAD) {
             Ok(done) if done.code == Some(0) => {
                 let mut out = String::from_utf8_lossy(&done.stdout).into_owned();
                 out.push_str(&String::from_utf8_lossy(&done.stderr));
@@ -299,14 +299,7 @@ impl<'a> Memo<'a> {
             // The exit code says something failed, but not which file: nothing can be kept.
             return;
         }
-        let output = if failing.len() == 1 {
-            let mut output = Vec::new();
-            super::append_output(&mut output, &batch.stdout);
-            super::append_output(&mut output, &batch.stderr);
-            String::from_utf8_lossy(&output).into_owned()
-        } else {
-            String::new()
-        };
+        let output = if failing.len() == 1 { super::joined_output(batch) } else { String::new() };
         for &(f, id) in ran {
             let Some(id) = id else { continue };
             let path = path_of(f);

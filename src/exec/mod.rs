@@ -1,7 +1,9 @@
 //! Runs the plan: jobs in parallel up to `--jobs`, in dependency order, results per check.
 
+pub mod capture;
 pub mod container;
 pub mod external;
+pub mod fingerprint;
 pub mod memo;
 pub mod process;
 
@@ -67,7 +69,8 @@ struct Acc {
     started: Option<Instant>,
     ended: Option<Instant>,
     exit_code: Option<i32>,
-    output: Vec<u8>,
+    /// Every batch's output, bounded as one process's is.
+    output: capture::Capture,
     modified: Vec<String>,
     diagnostics: Vec<Diagnostic>,
     errors: Vec<String>,
@@ -75,6 +78,25 @@ struct Acc {
     failed_by_exit: bool,
     ran: bool,
     cancelled: bool,
+    /// Findings past [`MAX_DIAGNOSTICS`], counted, and whether any of them was an error.
+    left_out: usize,
+    left_out_errors: bool,
+}
+
+/// The findings one check keeps: enough for anyone to work through, few enough that a tool
+/// reporting a million lines does not cost gigabytes in every report.
+const MAX_DIAGNOSTICS: usize = 5_000;
+
+impl Acc {
+    fn add_diagnostics(&mut self, found: Vec<Diagnostic>) {
+        let room = MAX_DIAGNOSTICS.saturating_sub(self.diagnostics.len());
+        let mut found = found.into_iter();
+        self.diagnostics.extend(found.by_ref().take(room));
+        for d in found {
+            self.left_out += 1;
+            self.left_out_errors |= d.severity == Severity::Error;
+        }
+    }
 }
 
 struct State {
@@ -322,6 +344,7 @@ fn run_external(
         watched,
         env: &check.env,
         timeout: check.timeout,
+        parsed: external.format.is_some(),
         container: external.container.as_ref(),
         one_file_below_php: external.one_file_below_php,
     });
@@ -355,11 +378,11 @@ fn run_external(
     ExternalOutput { batch: Some(batch), diagnostics, verdict, replayed: Vec::new() }
 }
 
-fn joined_output(batch: &BatchResult) -> String {
-    let mut output = Vec::new();
+pub(crate) fn joined_output(batch: &BatchResult) -> String {
+    let mut output = capture::Capture::default();
     append_output(&mut output, &batch.stdout);
     append_output(&mut output, &batch.stderr);
-    String::from_utf8_lossy(&output).into_owned()
+    String::from_utf8_lossy(&output.into_bytes()).into_owned()
 }
 
 fn builtin_of<'a>(run: &'a Run, planned: usize) -> Option<&'a crate::checks::builtin::Builtin> {
@@ -396,9 +419,9 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 }
                 acc.failed_by_exit |= stored.failed;
                 append_output(&mut acc.output, stored.output.as_bytes());
-                acc.diagnostics.extend(stored.diagnostics);
+                acc.add_diagnostics(stored.diagnostics);
             }
-            acc.diagnostics.extend(out.diagnostics);
+            acc.add_diagnostics(out.diagnostics);
             if let Some(batch) = out.batch {
                 if let Some(code) = batch.exit_code {
                     merge_code(acc, code);
@@ -413,6 +436,12 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 acc.modified.extend(batch.modified);
                 let id = &run.config.checks[run.plan.checks[c].check].id;
                 acc.errors.extend(batch.error.map(|error| skip_advice(error, id, run.stage)));
+                if let Some(note) = batch.leftovers {
+                    // Not the code's fault, but worth a look: a tool that leaves processes behind.
+                    acc.diagnostics.push(
+                        Diagnostic { path: None, ..Diagnostic::error("", note) }.with_severity(Severity::Warning),
+                    );
+                }
             }
             failed = acc.failed_by_exit || !acc.modified.is_empty() || !acc.errors.is_empty();
         }
@@ -424,7 +453,7 @@ fn record(shared: &Shared, state: &mut State, job: usize, output: JobOutput) {
                 failed |= result.error.is_some()
                     || !result.modified.is_empty()
                     || result.diagnostics.iter().any(|d| d.severity == Severity::Error);
-                acc.diagnostics.extend(result.diagnostics);
+                acc.add_diagnostics(result.diagnostics);
                 acc.modified.extend(result.modified);
                 acc.errors.extend(result.error);
             }
@@ -445,14 +474,14 @@ fn skip_advice(error: String, id: &str, stage: Stage) -> String {
     }
 }
 
-fn append_output(out: &mut Vec<u8>, bytes: &[u8]) {
+fn append_output(out: &mut capture::Capture, bytes: &[u8]) {
     if bytes.is_empty() {
         return;
     }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        out.push(b'\n');
+    if !out.is_empty() && !out.ends_with_newline() {
+        out.push(b"\n");
     }
-    out.extend_from_slice(bytes);
+    out.push(bytes);
 }
 
 fn finish_check(shared: &Shared, state: &mut State, c: usize) {
@@ -524,6 +553,15 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
     };
     acc.modified.sort();
     acc.modified.dedup();
+    if acc.left_out > 0 {
+        let severity = if acc.left_out_errors { Severity::Error } else { Severity::Warning };
+        let note = format!(
+            "{} more findings were left out: ward keeps the first {MAX_DIAGNOSTICS} of a check; run the tool \
+             itself to see them all",
+            acc.left_out
+        );
+        acc.diagnostics.push(Diagnostic { path: None, ..Diagnostic::error("", note) }.with_severity(severity));
+    }
     let external = matches!(check.kind, CheckKind::External(_));
     if external && memo::caches_per_file(check) {
         // Results replayed from the cache and fresh ones arrive in no fixed order: by file, the
@@ -560,7 +598,7 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
         duration_ms,
         files,
         modified_files: acc.modified,
-        output: String::from_utf8_lossy(&acc.output).into_owned(),
+        output: String::from_utf8_lossy(&acc.output.into_bytes()).into_owned(),
         diagnostics: acc.diagnostics,
         reason,
         cache: None,

@@ -211,9 +211,10 @@ fn parse_raw(out: &[u8]) -> Result<Vec<UnstagedChange>> {
         .collect())
 }
 
-/// The path as text for people: every byte that is not UTF-8 shown replaced.
+/// The path as text for people: every byte that is not UTF-8 shown replaced, and quoted with
+/// escapes when it holds control characters (a newline must not cut a message in two).
 pub fn shown(path: &Path) -> String {
-    String::from_utf8_lossy(path.as_os_str().as_bytes()).into_owned()
+    crate::printer::escape::name(&String::from_utf8_lossy(path.as_os_str().as_bytes())).into_owned()
 }
 
 #[cfg(test)]

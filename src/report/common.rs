@@ -15,56 +15,42 @@ pub(crate) const HEAD_LINES: usize = 20;
 /// Tool output often carries colours: dropping only the ESC byte would leave `[31m` in every
 /// report, and XML 1.0 forbids most control characters outright, so the whole sequence goes.
 pub(crate) fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_cleaning) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            match chars.next() {
-                // CSI: parameters and intermediates up to one final byte in `@`..=`~`.
-                Some('[') => {
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                // OSC (hyperlinks, titles): up to BEL or ST (`ESC \`).
-                Some(']') => {
-                    while let Some(c) = chars.next() {
-                        if c == '\u{7}' {
-                            break;
-                        }
-                        if c == '\u{1b}' {
-                            chars.next_if_eq(&'\\');
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        } else if !needs_cleaning(c) {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn needs_cleaning(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    crate::printer::escape::report_text(text)
 }
 
 /// An XML attribute value: cleaned and escaped, with `\t`, `\n` and `\r` as character references
-/// because parsers normalise literal ones to spaces.
+/// because parsers normalise literal ones to spaces (and `##[` as in [`xml_text`]).
 pub(crate) fn xml_attr(text: &str) -> String {
-    quick_xml::escape::escape(clean(text)).replace('\t', "&#9;").replace('\n', "&#10;").replace('\r', "&#13;")
+    quick_xml::escape::escape(clean(text))
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace("##[", "&#35;#[")
 }
 
 /// XML element text: cleaned and escaped, `\r` as a reference because parsers turn it into `\n`.
+///
+/// A report printed in a GitHub Actions log must not carry workflow commands from tool output:
+/// a `:` that starts a line (after spaces) and the `#` of `##[` are written as references,
+/// which every XML reader turns back into the same text.
 pub(crate) fn xml_text(text: &str) -> String {
-    quick_xml::escape::partial_escape(clean(text)).replace('\r', "&#13;")
+    let escaped = quick_xml::escape::partial_escape(clean(text)).replace('\r', "&#13;").replace("##[", "&#35;#[");
+    let mut out = String::with_capacity(escaped.len());
+    for (i, line) in escaped.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let indent = line.len() - line.trim_start().len();
+        match line[indent..].strip_prefix("::") {
+            Some(rest) => {
+                out.push_str(&line[..indent]);
+                out.push_str("&#58;:");
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// `path:line:col: message [rule]`, leaving out what is unknown.
@@ -210,6 +196,10 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;&#9;&#10;&#13;"
         );
         assert_eq!(xml_text("a < b && \"c\"\r\n\u{8}"), "a &lt; b &amp;&amp; \"c\"&#13;\n");
+        assert_eq!(
+            xml_text("x\n  ::error::f\n::add-mask::y a::b ##[error]"),
+            "x\n  &#58;:error::f\n&#58;:add-mask::y a::b &#35;#[error]"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use crate::outcome::{CheckOutcome, Diagnostic, Report, Severity, Status, FILE_ACCESS_RULE};
+use crate::printer::escape::name;
 use crate::printer::Styles;
 
 /// How many fixable files are named before "… and N more".
@@ -64,6 +65,8 @@ fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
         return;
     }
     let files = plural(by_file.len(), "file was", "files were");
+    let checks: Vec<_> = checks.iter().map(|id| name(id)).collect();
+    let checks: Vec<&str> = checks.iter().map(|id| id.as_ref()).collect();
     let partial = |path: &str| ctx.partially_staged.iter().any(|p| p == path);
     let partly = by_file.keys().filter(|p| partial(p)).count();
     // `git add` on a partially staged file would stage the user's unstaged edits too.
@@ -75,13 +78,15 @@ fn fixed(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
         _ => "review and `git add` them (`git add -p` where marked: your unstaged edits are in those too)".to_string(),
     };
     heading(out, styles, &format!("{files} fixed by {}: {how}", and_list(&checks)));
-    let width = by_file.keys().map(|p| p.chars().count()).max().unwrap_or(0);
+    let width = by_file.keys().map(|p| name(p).chars().count()).max().unwrap_or(0);
     for (path, ids) in &by_file {
         let mark = if partly > 0 && partly < by_file.len() && partial(path) { "  (git add -p)" } else { "" };
+        let path = name(path);
+        let ids: Vec<_> = ids.iter().map(|id| name(id)).collect();
         let _ = writeln!(
             out,
             "  {}  {}{mark}",
-            pad(&Styles::paint(styles.path, path), path, width),
+            pad(&Styles::paint(styles.path, &path), &path, width),
             Styles::paint(styles.subtle, &ids.join(", "))
         );
     }
@@ -133,13 +138,14 @@ fn fixable(out: &mut String, report: &Report, ctx: &Context, styles: &Styles) {
     if ids.is_empty() {
         return;
     }
+    let ids: Vec<_> = ids.iter().map(|id| name(id)).collect();
     let command = format!("ward run --fix {}{}", ids.join(" "), ctx.selection_args);
     let what =
         if files.is_empty() { String::new() } else { format!(" to fix {}", plural(files.len(), "file", "files")) };
     heading(out, styles, "A command can fix this");
     let _ = writeln!(out, "  run `{}`{what}", Styles::paint(styles.bold, &command));
     for path in files.iter().take(MAX_LISTED) {
-        let _ = writeln!(out, "    {}", Styles::paint(styles.path, path));
+        let _ = writeln!(out, "    {}", Styles::paint(styles.path, &name(path)));
     }
     if files.len() > MAX_LISTED {
         let _ = writeln!(out, "    … and {} more", files.len() - MAX_LISTED);
@@ -184,7 +190,11 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
         match check.status {
             Status::Error => general.push((
                 Severity::Error,
-                format!("{} could not run: {}", check.id, check.reason.as_deref().unwrap_or("see its output above")),
+                format!(
+                    "{} could not run: {}",
+                    name(&check.id),
+                    check.reason.as_deref().unwrap_or("see its output above")
+                ),
             )),
             Status::Failed
                 if !check.diagnostics.iter().any(|d| d.severity == Severity::Error)
@@ -197,7 +207,7 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
                 } else {
                     "its output is above"
                 };
-                general.push((Severity::Error, format!("{} failed: {why}", check.id)));
+                general.push((Severity::Error, format!("{} failed: {why}", name(&check.id))));
             }
             _ => {}
         }
@@ -211,29 +221,33 @@ fn needs_a_person(out: &mut String, report: &Report, ctx: &Context, styles: &Sty
     files.sort_by(|a, b| fails(&b.1).cmp(&fails(&a.1)).then(b.1.len().cmp(&a.1.len())).then(a.0.cmp(b.0)));
     for (path, mut findings) in files {
         findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(0), f.column.unwrap_or(0)));
-        let _ = writeln!(out, "  {} ({})", Styles::paint(styles.path, path), findings.len());
+        let _ = writeln!(out, "  {} ({})", Styles::paint(styles.path, &name(path)), findings.len());
         for f in findings {
             let at = match (f.line, f.column) {
                 (Some(l), Some(c)) => format!("{l}:{c}"),
                 (Some(l), None) => l.to_string(),
                 _ => "-".to_string(),
             };
+            let message = first_line(f.message);
             let message = match f.severity {
-                Severity::Warning => format!("{} {}", Styles::paint(styles.warning, "warning:"), first_line(f.message)),
-                _ => first_line(f.message).to_string(),
+                Severity::Warning => format!("{} {}", Styles::paint(styles.warning, "warning:"), one_line(message)),
+                _ => one_line(message),
             };
-            let _ =
-                writeln!(out, "    {at:>7}  {message}  {}", Styles::paint(styles.subtle, &format!("[{}]", f.check)));
+            let _ = writeln!(
+                out,
+                "    {at:>7}  {message}  {}",
+                Styles::paint(styles.subtle, &format!("[{}]", name(f.check)))
+            );
         }
     }
     general.sort_by_key(|(severity, _)| *severity);
     for (severity, line) in general {
         match severity {
             Severity::Warning => {
-                let _ = writeln!(out, "  {} {line}", Styles::paint(styles.warning, "warning:"));
+                let _ = writeln!(out, "  {} {}", Styles::paint(styles.warning, "warning:"), one_line(&line));
             }
             _ => {
-                let _ = writeln!(out, "  {line}");
+                let _ = writeln!(out, "  {}", one_line(&line));
             }
         }
     }
@@ -275,7 +289,7 @@ fn add_findings<'a>(
                 message: &d.message,
                 check,
             }),
-            None => general.push((d.severity, format!("{check}: {}", first_line(&d.message)))),
+            None => general.push((d.severity, format!("{}: {}", name(check), first_line(&d.message)))),
         }
     }
 }
@@ -299,7 +313,8 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     }
     let mut slow: Vec<&CheckOutcome> = report.checks.iter().filter(|c| c.duration_ms >= 100).collect();
     slow.sort_by_key(|c| std::cmp::Reverse(c.duration_ms));
-    let slowest: Vec<String> = slow.iter().take(3).map(|c| format!("{} {}", c.id, seconds(c.duration_ms))).collect();
+    let slowest: Vec<String> =
+        slow.iter().take(3).map(|c| format!("{} {}", name(&c.id), seconds(c.duration_ms))).collect();
     let mut tail = if slowest.is_empty() { String::new() } else { format!("; slowest: {}", slowest.join(", ")) };
     let known: usize = report.checks.iter().map(|c| crate::outcome::baseline::matched(&c.diagnostics)).sum();
     if known > 0 {
@@ -334,6 +349,11 @@ fn seconds(ms: u64) -> String {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
+}
+
+/// A message from a tool as one line of the guide: control sequences out, breaks as spaces.
+fn one_line(text: &str) -> String {
+    crate::printer::escape::terminal(text, false).replace('\n', " ")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::outcome::{CheckOutcome, Diagnostic, Severity, Status};
+use crate::printer::escape::name;
 use crate::printer::Styles;
 
 const NO_FILES: &str = "(no files to check)";
@@ -39,14 +40,15 @@ pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosi
         Status::Skipped if check.reason.as_deref() == Some("interrupted") => ("Stopped", styles.skipped, ""),
         Status::Skipped => ("Skipped", styles.skipped, ""),
     };
-    let name_width = check.name.chars().count();
+    let shown = name(&check.name);
+    let name_width = shown.chars().count();
     let dots = width.saturating_sub(name_width + note.len() + label.len()).max(1);
-    let _ = writeln!(out, "{}{}{}{}", check.name, ".".repeat(dots), note, Styles::paint(style, label));
+    let _ = writeln!(out, "{shown}{}{}{}", ".".repeat(dots), note, Styles::paint(style, label));
     if !interesting && verbosity != Verbosity::Verbose {
         return out;
     }
     let subtle = |s: &str| Styles::paint(styles.subtle, s);
-    let _ = writeln!(out, "{}", subtle(&format!("- id: {}", check.id)));
+    let _ = writeln!(out, "{}", subtle(&format!("- id: {}", name(&check.id))));
     if verbosity == Verbosity::Verbose {
         let _ = writeln!(out, "{}", subtle(&format!("- duration: {:.2}s", check.duration_ms as f64 / 1000.0)));
     }
@@ -66,21 +68,23 @@ pub fn render_check(check: &CheckOutcome, width: usize, styles: &Styles, verbosi
     if let Some(code) = check.exit_code.filter(|c| *c != 0) {
         let _ = writeln!(out, "{}", subtle(&format!("- exit code: {code}")));
     }
-    if let Some(reason) = check.reason.as_deref().filter(|_| check.status != Status::Skipped) {
+    let reason = check.reason.as_deref().map(|r| styles.tool_text(r).replace('\n', " "));
+    if let Some(reason) = reason.as_deref().filter(|_| check.status != Status::Skipped) {
         let _ = writeln!(out, "{}", Styles::paint(styles.error, &format!("- error: {reason}")));
-    } else if let Some(reason) = check.reason.as_deref() {
+    } else if let Some(reason) = reason.as_deref() {
         let _ = writeln!(out, "{}", subtle(&format!("- {reason}")));
     }
     if !check.modified_files.is_empty() {
         let _ = writeln!(out, "{}", subtle("- files were modified by this check:"));
         for path in &check.modified_files {
-            let _ = writeln!(out, "    {path}");
+            let _ = writeln!(out, "    {}", name(path));
         }
     }
     if let Some(line) = findings_line(check).filter(|_| verbosity != Verbosity::Verbose) {
         let _ = writeln!(out, "{}", subtle(&line));
     }
     let body = details(check, verbosity);
+    let body = styles.tool_text(&body);
     if !body.trim().is_empty() {
         out.push('\n');
         for line in body.trim_end().lines() {
@@ -133,8 +137,10 @@ fn findings_line(check: &CheckOutcome) -> Option<String> {
 }
 
 /// `path:line:col: message`, the shape editors and terminals turn into links.
+///
+/// The path is quoted when it holds control characters; the message is shown as tool output.
 pub fn format_diagnostic(d: &Diagnostic) -> String {
-    let mut location = d.path.clone().unwrap_or_default();
+    let mut location = d.path.as_deref().map(|p| name(p).into_owned()).unwrap_or_default();
     if let Some(line) = d.line {
         let _ = write!(location, ":{line}");
         if let Some(col) = d.column {
@@ -146,10 +152,11 @@ pub fn format_diagnostic(d: &Diagnostic) -> String {
         Severity::Warning => "warning: ",
         Severity::Info => "note: ",
     };
+    let message = crate::printer::escape::terminal(&d.message, false);
     if location.is_empty() {
-        format!("{severity}{}", d.message)
+        format!("{severity}{message}")
     } else {
-        format!("{location}: {severity}{}", d.message)
+        format!("{location}: {severity}{message}")
     }
 }
 

@@ -21,13 +21,23 @@ use crate::outcome::Report;
 pub fn render(format: Format, report: &Report) -> Option<String> {
     Some(match format {
         Format::Human => return None,
-        Format::Json => json::render(report),
+        Format::Json => inert_json(json::render(report)),
         Format::Junit => junit::render(report),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => inert_json(sarif::render(report)),
         Format::Github => github::render(report),
-        Format::Gitlab => gitlab::render(report),
+        Format::Gitlab => inert_json(gitlab::render(report)),
         Format::Checkstyle => checkstyle::render(report),
     })
+}
+
+/// JSON that a GitHub Actions log shows as it is: the runner obeys `##[command]` anywhere in a
+/// line, and in JSON `##[` can only sit inside a string, where `\u005b` reads back as `[`.
+fn inert_json(text: String) -> String {
+    if text.contains("##[") {
+        text.replace("##[", "##\\u005b")
+    } else {
+        text
+    }
 }
 
 /// Where a machine report goes: `--output FILE` (in the default format) or `FORMAT=FILE`.

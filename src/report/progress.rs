@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::printer::escape;
 use crate::printer::{Printer, Styles};
 
 /// Erases the status line: carriage return, then clear the whole line.
@@ -59,7 +60,7 @@ impl<'a> Progress<'a> {
         }
         state.done += 1;
         if self.live && state.drawn {
-            self.printer.write(CLEAR);
+            self.printer.write_control(CLEAR);
             state.drawn = false;
         }
         self.printer.write(block);
@@ -77,7 +78,7 @@ impl<'a> Progress<'a> {
     pub fn clear(&self) {
         let mut state = self.lock();
         if state.drawn {
-            self.printer.write(CLEAR);
+            self.printer.write_control(CLEAR);
             state.drawn = false;
         }
         state.total = 0;
@@ -89,7 +90,7 @@ impl<'a> Progress<'a> {
         }
         let line = status_line(state, self.started.elapsed(), &self.printer.styles);
         let line = truncate(&line, self.printer.width.saturating_sub(1));
-        self.printer.write(&format!("{CLEAR}{line}"));
+        self.printer.write_control(&format!("{CLEAR}{line}"));
         state.drawn = true;
     }
 }
@@ -97,8 +98,11 @@ impl<'a> Progress<'a> {
 fn status_line(state: &State, elapsed: Duration, styles: &Styles) -> String {
     let spinner = SPINNER[state.frame % SPINNER.len()];
     let queued = state.total.saturating_sub(state.done + state.running.len());
-    let mut running: Vec<String> =
-        state.running.iter().map(|(name, since)| format!("{name} {:.1}s", since.elapsed().as_secs_f64())).collect();
+    let mut running: Vec<String> = state
+        .running
+        .iter()
+        .map(|(name, since)| format!("{} {:.1}s", escape::name(name), since.elapsed().as_secs_f64()))
+        .collect();
     if running.is_empty() {
         running.push("starting".into());
     }

@@ -66,9 +66,10 @@ const MIN_WEIGHT: u64 = 1024;
 /// Deterministic whatever the input order: files are placed heaviest first (ties by path),
 /// each into the lightest shard so far (ties by lowest number). Every job of a sharded run
 /// computes the same split from the same file list, with no coordination. A `count` of 0 is
-/// treated as 1.
+/// treated as 1. Shards past the number of files stay empty and cost nothing: with at least
+/// as many shards as files, each file gets a shard of its own, so no more are made than files.
 pub fn assign(paths_and_sizes: &[(&str, u64)], count: usize) -> Vec<usize> {
-    let count = count.max(1);
+    let count = count.min(paths_and_sizes.len()).max(1);
     let weight = |i: usize| paths_and_sizes[i].1.max(MIN_WEIGHT);
     let mut order: Vec<usize> = (0..paths_and_sizes.len()).collect();
     order.sort_by(|&a, &b| (Reverse(weight(a)), paths_and_sizes[a].0).cmp(&(Reverse(weight(b)), paths_and_sizes[b].0)));
@@ -195,5 +196,6 @@ mod tests {
         assert!(assign(&[], 3).is_empty());
         assert_eq!(assign(&[("a", 1), ("b", 2)], 0), [0, 0]);
         assert_eq!(assign(&[("a", 10), ("b", 5_000), ("c", 4_000)], 5), [2, 0, 1]);
+        assert_eq!(assign(&[("a", 1), ("b", 2)], usize::MAX), [0, 1], "no shard is made past the files");
     }
 }
