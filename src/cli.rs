@@ -34,6 +34,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Look at the repository and write a commented checks.toml (never overwrites one).
     Init(InitArgs),
+    /// Write checks.toml from a pre-commit, GrumPHP, CaptainHook or lefthook configuration.
+    Import(ImportArgs),
     /// Print the file tags of each path (what `types`, `types_or`, `exclude_types` match), as identify-cli does.
     Identify(IdentifyArgs),
     /// Work with saved reports (`ward report merge` for sharded CI runs).
@@ -130,6 +132,26 @@ pub struct InitArgs {
     /// Also install the pre-commit hook.
     #[arg(long)]
     pub install: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The configuration to import [default: the first of .pre-commit-config.yaml, grumphp.yml,
+    /// captainhook.json, lefthook.yml (and their other names) at the repository root].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// Where to write [default: checks.toml at the repository root]; `-` for standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace an existing file.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+
+    /// When to use colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]
@@ -249,7 +271,8 @@ pub struct InstallArgs {
     #[arg(long = "hook", value_enum, value_name = "HOOK")]
     pub hooks: Vec<HookType>,
 
-    /// Replace a hook that ward did not write (it is kept as <hook>.legacy and still run).
+    /// Replace a hook that ward did not write (kept as <hook>.legacy: run first, unless pre-commit,
+    /// GrumPHP, CaptainHook or lefthook wrote it).
     #[arg(long, short = 'f')]
     pub force: bool,
 }

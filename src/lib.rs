@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod exec;
 pub mod exit;
+pub mod import;
 pub mod install;
 pub mod outcome;
 pub mod plan;
@@ -36,6 +37,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => commands::validate(args),
         Command::Explain(args) => commands::explain(args),
         Command::Init(args) => commands::init(args),
+        Command::Import(args) => commands::import(args),
         Command::Identify(args) => commands::identify(args),
         Command::Report(cli::ReportCommand::Merge(args)) => commands::merge(args),
         Command::HookImpl(args) => commands::hook_impl(args),

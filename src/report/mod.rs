@@ -1,7 +1,7 @@
 //! Report formats: each a pure function from the report to bytes.
 
 pub mod checkstyle;
-mod common;
+pub(crate) mod common;
 #[cfg(test)]
 mod fixture;
 pub mod github;

@@ -12,6 +12,8 @@ mod edges_fs;
 mod edges_out;
 mod hooks;
 mod identify_filters;
+mod import;
+mod import_equivalence;
 mod messages;
 mod php_presets;
 mod props;
