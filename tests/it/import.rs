@@ -4,19 +4,7 @@
 use std::path::Path;
 
 use crate::common::*;
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("fixture dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
+use crate::tools::copy_dir;
 
 /// A repository holding the fixture `fixtures/import/NAME`.
 fn fixture(name: &str) -> TestRepo {
