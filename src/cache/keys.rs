@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::Read as _;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -93,7 +93,8 @@ impl<'a> FileIds<'a> {
         let content = if meta.file_type().is_symlink() {
             sha2::Sha256::digest(fs::read_link(&full).ok()?.as_os_str().as_bytes())
         } else {
-            let mut file = fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW).open(&full).ok()?;
+            // Through the safe opener: no link in any component of the path is followed.
+            let mut file = crate::worktree_fs::open_read(self.root, &entry.rel).ok()?;
             let mut hasher = sha2::Sha256::new();
             let mut buf = vec![0u8; 64 * 1024];
             loop {
