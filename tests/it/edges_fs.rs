@@ -387,6 +387,11 @@ fn recovery_stops_what_a_killed_run_left_running_before_restoring() {
     repo.write("a.txt", "one\ntwo\n").add_all();
     repo.write("a.txt", "one\ntwo\nthree\n");
     killed_at(&repo, "checks");
+    // The worker was forked before the fixer exited, but may not have been scheduled yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !marker.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert!(marker.exists(), "the worker never started");
     repo.ward(&["restore"]).code(0);
     assert_eq!(repo.read_string("a.txt"), "one\ntwo\nthree\n");
