@@ -592,7 +592,7 @@ impl Validator<'_> {
             let span = raw.format.as_ref().or(raw.regex.as_ref()).map_or(0..0, Spanned::span);
             self.error(span, message)
         })?;
-        for key in raw::BUILTIN_OPTION_KEYS {
+        for key in raw::builtin_option_keys() {
             if let Some(span) = raw.option_span(key) {
                 return Err(
                     self.error(span, format!("`{key}` is an option of built-in checks; this check runs a command"))

@@ -164,40 +164,24 @@ pub const COMMON_CHECK_KEYS: &[&str] = &[
     "container_root",
 ];
 
-/// Keys that only a built-in check takes (`fix` is shared: a mode there, a command elsewhere).
-pub const BUILTIN_OPTION_KEYS: &[&str] = &[
-    "max_kb",
-    "enforce_all",
-    "chars",
-    "markdown_linebreak_ext",
-    "allow_multiple_documents",
-    "unsafe",
-    "branches",
-    "patterns",
-    "assume_in_merge",
-    "credentials_files",
-    "allow_missing_credentials",
-    "spec",
-    "scopes",
-    "require_scope",
-    "allow_breaking",
-    "subject_max",
-    "body_max",
-    "require_blank_line",
-    "subject_case",
-    "allow_trailing_period",
-    "pattern",
-    "forbid_pattern",
-    "where",
-    "template",
-    "required",
-    "allow",
-    "added_lines_only",
-];
+/// Keys that only a built-in check takes: every built-in's options, less the common keys some of
+/// them reuse (`fix` is a mode there and a command elsewhere; `types` means commit types for
+/// `conventional-commit`). Derived from the built-ins' own table, so the two cannot drift.
+pub fn builtin_option_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for name in crate::checks::builtin::NAMES {
+        for &key in crate::checks::builtin::option_keys(name) {
+            if !COMMON_CHECK_KEYS.contains(&key) && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
 
 /// Every key a check table accepts, for "did you mean" suggestions.
 pub fn check_keys() -> Vec<&'static str> {
-    COMMON_CHECK_KEYS.iter().chain(BUILTIN_OPTION_KEYS).copied().collect()
+    COMMON_CHECK_KEYS.iter().copied().chain(builtin_option_keys()).collect()
 }
 
 pub const SETTINGS_KEYS: &[&str] = &[

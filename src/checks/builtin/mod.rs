@@ -230,7 +230,7 @@ pub enum Scope {
 }
 
 /// The option keys each built-in accepts.
-fn allowed_keys(name: &str) -> &'static [&'static str] {
+pub fn option_keys(name: &str) -> &'static [&'static str] {
     match name {
         "trailing-whitespace" => &["chars", "markdown_linebreak_ext"],
         "mixed-line-ending" => &["fix"],
@@ -263,7 +263,7 @@ impl Builtin {
         let Some(&name) = NAMES.iter().find(|n| **n == name) else {
             return Err(unknown_name(name));
         };
-        let allowed = allowed_keys(name);
+        let allowed = option_keys(name);
         if let Some(key) = opts.set_keys().into_iter().find(|k| !allowed.contains(k)) {
             return Err(OptionError::new(key, format!("`{key}` does not apply to `{name}`")));
         }
