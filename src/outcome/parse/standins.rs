@@ -212,16 +212,21 @@ fn real_php_cs_fixer_finds_the_planted_style_issue() {
     );
 }
 
+/// Writes `text` at `path` below `root`, making the directories on the way.
+fn writer(root: &std::path::Path) -> impl Fn(&str, &str) + '_ {
+    move |path, text| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
 #[test]
 fn deptrac_standin_skipped_violations_and_use_statements() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = writer(root);
     write("src/Ui/Page.php", "<?php\nnamespace App\\Ui;\n\nuse App\\Db\\Conn;\n\nclass Page\n{\n}\n");
     write(
         "src/Core/Service.php",
@@ -266,11 +271,7 @@ fn deptrac_standin_prints_syntax_errors_before_its_report_and_leaves_the_file_ou
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = writer(root);
     write("src/Ui/Page.php", "<?php\nnamespace App\\Ui;\n\nuse App\\Db\\Conn;\n\nclass Page\n{\n}\n");
     // Broken: the missing `;` makes the whole file unreadable, its `use` included.
     write("src/Ui/Broken.php", "<?php\nnamespace App\\Ui;\n\nuse App\\Db\\Conn;\n\nclass Broken\n{\n    public function x(): void\n    {\n        $a = 1\n    }\n}\n");
