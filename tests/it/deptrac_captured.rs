@@ -1,0 +1,157 @@
+//! The deptrac stand-in against what the real deptrac printed (fixtures/deptrac-captured): the
+//! same bytes on the same projects, and ward's deptrac preset finding what the real one found.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+use crate::tools::{copy_dir, fixtures, require, symfony_app};
+
+/// The root the captures were taken at was this long; the table formatter pads columns to the
+/// longest line, absolute paths included, so the stand-in must run at a root of the same length.
+const ROOT_LEN: usize = 64;
+
+struct Run {
+    kept: String,
+    code: i32,
+    args: Vec<String>,
+}
+
+fn captured_versions() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(fixtures().join("deptrac-captured"))
+        .expect("fixtures/deptrac-captured")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("runs.txt").is_file())
+        .collect();
+    found.sort();
+    assert!(!found.is_empty(), "no captured deptrac output under fixtures/deptrac-captured");
+    found
+}
+
+fn runs(version: &Path) -> Vec<Run> {
+    let text = std::fs::read_to_string(version.join("runs.txt")).expect("runs.txt");
+    text.lines()
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let kept = words.next().expect("kept file").to_string();
+            let code = words.next().and_then(|c| c.parse().ok()).expect("exit code");
+            Run { kept, code, args: words.map(str::to_string).collect() }
+        })
+        .collect()
+}
+
+/// A copy of `project` at a real path of exactly ROOT_LEN characters below `dir`.
+fn project_at_fixed_length_root(dir: &Path, project: &str) -> PathBuf {
+    let base = std::fs::canonicalize(dir).expect("realpath of the temporary directory");
+    let base_len = base.as_os_str().len();
+    assert!(
+        base_len + 2 <= ROOT_LEN,
+        "the temporary directory {} is too long to hold a {ROOT_LEN}-character project root (set TMPDIR shorter)",
+        base.display()
+    );
+    let root = base.join("r".repeat(ROOT_LEN - base_len - 1));
+    std::fs::create_dir(&root).expect("mkdir root");
+    copy_dir(&fixtures().join(project), &root);
+    assert_eq!(root.as_os_str().len(), ROOT_LEN);
+    root
+}
+
+/// The first line where `actual` and `expected` differ, for a readable failure.
+fn first_difference(actual: &str, expected: &str) -> String {
+    for (n, (a, e)) in actual.split('\n').zip(expected.split('\n')).enumerate() {
+        if a != e {
+            return format!("line {}:\n  stand-in: {a:?}\n  deptrac:  {e:?}", n + 1);
+        }
+    }
+    format!("lengths differ: stand-in {} bytes, deptrac {} bytes", actual.len(), expected.len())
+}
+
+#[test]
+fn the_stand_in_prints_what_the_real_deptrac_printed_byte_for_byte() {
+    // The stand-in asks PHP which files parse (the corpus has files that do not).
+    if require("php").is_none() || require("python3").is_none() {
+        return;
+    }
+    let script = fixtures().join("bin/deptrac");
+    let mut compared = 0;
+    for version in captured_versions() {
+        for run in runs(&version) {
+            let (project, _) = run.kept.split_once('/').expect("<project>/<file>");
+            let dir = tempfile::tempdir().expect("tempdir");
+            let root = project_at_fixed_length_root(dir.path(), project);
+            let out = Command::new("python3")
+                .arg(&script)
+                .args(&run.args)
+                .current_dir(&root)
+                .env_remove("COLUMNS")
+                .env_remove("GITHUB_ACTIONS")
+                .output()
+                .expect("running the deptrac stand-in");
+            let kept = std::fs::read_to_string(version.join(&run.kept)).expect("kept output");
+            // `{ROOT}\/` stood for the root as JSON escapes it, `{ROOT}/` for the root as printed.
+            let root_text = root.to_str().expect("utf-8 root");
+            let expected = kept
+                .replace("{ROOT}\\/", &format!("{}\\/", root_text.replace('/', "\\/")))
+                .replace("{ROOT}/", &format!("{root_text}/"));
+            let actual = String::from_utf8(out.stdout).expect("utf-8 output");
+            let label = format!("{} ({})", run.kept, run.args.join(" "));
+            assert!(actual == expected, "{label}: not what deptrac printed; {}", first_difference(&actual, &expected));
+            assert_eq!(
+                out.status.code(),
+                Some(run.code),
+                "{label}: exit code; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 13, "only {compared} captured runs compared");
+}
+
+/// (path relative to the project, line, message) of every error in a kept JSON report.
+fn captured_errors(kept: &str) -> Vec<(String, u64, String)> {
+    let report: serde_json::Value = serde_json::from_str(kept).expect("kept JSON");
+    let mut found = Vec::new();
+    for (file, entry) in report["files"].as_object().expect("files") {
+        for message in entry["messages"].as_array().expect("messages") {
+            if message["type"] == "error" {
+                found.push((
+                    file.strip_prefix("{ROOT}/").expect("a path below {ROOT}").to_string(),
+                    message["line"].as_u64().expect("line"),
+                    message["message"].as_str().expect("message").to_string(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_deptrac_preset_reports_what_the_real_deptrac_found_on_the_fixture() {
+    let Some(repo) = symfony_app() else { return };
+    let version = captured_versions().pop().expect("a captured version");
+    for (check_id, kept) in
+        [("deptrac-layers", "symfony-app/layers.json"), ("deptrac-domains", "symfony-app/domains.json")]
+    {
+        let expected = captured_errors(&std::fs::read_to_string(version.join(kept)).expect("kept"));
+        assert!(!expected.is_empty(), "{kept} has no violation to look for");
+        let (run, report) = repo.ward_json(&["--all", check_id]);
+        run.code(1);
+        let c = check(&report, check_id);
+        assert_eq!(c["status"], "failed", "{c}");
+        let found: Vec<(String, u64, String)> = c["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap_or("").to_string(),
+                    d["line"].as_u64().unwrap_or(0),
+                    d["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{check_id}: ward's findings against {kept}");
+    }
+}
