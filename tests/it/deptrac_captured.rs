@@ -87,25 +87,32 @@ fn the_stand_in_prints_what_the_real_deptrac_printed_byte_for_byte() {
                 .env_remove("GITHUB_ACTIONS")
                 .output()
                 .expect("running the deptrac stand-in");
-            let kept = std::fs::read_to_string(version.join(&run.kept)).expect("kept output");
-            // `{ROOT}\/` stood for the root as JSON escapes it, `{ROOT}/` for the root as printed.
-            let root_text = root.to_str().expect("utf-8 root");
-            let expected = kept
-                .replace("{ROOT}\\/", &format!("{}\\/", root_text.replace('/', "\\/")))
-                .replace("{ROOT}/", &format!("{root_text}/"));
-            let actual = String::from_utf8(out.stdout).expect("utf-8 output");
             let label = format!("{} ({})", run.kept, run.args.join(" "));
-            assert!(actual == expected, "{label}: not what deptrac printed; {}", first_difference(&actual, &expected));
-            assert_eq!(
-                out.status.code(),
-                Some(run.code),
-                "{label}: exit code; stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let root_text = root.to_str().expect("utf-8 root");
+            // The stdout file is always kept; the stderr one only when there was any.
+            let kept = |name: &str| -> String {
+                let path = version.join(name);
+                let text = if name.ends_with(".stderr") && !path.exists() {
+                    String::new()
+                } else {
+                    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+                };
+                // `{ROOT}\/` stood for the root as JSON escapes it, any other `{ROOT}` for the
+                // root as printed.
+                text.replace("{ROOT}\\/", &format!("{}\\/", root_text.replace('/', "\\/"))).replace("{ROOT}", root_text)
+            };
+            let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+            let stderr = String::from_utf8(out.stderr).expect("utf-8 errors");
+            let expected = kept(&run.kept);
+            assert!(stdout == expected, "{label}: not what deptrac printed; {}", first_difference(&stdout, &expected));
+            // Only the runs that failed on their arguments or configuration printed to stderr.
+            let expected_err = kept(&format!("{}.stderr", run.kept));
+            assert!(stderr == expected_err, "{label}: stderr; {}", first_difference(&stderr, &expected_err));
+            assert_eq!(out.status.code(), Some(run.code), "{label}: exit code");
             compared += 1;
         }
     }
-    assert!(compared >= 13, "only {compared} captured runs compared");
+    assert!(compared >= 19, "only {compared} captured runs compared");
 }
 
 /// (path relative to the project, line, message) of every error in a kept JSON report.
