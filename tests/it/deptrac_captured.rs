@@ -66,53 +66,64 @@ fn first_difference(actual: &str, expected: &str) -> String {
     format!("lengths differ: stand-in {} bytes, deptrac {} bytes", actual.len(), expected.len())
 }
 
+/// Runs the stand-in as `run` was run and requires what the real deptrac printed.
+fn replay(version: &Path, run: &Run) {
+    let script = fixtures().join("bin/deptrac");
+    let (project, _) = run.kept.split_once('/').expect("<project>/<file>");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = project_at_fixed_length_root(dir.path(), project);
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(&run.args)
+        .current_dir(&root)
+        .env_remove("COLUMNS")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("running the deptrac stand-in");
+    let label = format!("{} ({})", run.kept, run.args.join(" "));
+    let root_text = root.to_str().expect("utf-8 root");
+    // The stdout file is always kept; the stderr one only when there was any.
+    let kept = |name: &str| -> String {
+        let path = version.join(name);
+        let text = if name.ends_with(".stderr") && !path.exists() {
+            String::new()
+        } else {
+            std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        };
+        // `{ROOT}\/` stood for the root as JSON escapes it, any other `{ROOT}` for the
+        // root as printed.
+        text.replace("{ROOT}\\/", &format!("{}\\/", root_text.replace('/', "\\/"))).replace("{ROOT}", root_text)
+    };
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8 errors");
+    let expected = kept(&run.kept);
+    assert!(stdout == expected, "{label}: not what deptrac printed; {}", first_difference(&stdout, &expected));
+    // Only the runs that failed on their arguments or configuration printed to stderr.
+    let expected_err = kept(&format!("{}.stderr", run.kept));
+    assert!(stderr == expected_err, "{label}: stderr; {}", first_difference(&stderr, &expected_err));
+    assert_eq!(out.status.code(), Some(run.code), "{label}: exit code");
+}
+
 #[test]
 fn the_stand_in_prints_what_the_real_deptrac_printed_byte_for_byte() {
     // The stand-in asks PHP which files parse (the corpus has files that do not).
     if require("php").is_none() || require("python3").is_none() {
         return;
     }
-    let script = fixtures().join("bin/deptrac");
-    let mut compared = 0;
-    for version in captured_versions() {
-        for run in runs(&version) {
-            let (project, _) = run.kept.split_once('/').expect("<project>/<file>");
-            let dir = tempfile::tempdir().expect("tempdir");
-            let root = project_at_fixed_length_root(dir.path(), project);
-            let out = Command::new("python3")
-                .arg(&script)
-                .args(&run.args)
-                .current_dir(&root)
-                .env_remove("COLUMNS")
-                .env_remove("GITHUB_ACTIONS")
-                .output()
-                .expect("running the deptrac stand-in");
-            let label = format!("{} ({})", run.kept, run.args.join(" "));
-            let root_text = root.to_str().expect("utf-8 root");
-            // The stdout file is always kept; the stderr one only when there was any.
-            let kept = |name: &str| -> String {
-                let path = version.join(name);
-                let text = if name.ends_with(".stderr") && !path.exists() {
-                    String::new()
-                } else {
-                    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-                };
-                // `{ROOT}\/` stood for the root as JSON escapes it, any other `{ROOT}` for the
-                // root as printed.
-                text.replace("{ROOT}\\/", &format!("{}\\/", root_text.replace('/', "\\/"))).replace("{ROOT}", root_text)
-            };
-            let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
-            let stderr = String::from_utf8(out.stderr).expect("utf-8 errors");
-            let expected = kept(&run.kept);
-            assert!(stdout == expected, "{label}: not what deptrac printed; {}", first_difference(&stdout, &expected));
-            // Only the runs that failed on their arguments or configuration printed to stderr.
-            let expected_err = kept(&format!("{}.stderr", run.kept));
-            assert!(stderr == expected_err, "{label}: stderr; {}", first_difference(&stderr, &expected_err));
-            assert_eq!(out.status.code(), Some(run.code), "{label}: exit code");
-            compared += 1;
+    let all: Vec<(PathBuf, Run)> =
+        captured_versions().into_iter().flat_map(|v| runs(&v).into_iter().map(move |r| (v.clone(), r))).collect();
+    assert!(all.len() >= 19, "only {} captured runs", all.len());
+    // A few at a time: each run is a Python and a PHP process.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((version, run)) = all.get(index) else { break };
+                replay(version, run);
+            });
         }
-    }
-    assert!(compared >= 19, "only {compared} captured runs compared");
+    });
 }
 
 /// (path relative to the project, line, message) of every error in a kept JSON report.
