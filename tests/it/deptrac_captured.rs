@@ -102,6 +102,26 @@ fn replay(version: &Path, run: &Run) {
     let expected_err = kept(&format!("{}.stderr", run.kept));
     assert!(stderr == expected_err, "{label}: stderr; {}", first_difference(&stderr, &expected_err));
     assert_eq!(out.status.code(), Some(run.code), "{label}: exit code");
+    // The AST cache in the current directory: there exactly when deptrac left one, empty when
+    // it only created it, else the same files and hashes.
+    let cache = root.join(".deptrac.cache");
+    let kept_cache = version.join(format!("{}.cache", run.kept));
+    assert_eq!(cache.exists(), kept_cache.exists(), "{label}: whether .deptrac.cache is left behind");
+    if kept_cache.exists() {
+        let summary = Command::new("python3")
+            .arg(fixtures().join("deptrac-captured/cache-summary.py"))
+            .arg(&cache)
+            .output()
+            .expect("summarising .deptrac.cache");
+        assert!(summary.status.success(), "{label}: {}", String::from_utf8_lossy(&summary.stderr));
+        let expected_cache = kept(&format!("{}.cache", run.kept));
+        let actual_cache = String::from_utf8(summary.stdout).expect("utf-8 summary");
+        assert!(
+            actual_cache == expected_cache,
+            "{label}: .deptrac.cache; {}",
+            first_difference(&actual_cache, &expected_cache)
+        );
+    }
 }
 
 #[test]

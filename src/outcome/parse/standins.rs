@@ -100,7 +100,8 @@ fn deptrac_standin_reports_the_planted_layer_violation() {
     let out = run_standin(
         &python,
         "deptrac",
-        &["analyse", "--config-file=deptrac.layers.yaml", "--formatter=json", "--no-progress"],
+        // --no-cache: deptrac writes .deptrac.cache into the current directory, here the repository's.
+        &["analyse", "--config-file=deptrac.layers.yaml", "--formatter=json", "--no-progress", "--no-cache"],
         &fixture(),
         &[],
     );
@@ -122,7 +123,14 @@ fn deptrac_standin_domains_with_uncovered_and_config_file_last() {
     let out = run_standin(
         &python,
         "deptrac",
-        &["analyse", "--formatter=json", "--no-progress", "--report-uncovered", "--config-file=deptrac.domains.yaml"],
+        &[
+            "analyse",
+            "--formatter=json",
+            "--no-progress",
+            "--report-uncovered",
+            "--no-cache",
+            "--config-file=deptrac.domains.yaml",
+        ],
         &fixture(),
         &[],
     );
