@@ -373,12 +373,14 @@ fn a_backup_beyond_repair_says_where_it_is_and_how_to_apply_it_by_hand() {
 fn recovery_stops_what_a_killed_run_left_running_before_restoring() {
     let repo = TestRepo::new();
     // The fixer leaves a worker behind (as php-cs-fixer's parallel workers may) that writes
-    // late, after the next ward has put the user's version back.
+    // late, after the next ward has put the user's version back. The script lets go of its
+    // output first: a worker still holding the check's pipes is stopped by the run itself, 0.5 s
+    // after the tool exits, and on a loaded machine one that started late was stopped that way.
     let marker = repo.temp().join("worker-started");
     repo.script(
         "tools/leaves-a-worker",
         &format!(
-            r#"for f in "$@"; do (touch '{m}'; sleep 3; echo LATE >> "$f") </dev/null >/dev/null 2>&1 & done"#,
+            "exec </dev/null >/dev/null 2>&1\nfor f in \"$@\"; do (touch '{m}'; sleep 3; echo LATE >> \"$f\") & done",
             m = marker.display()
         ),
     );
