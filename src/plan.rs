@@ -113,16 +113,27 @@ fn takes_links(check: &Check, tags: TagSet) -> bool {
 pub fn plan(config: &Config, files: &FileSet, request: &Request) -> Plan {
     let in_shard = shard_mask(files, request.shard);
     let first_shard = request.shard.is_none_or(|s| s.index == 1);
-    let mut checks = Vec::new();
-    for (index, check) in config.checks.iter().enumerate() {
-        if !check.in_stage(request.stage) || (!request.only.is_empty() && !request.only.contains(&check.id)) {
-            continue;
-        }
+    let wanted: Vec<(usize, &Check)> = config
+        .checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.in_stage(request.stage) && (request.only.is_empty() || request.only.contains(&c.id)))
+        .collect();
+    // Each check against every file: side by side over a large selection.
+    let matching = |check: &Check| -> Vec<usize> {
         // The extras beyond the selection exist only for `ci_all_files` checks in CI.
         let candidates =
             if check.ci_all_files && request.stage == Stage::Ci { files.files.len() } else { files.selected() };
-        let matched: Vec<usize> =
-            (0..candidates).filter(|&i| matches(config, check, &files.files[i].path, files.files[i].types)).collect();
+        (0..candidates).filter(|&i| matches(config, check, &files.files[i].path, files.files[i].types)).collect()
+    };
+    let all_matched: Vec<Vec<usize>> = if files.files.len() < 1024 {
+        wanted.iter().map(|(_, c)| matching(c)).collect()
+    } else {
+        use rayon::prelude::*;
+        wanted.par_iter().map(|(_, c)| matching(c)).collect()
+    };
+    let mut checks = Vec::new();
+    for ((index, check), matched) in wanted.into_iter().zip(all_matched) {
         let whole_project = !check.pass_files || (check.always_run && matched.is_empty());
         if whole_project && !first_shard {
             continue;
@@ -260,6 +271,11 @@ fn sort_unique(files: &mut Vec<usize>, count: usize) {
 /// writer of any file it touches, and a writer also waits for the earlier readers since then.
 /// Jobs on disjoint files, and readers of the same files, stay free to run side by side.
 fn add_dependencies(jobs: &mut [Job], file_count: usize) {
+    if jobs.iter().all(|j| j.writes.is_empty()) {
+        // Readers never wait for readers: nothing to order (a check-mode run over every file
+        // would otherwise note each file's readers for nothing).
+        return;
+    }
     let mut last_writer: Vec<Option<usize>> = vec![None; file_count];
     let mut readers: Vec<Vec<usize>> = vec![Vec::new(); file_count];
     for (j, job) in jobs.iter_mut().enumerate() {

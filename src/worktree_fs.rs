@@ -334,7 +334,7 @@ pub fn new_batch() {
 /// a link takes the component walk, which names the link. Only metadata is looked at this way,
 /// and only while nothing in the tree is written.
 pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
-    type Seen = Option<(u64, PathBuf, std::collections::HashSet<Vec<u8>>)>;
+    type Seen = Option<(u64, PathBuf, rustc_hash::FxHashSet<Vec<u8>>)>;
     thread_local! {
         static DIRS: std::cell::RefCell<Seen> = const { std::cell::RefCell::new(None) };
     }
@@ -354,7 +354,7 @@ pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
         let fresh =
             !matches!(seen, Some((b, r, _)) if *b == batch && r.as_os_str().as_bytes() == root.as_os_str().as_bytes());
         if fresh {
-            *seen = Some((batch, root.to_path_buf(), std::collections::HashSet::new()));
+            *seen = Some((batch, root.to_path_buf(), rustc_hash::FxHashSet::default()));
         }
         match seen {
             Some((_, _, dirs)) => real_dirs(&fd, parent, dirs),
@@ -369,7 +369,7 @@ pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
 
 /// True when `dir` and every directory above it are real directories (not links), asking only
 /// about those not seen yet.
-fn real_dirs(root: &OwnedFd, dir: &Path, seen: &mut std::collections::HashSet<Vec<u8>>) -> io::Result<bool> {
+fn real_dirs(root: &OwnedFd, dir: &Path, seen: &mut rustc_hash::FxHashSet<Vec<u8>>) -> io::Result<bool> {
     let bytes = dir.as_os_str().as_bytes();
     if seen.contains(bytes) {
         return Ok(true);

@@ -41,9 +41,12 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         Some((path, _)) => Selection::Files(vec![path.clone()]),
         None => selection(args, ws.repo.as_ref(), &printer)?,
     };
-    if let (Some(repo), Selection::Staged) = (&ws.repo, &selection) {
+    match (&ws.repo, &selection) {
         // A commit always needs the staged list: git works on it while the config loads.
-        repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() });
+        (Some(repo), Selection::Staged) => repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() }),
+        // And a run over every file the index, read while the config loads and the cache opens.
+        (Some(repo), Selection::All) => repo.prefetch(crate::repo::Prefetch { index: true, ..Default::default() }),
+        _ => {}
     }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
     let mut only = args.checks.clone();

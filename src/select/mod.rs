@@ -113,12 +113,12 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     paths.dedup_by(|a, b| a.as_os_str() == b.as_os_str());
     worktree_fs::new_batch();
     // A few files (a commit, a message) are classified before threads would even start.
-    let files: Vec<Option<FileEntry>> = if paths.len() < 64 {
-        paths.into_iter().map(|rel| classify_owned(root, rel)).collect::<Result<_>>()?
+    let files: Vec<FileEntry> = if paths.len() < 64 {
+        paths.into_iter().filter_map(|rel| classify_owned(root, rel).transpose()).collect::<Result<_>>()?
     } else {
-        paths.into_par_iter().map(|rel| classify_owned(root, rel)).collect::<Result<_>>()?
+        paths.into_par_iter().filter_map(|rel| classify_owned(root, rel).transpose()).collect::<Result<_>>()?
     };
-    Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
+    Ok(FileSet { files, extra: 0 })
 }
 
 /// The order of `Path`'s `Ord` (component by component) for the normalised relative paths git
