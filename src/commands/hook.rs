@@ -54,7 +54,8 @@ pub fn uninstall(args: &UninstallArgs) -> Result<ExitStatus> {
 
 /// Runs the set-aside hook first (a failure stops the commit), then ward for this hook's stage.
 pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
-    let ws = Workspace::discover()?;
+    let message_hook = matches!(args.hook, HookType::CommitMsg | HookType::PrepareCommitMsg);
+    let ws = Workspace::discover_with(crate::repo::Early { message_settings: message_hook })?;
     let repo = ws.repo()?;
     let mut stdin = Vec::new();
     if args.hook == HookType::PrePush {

@@ -90,8 +90,9 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// [`messages`] and [`subject_branch`]; for a message file, the checked-out branch is asked of
-/// git alongside the comment settings, which keeps a commit-msg hook to a few milliseconds.
+/// [`messages`] and [`subject_branch`]; for a message file, the checked-out branch is read
+/// from HEAD (or, where only git can say, asked of it alongside the comment settings), which
+/// keeps a commit-msg hook to a few milliseconds.
 pub fn messages_and_branch(
     args: &RunArgs,
     file: Option<&Path>,
@@ -104,6 +105,9 @@ pub fn messages_and_branch(
     let Some(repo) = repo.filter(|_| file.is_some() && branch.is_none()) else {
         return Ok((messages(args, file, repo, config, selection, stage)?, branch));
     };
+    if let Some(head) = crate::repo::head::from_file(&repo.git_dir) {
+        return Ok((messages(args, file, Some(repo), config, selection, stage)?, Some(head)));
+    }
     std::thread::scope(|scope| {
         let head = scope.spawn(|| crate::repo::index::head_branch(repo));
         let messages = messages(args, file, Some(repo), config, selection, stage)?;
