@@ -56,11 +56,17 @@ pub fn messages(
     if let Some(path) = file {
         let bytes = read_bounded(path).with_context(|| format!("cannot read the commit message {}", path.display()))?;
         let raw = messages::decode(&bytes);
+        let edited = messages::edited_in_hook(std::env::var_os("GIT_EDITOR").as_deref());
         let (configured, cleanup) = match repo {
-            Some(repo) => commits::message_settings(repo),
-            None => (None, Cleanup::Strip),
+            Some(repo) => commits::message_settings(repo, edited),
+            None => (None, Cleanup::from_config(None, edited)),
         };
-        let comment = messages::comment_prefix(configured.as_deref(), &raw);
+        // Without an editor git writes no comment block and, by default, keeps `#` lines: a
+        // subject such as `#123 fix the login` is the message, not a comment.
+        let comment = match cleanup {
+            Cleanup::Whitespace if !edited => None,
+            _ => messages::comment_prefix(configured.as_deref(), &raw),
+        };
         let text = messages::clean(&raw, cleanup, comment.as_deref());
         let stdin = args.message.as_deref().is_some_and(|m| m.as_os_str() == "-");
         return Ok(Some(Messages {

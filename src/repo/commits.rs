@@ -44,9 +44,10 @@ pub fn range_messages(repo: &Repo, from: &str, to: &str) -> Result<Vec<Message>>
 
 /// `core.commentString` (or `core.commentChar`) and `commit.cleanup`, asked in one git call
 /// (already on its way when the repository was found with [`super::Early::message_settings`]).
-pub fn message_settings(repo: &Repo) -> (Option<String>, Cleanup) {
+/// `edited`: whether an editor was used on the message, which decides git's default cleanup.
+pub fn message_settings(repo: &Repo, edited: bool) -> (Option<String>, Cleanup) {
     let out = repo.cache.message_config.get_or_init(|| finish_message_config(start_message_config(repo.command())));
-    parse_message_settings(out)
+    parse_message_settings(out, edited)
 }
 
 /// Starts `git config` for the message settings with `git` (a git command in the repository);
@@ -67,7 +68,7 @@ pub(super) fn finish_message_config(child: Option<Child>) -> Vec<u8> {
     }
 }
 
-fn parse_message_settings(out: &[u8]) -> (Option<String>, Cleanup) {
+fn parse_message_settings(out: &[u8], edited: bool) -> (Option<String>, Cleanup) {
     let (mut char, mut string, mut cleanup) = (None, None, None);
     for record in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
         let text = String::from_utf8_lossy(record);
@@ -78,5 +79,5 @@ fn parse_message_settings(out: &[u8]) -> (Option<String>, Cleanup) {
             _ => cleanup = Some(value.to_string()),
         }
     }
-    (string.or(char), Cleanup::from_config(cleanup.as_deref()))
+    (string.or(char), Cleanup::from_config(cleanup.as_deref(), edited))
 }
