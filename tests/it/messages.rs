@@ -363,6 +363,8 @@ fn ci_checks_every_commit_of_the_pull_request_in_every_format() {
     let config = "[checks.cc]\nbuiltin = \"conventional-commit\"\n\n[checks.branch]\nbuiltin = \"branch-name\"\n\n[checks.debug]\nbuiltin = \"forbid-patterns\"\n";
     let repo = ci_branch(SEED_BRANCH, config);
     repo.write("src/a.php", "<?php\n").commit("feat: good one");
+    // The pull request touches the file with the old debug call, in another line.
+    repo.write("src/old.php", "<?php\nvar_dump($legacy);\n$y = 2;\n").commit("fix: touch the old file");
     repo.write("src/a.php", "<?php\ndd($x);\n").commit("Bad one");
     let bad = repo.git(&["rev-parse", "--short", "HEAD"]).trim().to_string();
     // A merge of main into the branch is not judged.
