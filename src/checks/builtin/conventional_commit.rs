@@ -62,10 +62,9 @@ struct Header<'a> {
     description: &'a str,
 }
 
-/// Splits a subject into a [`Header`]; `None` when it does not start with a type
-/// followed by an optional `(scope)`, an optional `!` and a colon. Read by hand rather than
-/// with a regular expression, whose Unicode classes take longer to compile than a commit-msg
-/// hook has.
+/// Splits a subject into a [`Header`]; `None` when it does not start with a type followed by an
+/// optional `(scope)`, an optional `!` and a colon. Read by hand: compiling the equivalent
+/// regular expression (its Unicode classes) took longer than all the rest of a message check.
 fn header(subject: &str) -> Option<Header<'_>> {
     let end = subject.find(|c: char| c.is_whitespace() || "():!".contains(c)).unwrap_or(subject.len());
     if end == 0 {
