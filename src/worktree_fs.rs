@@ -11,6 +11,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read as _, Write as _};
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -54,6 +55,7 @@ pub struct Meta {
     pub dev: u64,
     pub ino: u64,
     pub mtime_ns: i128,
+    pub ctime_ns: i128,
     pub uid: u32,
     pub gid: u32,
 }
@@ -325,23 +327,31 @@ pub fn new_batch() {
     BATCH.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Directory handles each thread keeps during a batch: in path order a directory's files are
+/// interleaved with those of its subdirectories (`a/b.txt`, `a/b/c.txt`, `a/c.txt`), so one
+/// handle would be opened again and again.
+const KEPT_DIRS: usize = 8;
+
 /// As [`lstat`], for many sorted paths at once: one `fstatat` in a handle of the parent
-/// directory, which each thread keeps for the next file in the same directory until the batch
+/// directory, which each thread keeps for the next files in the same directory until the batch
 /// ends. Only metadata is read through a kept handle, and never after a write.
 pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
-    type Kept = Option<(u64, PathBuf, PathBuf, OwnedFd)>;
+    type Kept = Vec<(u64, PathBuf, PathBuf, OwnedFd)>;
     thread_local! {
-        static PARENT: std::cell::RefCell<Kept> = const { std::cell::RefCell::new(None) };
+        static PARENTS: std::cell::RefCell<Kept> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else { return lstat(root, rel) };
-    if rel.is_absolute() || parent.as_os_str().is_empty() || components(rel)?.len() < 2 {
+    if rel.is_absolute() || parent.as_os_str().is_empty() {
         return lstat(root, rel);
     }
     let batch = BATCH.load(Ordering::Relaxed);
     let at = |fd: &OwnedFd| stat::fstatat(fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).map(meta);
-    let kept = PARENT.with_borrow(|kept| match kept {
-        Some((b, r, p, fd)) if *b == batch && r == root && p == parent => Some(at(fd)),
-        _ => None,
+    // Compared as bytes: a kept handle was opened beneath the root, `..` and links refused, so
+    // the same bytes name the same directory.
+    let same = |a: &Path, b: &Path| a.as_os_str().as_bytes() == b.as_os_str().as_bytes();
+    let kept = PARENTS.with_borrow_mut(|kept| {
+        kept.retain(|(b, ..)| *b == batch);
+        kept.iter().find(|(_, r, p, _)| same(p, parent) && same(r, root)).map(|(.., fd)| at(fd))
     });
     if let Some(result) = kept {
         return Ok(result?);
@@ -349,7 +359,12 @@ pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
     match beneath(&*root_fd(root)?, parent, dir_flags()) {
         Some(Ok(fd)) => {
             let result = at(&fd);
-            PARENT.with_borrow_mut(|kept| *kept = Some((batch, root.to_path_buf(), parent.to_path_buf(), fd)));
+            PARENTS.with_borrow_mut(|kept| {
+                if kept.len() == KEPT_DIRS {
+                    kept.pop();
+                }
+                kept.insert(0, (batch, root.to_path_buf(), parent.to_path_buf(), fd));
+            });
             Ok(result?)
         }
         Some(Err(e)) => Err(e),
@@ -378,6 +393,7 @@ fn meta(st: stat::FileStat) -> Meta {
         dev: st.st_dev,
         ino: st.st_ino,
         mtime_ns: i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec),
+        ctime_ns: i128::from(st.st_ctime) * 1_000_000_000 + i128::from(st.st_ctime_nsec),
         uid: st.st_uid,
         gid: st.st_gid,
     }

@@ -35,7 +35,7 @@ pub fn digest(parts: &[&[u8]]) -> Key {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::repo::index::hex(bytes)
 }
 
 /// What a file's key was made from, to tell afterwards whether the file stayed the same.
@@ -64,27 +64,36 @@ impl<'a> FileIds<'a> {
     }
 
     /// The key of file `file` when git's index vouches for its content: no byte is read.
-    pub fn from_index(&self, file: usize) -> Option<FileId> {
-        *self.from_index[file].get_or_init(|| {
-            let index = self.index.as_ref()?;
-            let entry = &self.files[file];
-            let meta = fs::symlink_metadata(self.root.join(&entry.rel)).ok()?;
-            let oid = index.unchanged_oid(entry.rel.as_os_str().as_bytes(), &meta)?;
-            Some(FileId { key: self.key(file, b"index", oid, &meta), stat: StatData::of(&meta) })
-        })
+    ///
+    /// `as_listed` says that nothing in this run can have changed the file since the selection
+    /// looked at it (no fixer ran before): its `lstat` then stands, and the answer is kept for
+    /// the run. Otherwise the file is looked at again, and the answer is not kept.
+    pub fn from_index(&self, file: usize, as_listed: bool) -> Option<FileId> {
+        if as_listed {
+            *self.from_index[file].get_or_init(|| self.index_id(file, self.files[file].stat))
+        } else {
+            let meta = fs::symlink_metadata(self.root.join(&self.files[file].rel)).ok()?;
+            self.index_id(file, StatData::of(&meta))
+        }
+    }
+
+    fn index_id(&self, file: usize, stat: StatData) -> Option<FileId> {
+        let index = self.index.as_ref()?;
+        let entry = index.unchanged_entry(self.files[file].rel.as_os_str().as_bytes(), &stat)?;
+        Some(FileId { key: self.key_with(file, b"index", &entry.oid, stat.mode, entry.mode), stat })
     }
 
     /// The key of file `file` from `bytes`, which were just read from it.
     pub fn from_content(&self, file: usize, bytes: &[u8]) -> Option<FileId> {
         let meta = fs::symlink_metadata(self.root.join(&self.files[file].rel)).ok()?;
         let content = sha2::Sha256::digest(bytes);
-        Some(FileId { key: self.key(file, b"content", &content, &meta), stat: StatData::of(&meta) })
+        Some(FileId { key: self.key(file, b"content", &content, meta.mode()), stat: StatData::of(&meta) })
     }
 
     /// The key of file `file`, from the index or else by reading it (for tools, which read the
     /// file themselves).
-    pub fn any(&self, file: usize) -> Option<FileId> {
-        if let Some(id) = self.from_index(file) {
+    pub fn any(&self, file: usize, as_listed: bool) -> Option<FileId> {
+        if let Some(id) = self.from_index(file, as_listed) {
             return Some(id);
         }
         let entry = &self.files[file];
@@ -106,7 +115,7 @@ impl<'a> FileIds<'a> {
             }
             hasher.finalize()
         };
-        Some(FileId { key: self.key(file, b"content", &content, &meta), stat: StatData::of(&meta) })
+        Some(FileId { key: self.key(file, b"content", &content, meta.mode()), stat: StatData::of(&meta) })
     }
 
     /// True when file `file` still has the stat data its key was made from, and was not modified
@@ -123,11 +132,16 @@ impl<'a> FileIds<'a> {
     /// The path, the content's identity (with where it came from: the index's blob id and a
     /// hash of the work-tree bytes are never mixed, as clean filters may make them differ), the
     /// executable bit and the index mode.
-    fn key(&self, file: usize, source: &[u8], content: &[u8], meta: &fs::Metadata) -> Key {
+    fn key(&self, file: usize, source: &[u8], content: &[u8], mode: u32) -> Key {
         let entry = &self.files[file];
         let index_mode =
             self.index.as_ref().and_then(|i| i.get(entry.rel.as_os_str().as_bytes())).map_or(0, |e| e.mode);
-        let executable = [u8::from(meta.mode() & 0o111 != 0)];
+        self.key_with(file, source, content, mode, index_mode)
+    }
+
+    fn key_with(&self, file: usize, source: &[u8], content: &[u8], mode: u32, index_mode: u32) -> Key {
+        let entry = &self.files[file];
+        let executable = [u8::from(mode & 0o111 != 0)];
         digest(&[source, content, entry.rel.as_os_str().as_bytes(), &executable, &index_mode.to_le_bytes()])
     }
 }

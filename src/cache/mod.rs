@@ -23,6 +23,9 @@ pub const DEFAULT_MAX_SIZE: u64 = 100 * 1024 * 1024;
 /// Merging starts when a run finds more segments than this.
 const MAX_SEGMENTS: usize = 8;
 const LAST_RUN: &str = "last-run.json";
+/// The section of file records: everything a group of checks said about one file, under one
+/// key, so that a run over many unchanged files makes one lookup per file rather than per check.
+const RECORDS: Key = *b"ward:file-record";
 
 /// What a check said, as it is replayed. An empty value on disk is "passed, nothing to say".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +150,39 @@ impl Cache {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         None
+    }
+
+    /// What each of a group of `checks` checks found in one file, kept under `key` by
+    /// [`Cache::put_record`]; a damaged or mismatched record is a miss.
+    pub fn get_record(&self, key: &Key, checks: usize) -> Option<Vec<Vec<Diagnostic>>> {
+        for (index, segment) in self.segments.iter().enumerate() {
+            let Some(range) = segment.find_section(&RECORDS) else { continue };
+            let Some(bytes) = segment.find(range, key) else { continue };
+            let found: Option<Vec<Vec<Diagnostic>>> = if bytes.is_empty() {
+                Some(vec![Vec::new(); checks])
+            } else {
+                serde_json::from_slice(bytes).ok().filter(|f: &Vec<Vec<Diagnostic>>| f.len() == checks)
+            };
+            if let Some(found) = found {
+                self.hit_segments[index].store(true, Ordering::Relaxed);
+                self.hits.fetch_add(checks as u64, Ordering::Relaxed);
+                return Some(found);
+            }
+            self.warn("ignored a damaged cache entry; its check runs again".to_string());
+        }
+        None
+    }
+
+    /// Keeps a file record (see [`Cache::get_record`]).
+    pub fn put_record(&self, key: &Key, found: &[Vec<Diagnostic>]) {
+        if !self.writable {
+            return;
+        }
+        let value =
+            if found.iter().all(Vec::is_empty) { Vec::new() } else { serde_json::to_vec(found).unwrap_or_default() };
+        if let Ok(mut fresh) = self.fresh.lock() {
+            fresh.insert(RECORDS, *key, &value);
+        }
     }
 
     /// Keeps `stored` for `check` on `file`; written when the run finishes.

@@ -3,7 +3,7 @@
 //! project, what is replayed and what is kept.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -48,6 +48,9 @@ pub struct Memo<'a> {
     from_cache: Vec<AtomicUsize>,
     checked: Vec<Mutex<Vec<u32>>>,
     project: OnceLock<Option<Key>>,
+    /// Per job: no job that may write files runs before it, so every file is as the selection
+    /// found it (see [`FileIds::from_index`]).
+    as_listed: Vec<bool>,
 }
 
 impl<'a> Memo<'a> {
@@ -64,6 +67,7 @@ impl<'a> Memo<'a> {
             from_cache: run.plan.checks.iter().map(|_| AtomicUsize::new(0)).collect(),
             checked: run.plan.checks.iter().map(|_| Mutex::new(Vec::new())).collect(),
             project: OnceLock::new(),
+            as_listed: as_listed(&run.plan.jobs),
         };
         memo.keys = run
             .plan
@@ -247,20 +251,31 @@ impl<'a> Memo<'a> {
 
     /// The engine's view for one content job: `planned` maps its check indices to planned
     /// checks, `targets` its target numbers to files.
-    pub fn content<'m>(&'m self, planned: &'m [usize], targets: Vec<usize>) -> ContentMemo<'m, 'a> {
-        ContentMemo { memo: self, planned, targets, ids: (0..0).map(|_| OnceLock::new()).collect() }.sized()
+    pub fn content<'m>(&'m self, job: usize, planned: &'m [usize], targets: Vec<usize>) -> ContentMemo<'m, 'a> {
+        let as_listed = self.as_listed.get(job).copied().unwrap_or(false);
+        let slots = || (0..targets.len()).map(|_| AtomicU64::new(0)).collect();
+        ContentMemo {
+            memo: self,
+            planned,
+            as_listed,
+            ids: (0..targets.len()).map(|_| OnceLock::new()).collect(),
+            hit: slots(),
+            missed: slots(),
+            targets,
+        }
     }
 
     /// Splits a batch of a per-file external check into the files whose results are known and
     /// the files to run, each with the key it will be kept under.
-    pub fn split(&self, planned: usize, files: &[usize]) -> (Vec<Stored>, Vec<(usize, Option<FileId>)>) {
+    pub fn split(&self, job: usize, planned: usize, files: &[usize]) -> (Vec<Stored>, Vec<(usize, Option<FileId>)>) {
         let Some((check, CacheMode::PerFile)) = self.key_of(planned) else {
             return (Vec::new(), files.iter().map(|&f| (f, None)).collect());
         };
+        let as_listed = self.as_listed.get(job).copied().unwrap_or(false);
         let mut known = Vec::new();
         let mut run = Vec::new();
         for &f in files {
-            let id = self.ids.any(f);
+            let id = self.ids.any(f, as_listed);
             match id.and_then(|id| self.cache.get(&check, &id.key)) {
                 Some(stored) => {
                     self.hit(planned, f);
@@ -322,17 +337,20 @@ impl<'a> Memo<'a> {
     }
 
     /// The key of a whole-project result: the project's tracked files and the batch's files.
-    pub fn project_key(&self, planned: usize, batch: &[usize]) -> Option<Key> {
+    pub fn project_key(&self, job: usize, planned: usize, batch: &[usize]) -> Option<Key> {
         let Some((check, CacheMode::Project)) = self.key_of(planned) else { return None };
-        let project = (*self.project.get_or_init(|| {
+        let as_listed = self.as_listed.get(job).copied().unwrap_or(false);
+        let digest_now = || {
             // Without the list of untracked files the key would miss a file the tool reads.
             let untracked = self.repo?.untracked_files().ok()?;
             self.index.as_ref().and_then(|i| keys::project_digest(self.root, i, &untracked))
-        }))?;
+        };
+        // After a fixer, the project is looked at again: it may not be what it was.
+        let project = if as_listed { (*self.project.get_or_init(digest_now))? } else { digest_now()? };
         let mut parts: Vec<Vec<u8>> = vec![check.to_vec(), project.to_vec()];
         for &f in batch {
             parts.push(self.ids.path(f).as_bytes().to_vec());
-            parts.push(self.ids.any(f)?.key.to_vec());
+            parts.push(self.ids.any(f, as_listed)?.key.to_vec());
         }
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
         Some(digest(&refs))
@@ -379,6 +397,16 @@ impl<'a> Memo<'a> {
     }
 }
 
+/// Per job, whether no job that may write files comes before it (jobs are in an order where
+/// every dependency comes first).
+fn as_listed(jobs: &[crate::plan::Job]) -> Vec<bool> {
+    let mut after_writer = vec![false; jobs.len()];
+    for (j, job) in jobs.iter().enumerate() {
+        after_writer[j] = job.deps.iter().any(|&d| d >= j || !jobs[d].writes.is_empty() || after_writer[d]);
+    }
+    after_writer.into_iter().map(|w| !w).collect()
+}
+
 /// True when `check` keeps a result per file (its diagnostics are then reported by file).
 pub fn caches_per_file(check: &Check) -> bool {
     mode_of(check) == Some(CacheMode::PerFile)
@@ -422,18 +450,59 @@ pub struct ContentMemo<'m, 'a> {
     planned: &'m [usize],
     /// Target number -> file index.
     targets: Vec<usize>,
+    /// No fixer ran before this job: the selection's `lstat` of each file stands.
+    as_listed: bool,
     /// The key each target's results are kept under, once known.
     ids: Vec<OnceLock<Option<FileId>>>,
+    /// Per target, the checks (as bits of the job's check numbers) answered from the cache and
+    /// those that were not: counted once when the job ends, rather than by every thread on
+    /// every file in counters they would all share.
+    hit: Vec<AtomicU64>,
+    missed: Vec<AtomicU64>,
 }
 
 impl ContentMemo<'_, '_> {
-    fn sized(mut self) -> Self {
-        self.ids = (0..self.targets.len()).map(|_| OnceLock::new()).collect();
-        self
-    }
-
     fn keys(&self, active: &[usize]) -> Vec<Option<Key>> {
         active.iter().map(|&k| self.memo.key_of(self.planned[k]).map(|(key, _)| key)).collect()
+    }
+
+    fn note(&self, slots: &[AtomicU64], target: usize, active: &[usize], hit: bool) {
+        if self.planned.len() > 64 {
+            for &k in active {
+                if hit {
+                    self.memo.hit(self.planned[k], self.targets[target]);
+                } else {
+                    self.memo.miss(self.planned[k], self.targets[target]);
+                }
+            }
+            return;
+        }
+        let bits = active.iter().fold(0u64, |bits, &k| bits | 1 << k);
+        slots[target].fetch_or(bits, Ordering::Relaxed);
+    }
+
+    /// Adds what the job's files got from the cache to the run's counts.
+    pub fn finish(self) {
+        let mut hits = vec![0usize; self.planned.len()];
+        for (target, &file) in self.targets.iter().enumerate() {
+            let (hit, missed) = (self.hit[target].load(Ordering::Relaxed), self.missed[target].load(Ordering::Relaxed));
+            for (k, count) in hits.iter_mut().enumerate() {
+                if hit & (1 << k) != 0 {
+                    *count += 1;
+                }
+                if missed & (1 << k) != 0 {
+                    self.memo.miss(self.planned[k], file);
+                }
+            }
+            if hit != 0 {
+                let _ = self.memo.files[file].compare_exchange(0, 1, Ordering::Relaxed, Ordering::Relaxed);
+            }
+        }
+        for (k, count) in hits.into_iter().enumerate() {
+            if count > 0 {
+                self.memo.from_cache[self.planned[k]].fetch_add(count, Ordering::Relaxed);
+            }
+        }
     }
 }
 
@@ -445,7 +514,7 @@ impl Recall for ContentMemo<'_, '_> {
             return Recalled::Unknown;
         }
         let id = match content {
-            None => match self.memo.ids.from_index(file) {
+            None => match self.memo.ids.from_index(file, self.as_listed) {
                 Some(id) => id,
                 None => return Recalled::NeedsContent,
             },
@@ -455,20 +524,25 @@ impl Recall for ContentMemo<'_, '_> {
             },
         };
         let _ = self.ids[target].set(Some(id));
+        let record = record_key(&checks, &id.key);
+        if let Some(found) = record.as_ref().and_then(|r| self.memo.cache.get_record(r, active.len())) {
+            self.note(&self.hit, target, active, true);
+            return Recalled::Known(found);
+        }
         let mut known = Vec::with_capacity(active.len());
         for check in &checks {
             match check.and_then(|c| self.memo.cache.get(&c, &id.key)) {
                 Some(stored) => known.push(stored.diagnostics),
                 None => {
-                    for &k in active {
-                        self.memo.miss(self.planned[k], file);
-                    }
+                    self.note(&self.missed, target, active, false);
                     return Recalled::Unknown;
                 }
             }
         }
-        for &k in active {
-            self.memo.hit(self.planned[k], file);
+        self.note(&self.hit, target, active, true);
+        if let Some(record) = &record {
+            // Every result was there, one lookup each: next time, one lookup for them all.
+            self.memo.cache.put_record(record, &known);
         }
         Recalled::Known(known)
     }
@@ -479,11 +553,27 @@ impl Recall for ContentMemo<'_, '_> {
         if !self.memo.ids.unchanged_since(file, &id) {
             return;
         }
-        for (check, found) in self.keys(active).into_iter().zip(diagnostics) {
+        let checks = self.keys(active);
+        for (check, found) in checks.iter().zip(diagnostics) {
             if let Some(check) = check {
                 let stored = Stored { diagnostics: found.clone(), ..Stored::default() };
-                self.memo.cache.put(&check, &id.key, &stored);
+                self.memo.cache.put(check, &id.key, &stored);
             }
         }
+        if let Some(record) = record_key(&checks, &id.key) {
+            self.memo.cache.put_record(&record, diagnostics);
+        }
     }
+}
+
+/// The key of a file record: the checks, in order, and the file; none unless every check keeps
+/// its results.
+fn record_key(checks: &[Option<Key>], file: &Key) -> Option<Key> {
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(checks.len() + 2);
+    parts.push(b"record");
+    for check in checks {
+        parts.push(check.as_ref()?);
+    }
+    parts.push(file);
+    Some(digest(&parts))
 }

@@ -271,7 +271,7 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
             };
             let Some(memo) = shared.memo.as_ref() else { return JobOutput::External(go(files)) };
             if memo.is_project(*planned) {
-                let key = memo.project_key(*planned, files);
+                let key = memo.project_key(job, *planned, files);
                 if let Some(stored) = key.as_ref().and_then(|k| memo.project_get(*planned, k, &watched_ids)) {
                     return JobOutput::External(ExternalOutput { replayed: vec![stored], ..ExternalOutput::default() });
                 }
@@ -293,7 +293,7 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
             if !memo.is_per_file(*planned) {
                 return JobOutput::External(go(files));
             }
-            let (known, to_run) = memo.split(*planned, files);
+            let (known, to_run) = memo.split(job, *planned, files);
             if to_run.is_empty() {
                 return JobOutput::External(ExternalOutput { replayed: known, ..ExternalOutput::default() });
             }
@@ -315,6 +315,10 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
             let mut per_file: Vec<Vec<usize>> = vec![Vec::new(); run.files.files.len()];
             for (k, &p) in planned.iter().enumerate() {
                 for &f in &plan.checks[p].files {
+                    // One allocation per file, not one per growth.
+                    if per_file[f].is_empty() {
+                        per_file[f].reserve_exact(planned.len());
+                    }
                     per_file[f].push(k);
                 }
             }
@@ -325,8 +329,10 @@ fn run_job(shared: &Shared, job: usize) -> JobOutput {
                 chosen.into_iter().map(|(f, checks)| ContentTarget { file: &run.files.files[f], checks }).collect();
             let results = match shared.memo.as_ref() {
                 Some(memo) => {
-                    let recall = memo.content(planned, order);
-                    engine::run_content_with(&shared.ctx, &builtins, &targets, &recall)
+                    let recall = memo.content(job, planned, order);
+                    let results = engine::run_content_with(&shared.ctx, &builtins, &targets, &recall);
+                    recall.finish();
+                    results
                 }
                 None => engine::run_content(&shared.ctx, &builtins, &targets),
             };
@@ -509,10 +515,7 @@ fn finish_check(shared: &Shared, state: &mut State, c: usize) {
     let pc = &run.plan.checks[c];
     let check = &run.config.checks[pc.check];
     let acc = std::mem::take(&mut state.acc[c]);
-    let mut selected: Vec<&str> = pc.files.iter().map(|&f| run.files.files[f].path.as_str()).collect();
-    // Path order is not string order ("a/b" sorts before "a-c" as paths): sort for searching.
-    selected.sort_unstable();
-    let mut done = outcome(check, &selected, pc.skip.clone(), acc, run);
+    let mut done = outcome(check, &pc.files, pc.skip.clone(), acc, run);
     done.cache = shared.memo.as_ref().and_then(|m| m.usage(c, run));
     state.outcomes[c] = Some(done);
     // Report in config order: flush every finished check at the front of the line.
@@ -528,15 +531,18 @@ fn finish_check(shared: &Shared, state: &mut State, c: usize) {
 /// A finding in a file outside the selection (phpstan or deptrac reporting a file that depends
 /// on a changed one) informs but does not fail the check, in the hook as in CI, unless the check
 /// sets `fail_outside_selection`; with every file selected there is no outside.
-fn demote_outside_selection(check: &Check, selected: &[&str], acc: &mut Acc, selection: &Selection) {
+fn demote_outside_selection(check: &Check, files: &[usize], acc: &mut Acc, run: &Run) {
     let CheckKind::External(external) = &check.kind else { return };
-    let note = match selection {
+    let note = match run.selection {
         _ if external.fail_outside_selection => return,
         Selection::All => return,
         Selection::Staged => crate::outcome::OUTSIDE_COMMIT,
         Selection::Files(_) => crate::outcome::OUTSIDE_FILES,
         Selection::Range { .. } => crate::outcome::OUTSIDE_CHANGE,
     };
+    let mut selected: Vec<&str> = files.iter().map(|&f| run.files.files[f].path.as_str()).collect();
+    // Path order is not string order ("a/b" sorts before "a-c" as paths): sort for searching.
+    selected.sort_unstable();
     let had_errors = acc.diagnostics.iter().any(|d| d.severity == Severity::Error);
     for d in &mut acc.diagnostics {
         let outside = d.path.as_deref().is_some_and(|p| selected.binary_search(&p).is_err());
@@ -558,7 +564,7 @@ fn fixes_are_staged(check: &Check, run: &Run) -> bool {
         && check.stage_fixed.unwrap_or(run.config.settings.stage_fixed)
 }
 
-fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc, run: &Run) -> CheckOutcome {
+fn outcome(check: &Check, selected: &[usize], skip: Option<String>, mut acc: Acc, run: &Run) -> CheckOutcome {
     let mode = run.mode;
     let files = selected.len();
     // Known findings go first: the baseline holds them as `--all` reported them, without the
@@ -566,7 +572,7 @@ fn outcome(check: &Check, selected: &[&str], skip: Option<String>, mut acc: Acc,
     if let Some(baseline) = &run.config.baseline {
         baseline.apply(&check.id, &mut acc.diagnostics, &mut acc.failed_by_exit);
     }
-    demote_outside_selection(check, selected, &mut acc, run.selection);
+    demote_outside_selection(check, selected, &mut acc, run);
     let duration_ms = match (acc.started, acc.ended) {
         (Some(s), Some(e)) => e.saturating_duration_since(s).as_millis() as u64,
         _ => 0,

@@ -18,7 +18,6 @@ pub const MODE_GITLINK: u32 = 0o160000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndexEntry {
     pub mode: u32,
-    pub oid: String,
     /// 0 normally; 1-3 while a merge conflict is unresolved.
     pub stage: u8,
     pub path: PathBuf,
@@ -43,8 +42,38 @@ pub fn mode_is_executable(mode: u32) -> bool {
 
 /// Every index entry, all stages.
 pub fn ls_files_stage(repo: &Repo) -> Result<Vec<IndexEntry>> {
+    // The index read directly, as git would list it; git itself lists the formats the reader
+    // leaves to it (a split or sparse index).
+    if let Ok(index) = repo.read_index() {
+        return Ok(listing(&index));
+    }
     let out = repo.output(["ls-files", "--stage", "-z"])?;
     out.split(|b| *b == 0).filter(|r| !r.is_empty()).map(parse_index_record).collect()
+}
+
+/// The entries of `index` in `git ls-files --stage` order: by path, then by stage.
+fn listing(index: &super::index_file::IndexFile) -> Vec<IndexEntry> {
+    let path = |bytes: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(bytes));
+    let mut out: Vec<IndexEntry> =
+        index.entries.iter().map(|e| IndexEntry { mode: e.mode, stage: 0, path: path(&e.path) }).collect();
+    if !index.unmerged.is_empty() {
+        out.extend(index.unmerged.iter().map(|e| IndexEntry { mode: e.mode, stage: e.stage, path: path(&e.path) }));
+        out.sort_by(|a, b| {
+            a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()).then(a.stage.cmp(&b.stage))
+        });
+    }
+    out
+}
+
+/// Lower-case hexadecimal, as git prints object ids.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// `<mode> SP <oid> SP <stage> TAB <path>`
@@ -52,12 +81,11 @@ fn parse_index_record(record: &[u8]) -> Result<IndexEntry> {
     let tab = memchr::memchr(b'\t', record).context("unexpected `git ls-files --stage` output")?;
     let head = std::str::from_utf8(&record[..tab]).context("unexpected `git ls-files --stage` output")?;
     let mut fields = head.split(' ');
-    let (Some(mode), Some(oid), Some(stage)) = (fields.next(), fields.next(), fields.next()) else {
+    let (Some(mode), Some(_oid), Some(stage)) = (fields.next(), fields.next(), fields.next()) else {
         bail!("unexpected `git ls-files --stage` output: {head}");
     };
     Ok(IndexEntry {
         mode: parse_mode(mode)?,
-        oid: oid.to_string(),
         stage: stage.parse().with_context(|| format!("bad stage `{stage}` from git"))?,
         path: path_from_bytes(&record[tab + 1..]),
     })
@@ -202,6 +230,56 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git")
+            .status
+            .code()
+            .is_some_and(|c| c <= 1);
+        assert!(ok, "git {args:?}");
+    }
+
+    /// The index read directly lists what `git ls-files --stage` lists, conflict stages
+    /// included; a split index, which the reader leaves alone, is listed by git.
+    #[test]
+    fn the_listing_read_from_the_index_is_gits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        for (name, body) in [("a.txt", "one\n"), ("a/b.txt", "x\n"), ("a-b/c", "y\n"), ("conflict.txt", "base\n")] {
+            std::fs::create_dir_all(root.join(name).parent().expect("parent")).expect("mkdir");
+            std::fs::write(root.join(name), body).expect("write");
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "base"]);
+        git(root, &["checkout", "-q", "-b", "other"]);
+        std::fs::write(root.join("conflict.txt"), "other\n").expect("write");
+        git(root, &["commit", "-q", "-am", "other"]);
+        git(root, &["checkout", "-q", "main"]);
+        std::fs::write(root.join("conflict.txt"), "main\n").expect("write");
+        git(root, &["commit", "-q", "-am", "main"]);
+        git(root, &["merge", "-q", "other"]);
+        let repo = Repo::discover(root).expect("discover").expect("repo");
+        let from_git = |repo: &Repo| -> Vec<IndexEntry> {
+            let out = repo.output(["ls-files", "--stage", "-z"]).expect("ls-files");
+            out.split(|b| *b == 0).filter(|r| !r.is_empty()).map(|r| parse_index_record(r).expect("record")).collect()
+        };
+        let listed = ls_files_stage(&repo).expect("listing");
+        assert!(listed.iter().any(|e| e.stage == 3), "the conflict is listed: {listed:?}");
+        assert_eq!(listed, from_git(&repo));
+
+        git(root, &["update-index", "--split-index"]);
+        let repo = Repo::discover(root).expect("discover").expect("repo");
+        assert!(repo.read_index().is_err(), "a split index is left to git");
+        assert_eq!(ls_files_stage(&repo).expect("listing"), from_git(&repo));
+    }
 
     #[test]
     fn parses_raw_diff_records() {

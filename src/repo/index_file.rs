@@ -32,6 +32,27 @@ impl StatData {
             size: meta.size() as u32,
         }
     }
+
+    /// The same from the `lstat` the file selection made, so that nothing is asked twice.
+    pub fn of_lstat(meta: &crate::worktree_fs::Meta) -> StatData {
+        use crate::worktree_fs::Kind;
+        let kind = match meta.kind {
+            Kind::File => 0o100000,
+            Kind::Symlink => 0o120000,
+            Kind::Dir => 0o040000,
+            Kind::Other => 0,
+        };
+        let split = |ns: i128| ((ns.div_euclid(1_000_000_000)) as u32, (ns.rem_euclid(1_000_000_000)) as u32);
+        StatData {
+            ctime: split(meta.ctime_ns),
+            mtime: split(meta.mtime_ns),
+            ino: meta.ino as u32,
+            mode: kind | meta.mode,
+            uid: meta.uid,
+            gid: meta.gid,
+            size: meta.size as u32,
+        }
+    }
 }
 
 /// One stage-0 entry: what git knows about a tracked path.
@@ -47,10 +68,21 @@ pub struct Entry {
     pub untrusted: bool,
 }
 
-/// The stage-0 entries of an index, sorted by path as git keeps them.
+/// An entry of an unresolved merge (stages 1 to 3): listed, never vouched for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unmerged {
+    pub path: Box<[u8]>,
+    pub oid: Box<[u8]>,
+    pub mode: u32,
+    pub stage: u8,
+}
+
+/// The entries of an index, sorted by path as git keeps them: stage 0 in `entries`, the stages
+/// of unresolved merges apart.
 #[derive(Debug, Default)]
 pub struct IndexFile {
     pub entries: Vec<Entry>,
+    pub unmerged: Vec<Unmerged>,
 }
 
 impl IndexFile {
@@ -73,14 +105,23 @@ impl IndexFile {
     /// The blob id of `path` when its work-tree file, as `meta` describes it, is untouched
     /// since git last recorded it (the same test git applies before trusting its index).
     pub fn unchanged_oid(&self, path: &[u8], meta: &fs::Metadata) -> Option<&[u8]> {
+        self.unchanged_oid_stat(path, &StatData::of(meta))
+    }
+
+    /// [`IndexFile::unchanged_oid`] from stat data already taken.
+    pub fn unchanged_oid_stat(&self, path: &[u8], stat: &StatData) -> Option<&[u8]> {
+        self.unchanged_entry(path, stat).map(|e| e.oid.as_ref())
+    }
+
+    /// The entry of `path` when the work-tree file is untouched (see [`IndexFile::unchanged_oid`]).
+    pub fn unchanged_entry(&self, path: &[u8], stat: &StatData) -> Option<&Entry> {
         let entry = self.get(path)?;
         if entry.untrusted {
             return None;
         }
-        let stat = StatData::of(meta);
         let kind_matches = match entry.mode & 0o170000 {
-            0o100000 => meta.file_type().is_file() && (stat.mode & 0o100 != 0) == (entry.mode & 0o100 != 0),
-            0o120000 => meta.file_type().is_symlink(),
+            0o100000 => stat.mode & 0o170000 == 0o100000 && (stat.mode & 0o100 != 0) == (entry.mode & 0o100 != 0),
+            0o120000 => stat.mode & 0o170000 == 0o120000,
             _ => false,
         };
         let same = kind_matches
@@ -90,7 +131,7 @@ impl IndexFile {
             && stat.size == entry.stat.size
             && stat.uid == entry.stat.uid
             && stat.gid == entry.stat.gid;
-        same.then_some(entry.oid.as_ref())
+        same.then_some(entry)
     }
 }
 
@@ -107,6 +148,7 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
     let mut at = 12;
     // Bounded by the file's size, whatever the header claims.
     let mut entries = Vec::with_capacity(count.min(end / 62));
+    let mut unmerged = Vec::new();
     let mut previous: Vec<u8> = Vec::new();
     for _ in 0..count {
         let fixed = 40 + hash_len + 2;
@@ -167,6 +209,13 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
                 stat,
                 untrusted: racy || flagged,
             });
+        } else {
+            unmerged.push(Unmerged {
+                path: path.clone().into_boxed_slice(),
+                oid: oid.to_vec().into_boxed_slice(),
+                mode: stat.mode,
+                stage: stage as u8,
+            });
         }
         previous = path;
     }
@@ -185,7 +234,7 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
     if at != end {
         bail!("index does not end at its checksum");
     }
-    Ok(IndexFile { entries })
+    Ok(IndexFile { entries, unmerged })
 }
 
 fn be32(bytes: &[u8], at: usize) -> u32 {

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use identify::{Tag, TagSet};
 
+use crate::repo::index_file::StatData;
+
 /// How the files of a run are chosen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
@@ -33,6 +35,9 @@ pub struct FileEntry {
     pub types: TagSet,
     /// Size in bytes (of the link itself for a symlink).
     pub size: u64,
+    /// What the `lstat` of the selection said, in the index's form: with it, a file whose stat
+    /// matches its index entry is known unchanged without a second look.
+    pub stat: StatData,
 }
 
 /// The selected files, in a stable order (sorted by path).
@@ -104,16 +109,29 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
             bail!("--from-ref needs a git repository; use --all or --files outside git")
         }
     };
-    paths.sort();
-    paths.dedup();
+    paths.sort_unstable_by(|a, b| path_order(a, b));
+    paths.dedup_by(|a, b| a.as_os_str() == b.as_os_str());
     worktree_fs::new_batch();
     // A few files (a commit, a message) are classified before threads would even start.
     let files: Vec<Option<FileEntry>> = if paths.len() < 64 {
-        paths.iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?
+        paths.into_iter().map(|rel| classify_owned(root, rel)).collect::<Result<_>>()?
     } else {
-        paths.par_iter().map(|rel| classify_in_batch(root, rel)).collect::<Result<_>>()?
+        paths.into_par_iter().map(|rel| classify_owned(root, rel)).collect::<Result<_>>()?
     };
     Ok(FileSet { files: files.into_iter().flatten().collect(), extra: 0 })
+}
+
+/// The order of `Path`'s `Ord` (component by component) for the normalised relative paths git
+/// and [`normalize`] give, on the bytes: a separator sorts before every other byte, so `a/b`
+/// comes before `a.txt` as the component `a` comes before `a.txt`. Parsing components for each of
+/// the comparisons of a large sort was a good part of selecting every file.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    let rank = |byte: u8| if byte == b'/' { 0 } else { u16::from(byte) + 1 };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => rank(a[i]).cmp(&rank(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 /// Resolves command-line paths against `cwd` into repository-relative paths; directories are walked.
@@ -181,8 +199,12 @@ pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
 }
 
 fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
-    let path = path_text(rel);
-    let meta = match worktree_fs::lstat_in_batch(root, rel) {
+    classify_owned(root, rel.to_path_buf())
+}
+
+fn classify_owned(root: &Path, rel: PathBuf) -> Result<Option<FileEntry>> {
+    let path = path_text(&rel);
+    let meta = match worktree_fs::lstat_in_batch(root, &rel) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
             return Ok(None)
@@ -198,11 +220,11 @@ fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
         worktree_fs::Kind::File => {
             let name = rel.file_name().map_or(&[][..], |n| n.as_bytes());
             let facts = identify::NameFacts::new(name, executable(meta.mode, meta.uid, meta.gid));
-            tags_from_content(facts, || worktree_fs::open_read(root, rel).ok())
+            tags_from_content(facts, || worktree_fs::open_read(root, &rel).ok())
         }
         _ => return Ok(None),
     };
-    Ok(Some(FileEntry { rel: rel.to_path_buf(), path, types, size: meta.size }))
+    Ok(Some(FileEntry { rel, path, types, size: meta.size, stat: StatData::of_lstat(&meta) }))
 }
 
 /// The tags identify gives a path, for `ward identify`: directories and sockets included.
@@ -293,6 +315,19 @@ pub fn path_text(rel: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_order_is_the_component_order() {
+        let mut names: Vec<PathBuf> =
+            ["src/Foo.php", "src/Foo/Bar.php", "a-b/x", "a/y", "a", "a.txt", "a/b/c", "ab", "Z", "é/x", "e/x"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
+        let mut by_components = names.clone();
+        by_components.sort();
+        names.sort_by(|a, b| path_order(a, b));
+        assert_eq!(names, by_components);
+    }
 
     #[test]
     fn normalize_resolves_dots() {

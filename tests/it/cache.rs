@@ -510,3 +510,26 @@ fn a_project_result_is_run_again_when_an_untracked_file_appears() {
     repo.ward(&["run", "--all", "--check"]).code(1);
     assert_eq!(runs(), 2, "an untracked file in the project runs the tool again");
 }
+
+/// A file that an earlier fixer of the same run rewrote is looked at again: what the selection
+/// saw of it, and the result kept for its committed content, no longer apply.
+#[test]
+fn a_file_an_earlier_fixer_rewrote_is_not_answered_from_the_cache() {
+    let repo = TestRepo::new();
+    repo.script("spaces.sh", "for f in \"$@\"; do printf 'added by the fixer   \\n' >> \"$f\"; done");
+    repo.write("a.txt", "clean\n");
+    repo.config(
+        "[checks.spaces]\nrun = \"true\"\nfix = \"./spaces.sh\"\nfiles = [\"a.txt\"]\n\n\
+         [checks.ws]\nbuiltin = \"trailing-whitespace\"\n",
+    );
+    repo.commit("init");
+    settle();
+    // In fix mode, as the run below: results are kept per mode.
+    repo.ward(&["run", "--all", "ws"]).code(0);
+    let (_, warm) = repo.ward_json(&["--all", "ws"]);
+    assert!(from_cache(&warm, "ws") >= 3, "the committed content's result is cached: {warm}");
+    let (run, fixed) = repo.ward_json(&["--all"]);
+    assert_eq!(repo.read_string("a.txt"), "clean\nadded by the fixer\n", "{}", run.stderr);
+    let ws = check(&fixed, "ws");
+    assert_eq!(ws["modified_files"], serde_json::json!(["a.txt"]), "{ws}");
+}

@@ -321,6 +321,7 @@ proptest! {
                 path: name.clone(),
                 types: ward::select::identify::TagSet::empty(),
                 size: name.len() as u64,
+                stat: Default::default(),
             })
             .collect();
         let refs: Vec<&select::FileEntry> = files.iter().collect();

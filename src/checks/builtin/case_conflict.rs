@@ -12,7 +12,12 @@ use crate::select::{FileEntry, Selection};
 const RULE: &str = "check-case-conflict";
 
 pub(crate) fn run(ctx: &Context, files: &[&FileEntry]) -> Result<CheckResult, String> {
-    let added: BTreeSet<String> = ctx.changes()?.iter().filter(|c| c.status == b'A').map(|c| text(&c.path)).collect();
+    // Over every file, every path added is among them already: no need to ask git what is staged.
+    let added: BTreeSet<String> = if *ctx.selection == Selection::All {
+        BTreeSet::new()
+    } else {
+        ctx.changes()?.iter().filter(|c| c.status == b'A').map(|c| text(&c.path)).collect()
+    };
     // A commit can only bring a collision in with a path it adds; one between files already
     // tracked is not its doing (and `ward run --all` reports it). So a commit that adds nothing
     // needs no listing of the index at all.
@@ -46,48 +51,86 @@ fn text(path: impl AsRef<Path>) -> String {
     path.as_ref().to_string_lossy().into_owned()
 }
 
-/// `path` and every directory above it.
-fn with_parents(path: &str) -> impl Iterator<Item = &str> {
-    std::iter::once(path).chain(path.match_indices('/').map(move |(i, _)| &path[..i]))
-}
-
 /// For each relevant path (or directory) that collides with another path once lowercased, the
 /// paths it collides with. Collisions among existing paths only are not this change's doing.
 ///
-/// Only the relevant paths get a bucket: a commit of five files against a large repository then
-/// costs one lowercasing and a few look-ups per existing path, not a map of them all.
-fn conflicts<'e>(
-    relevant: &BTreeSet<String>,
-    existing: impl Iterator<Item = &'e str>,
+/// Names are grouped by a hash of their lowercase form, computed once along each path (every
+/// directory's hash is a prefix of its file's), so a run over every file makes one pass without
+/// a string per name; only a group of two names or more is compared for real. A commit of five
+/// files against a large repository keeps only the existing names whose hash it shares.
+fn conflicts<'a>(
+    relevant: &'a BTreeSet<String>,
+    existing: impl Iterator<Item = &'a str>,
 ) -> BTreeMap<String, Vec<String>> {
-    let relevant: BTreeSet<&str> = relevant.iter().flat_map(|p| with_parents(p)).collect();
-    let mut buckets: HashMap<String, BTreeSet<String>> = HashMap::default();
-    for path in &relevant {
-        buckets.entry(lowercase(path)).or_default().insert((*path).to_string());
+    let mut groups: HashMap<u64, Group<'a>> = HashMap::default();
+    for path in relevant {
+        each_prefix(path, |hash, name| groups.entry(hash).or_default().add(name, true));
     }
-    let mut lower = String::new();
     for path in existing {
-        lowercase_into(path, &mut lower);
-        // ASCII lowercasing keeps byte offsets, so every parent is a prefix of the same buffer.
-        let same_offsets = lower.len() == path.len();
-        for end in path.match_indices('/').map(|(i, _)| i).chain(std::iter::once(path.len())) {
-            let key = if same_offsets { &lower[..end] } else { &lowercase(&path[..end]) };
-            if let Some(bucket) = buckets.get_mut(key) {
-                if !bucket.contains(&path[..end]) {
-                    bucket.insert(path[..end].to_string());
-                }
+        each_prefix(path, |hash, name| {
+            if let Some(group) = groups.get_mut(&hash) {
+                group.add(name, false);
+            }
+        });
+    }
+    let mut found = BTreeMap::new();
+    for group in groups.values().filter(|g| g.names.len() > 1) {
+        let lower: Vec<String> = group.names.iter().map(|(name, _)| lowercase(name)).collect();
+        for (i, (name, is_relevant)) in group.names.iter().enumerate() {
+            if !is_relevant {
+                continue;
+            }
+            let mut others: Vec<String> = group
+                .names
+                .iter()
+                .zip(&lower)
+                .filter(|((other, _), l)| other != name && **l == lower[i])
+                .map(|((other, _), _)| other.to_string())
+                .collect();
+            if !others.is_empty() {
+                others.sort();
+                found.insert(name.to_string(), others);
             }
         }
     }
-    let mut found = BTreeMap::new();
-    for path in &relevant {
-        let Some(bucket) = buckets.get(&lowercase(path)) else { continue };
-        if bucket.len() > 1 {
-            let others = bucket.iter().filter(|o| o.as_str() != *path).cloned().collect();
-            found.insert(path.to_string(), others);
+    found
+}
+
+/// The distinct names whose lowercase forms hash alike, each marked when it is relevant.
+#[derive(Default)]
+struct Group<'a> {
+    names: Vec<(&'a str, bool)>,
+}
+
+impl<'a> Group<'a> {
+    fn add(&mut self, name: &'a str, relevant: bool) {
+        match self.names.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, r)) => *r |= relevant,
+            None => self.names.push((name, relevant)),
         }
     }
-    found
+}
+
+/// Calls `f` with the hash of the lowercase form of `path` and of every directory above it.
+fn each_prefix<'a>(path: &'a str, mut f: impl FnMut(u64, &'a str)) {
+    let step = |hash: u64, byte: u8| (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    if !path.is_ascii() {
+        // Unicode lowercasing may change lengths: each prefix on its own (rare).
+        let ends = path.match_indices('/').map(|(i, _)| i).chain(std::iter::once(path.len()));
+        for end in ends {
+            let name = &path[..end];
+            f(lowercase(name).bytes().fold(0, step), name);
+        }
+        return;
+    }
+    let mut hash = 0u64;
+    for (i, byte) in path.bytes().enumerate() {
+        if byte == b'/' {
+            f(hash, &path[..i]);
+        }
+        hash = step(hash, byte.to_ascii_lowercase());
+    }
+    f(hash, path);
 }
 
 fn lowercase(path: &str) -> String {

@@ -238,7 +238,13 @@ mod tests {
     }
 
     fn entry(path: &str, types: &[Tag]) -> FileEntry {
-        FileEntry { rel: PathBuf::from(path), path: path.into(), types: types.iter().copied().collect(), size: 0 }
+        FileEntry {
+            rel: PathBuf::from(path),
+            path: path.into(),
+            types: types.iter().copied().collect(),
+            size: 0,
+            stat: Default::default(),
+        }
     }
 
     #[test]
