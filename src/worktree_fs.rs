@@ -327,48 +327,66 @@ pub fn new_batch() {
     BATCH.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Directory handles each thread keeps during a batch: in path order a directory's files are
-/// interleaved with those of its subdirectories (`a/b.txt`, `a/b/c.txt`, `a/c.txt`), so one
-/// handle would be opened again and again.
-const KEPT_DIRS: usize = 8;
-
-/// As [`lstat`], for many sorted paths at once: one `fstatat` in a handle of the parent
-/// directory, which each thread keeps for the next files in the same directory until the batch
-/// ends. Only metadata is read through a kept handle, and never after a write.
+/// As [`lstat`], for many sorted paths at once, with one `fstatat` per file from the root's
+/// handle. That call would follow a link in a directory of the path, so each directory is first
+/// seen to be a real directory, once per thread and batch, from the top down: paths in sorted
+/// order share their directories, so that is about one more call per directory. A path through
+/// a link takes the component walk, which names the link. Only metadata is looked at this way,
+/// and only while nothing in the tree is written.
 pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
-    type Kept = Vec<(u64, PathBuf, PathBuf, OwnedFd)>;
+    type Seen = Option<(u64, PathBuf, std::collections::HashSet<Vec<u8>>)>;
     thread_local! {
-        static PARENTS: std::cell::RefCell<Kept> = const { std::cell::RefCell::new(Vec::new()) };
+        static DIRS: std::cell::RefCell<Seen> = const { std::cell::RefCell::new(None) };
     }
-    let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else { return lstat(root, rel) };
-    if rel.is_absolute() || parent.as_os_str().is_empty() {
+    let Some(parent) = rel.parent() else { return lstat(root, rel) };
+    let bytes = rel.as_os_str().as_bytes();
+    // `.` and `..` (never in git's paths) take the checked walk.
+    if rel.is_absolute()
+        || parent.as_os_str().is_empty()
+        || memchr::memmem::find(bytes, b"/.").is_some()
+        || bytes.starts_with(b".") && bytes.get(1).is_none_or(|b| *b == b'/' || *b == b'.')
+    {
         return lstat(root, rel);
     }
     let batch = BATCH.load(Ordering::Relaxed);
-    let at = |fd: &OwnedFd| stat::fstatat(fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).map(meta);
-    // Compared as bytes: a kept handle was opened beneath the root, `..` and links refused, so
-    // the same bytes name the same directory.
-    let same = |a: &Path, b: &Path| a.as_os_str().as_bytes() == b.as_os_str().as_bytes();
-    let kept = PARENTS.with_borrow_mut(|kept| {
-        kept.retain(|(b, ..)| *b == batch);
-        kept.iter().find(|(_, r, p, _)| same(p, parent) && same(r, root)).map(|(.., fd)| at(fd))
-    });
-    if let Some(result) = kept {
-        return Ok(result?);
-    }
-    match beneath(&*root_fd(root)?, parent, dir_flags()) {
-        Some(Ok(fd)) => {
-            let result = at(&fd);
-            PARENTS.with_borrow_mut(|kept| {
-                if kept.len() == KEPT_DIRS {
-                    kept.pop();
-                }
-                kept.insert(0, (batch, root.to_path_buf(), parent.to_path_buf(), fd));
-            });
-            Ok(result?)
+    let fd = root_fd(root)?;
+    let real = DIRS.with_borrow_mut(|seen| {
+        let fresh =
+            !matches!(seen, Some((b, r, _)) if *b == batch && r.as_os_str().as_bytes() == root.as_os_str().as_bytes());
+        if fresh {
+            *seen = Some((batch, root.to_path_buf(), std::collections::HashSet::new()));
         }
-        Some(Err(e)) => Err(e),
-        None => locate(root, rel)?.lstat(),
+        match seen {
+            Some((_, _, dirs)) => real_dirs(&fd, parent, dirs),
+            None => Ok(false),
+        }
+    })?;
+    if !real {
+        return locate(root, rel)?.lstat();
+    }
+    Ok(meta(stat::fstatat(fd.as_fd(), rel, AtFlags::AT_SYMLINK_NOFOLLOW)?))
+}
+
+/// True when `dir` and every directory above it are real directories (not links), asking only
+/// about those not seen yet.
+fn real_dirs(root: &OwnedFd, dir: &Path, seen: &mut std::collections::HashSet<Vec<u8>>) -> io::Result<bool> {
+    let bytes = dir.as_os_str().as_bytes();
+    if seen.contains(bytes) {
+        return Ok(true);
+    }
+    if let Some(up) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !real_dirs(root, up, seen)? {
+            return Ok(false);
+        }
+    }
+    let st = stat::fstatat(root.as_fd(), dir, AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
+        SFlag::S_IFDIR => {
+            seen.insert(bytes.to_vec());
+            Ok(true)
+        }
+        SFlag::S_IFLNK => Ok(false),
+        _ => Err(Errno::ENOTDIR.into()),
     }
 }
 

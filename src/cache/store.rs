@@ -114,9 +114,9 @@ impl Segment {
             if hi - lo < 8 {
                 break;
             }
-            let span = (above - below).max(1);
-            let fraction = (wanted.saturating_sub(below) / (span / 4096 + 1)).min(4095) as usize;
-            let guess = (lo + (hi - lo) * fraction / 4096).clamp(lo, hi - 1);
+            // In floating point: a 128-bit division costs more than the probe it saves.
+            let fraction = (wanted.saturating_sub(below) as f64) / ((above - below) as f64 + 1.0);
+            let guess = (lo + ((hi - lo) as f64 * fraction) as usize).clamp(lo, hi - 1);
             let key = self.entry_key(guess);
             match key.cmp(&wanted) {
                 std::cmp::Ordering::Less => (lo, below) = (guess + 1, key),

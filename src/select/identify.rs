@@ -168,8 +168,36 @@ impl FromIterator<Tag> for TagSet {
     }
 }
 
-fn lookup(table: &[(&str, &[u16])], key: &[u8]) -> Option<TagSet> {
-    table.binary_search_by(|(k, _)| k.as_bytes().cmp(key)).ok().map(|i| TagSet::from_indices(table[i].1))
+/// A table of identify's data, hashed once: each file's name asks several tables several times
+/// (every part between dots is a candidate name), and a hash answers without comparing strings.
+type Map = rustc_hash::FxHashMap<&'static [u8], TagSet>;
+
+fn hashed(table: &'static [(&'static str, &'static [u16])]) -> Map {
+    table.iter().map(|(k, v)| (k.as_bytes(), TagSet::from_indices(v))).collect()
+}
+
+fn names() -> &'static Map {
+    static MAP: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| hashed(data::NAMES))
+}
+
+fn extensions() -> &'static Map {
+    static MAP: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = hashed(data::EXTENSIONS_NEED_BINARY_CHECK);
+        // identify asks its main table first.
+        map.extend(hashed(data::EXTENSIONS));
+        map
+    })
+}
+
+fn interpreters() -> &'static Map {
+    static MAP: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| hashed(data::INTERPRETERS))
+}
+
+fn lookup(map: &Map, key: &[u8]) -> Option<TagSet> {
+    map.get(key).copied()
 }
 
 /// identify's `tags_from_filename` on a base name, plus ward's documented additions.
@@ -211,14 +239,12 @@ fn identify_filename(name: &[u8]) -> TagSet {
     let mut tags = TagSet::empty();
     // A part of the name may match, as `Dockerfile.prod` matches `Dockerfile`.
     let whole = std::iter::once(name);
-    if let Some(found) = whole.chain(name.split(|b| *b == b'.')).find_map(|part| lookup(data::NAMES, part)) {
+    if let Some(found) = whole.chain(name.split(|b| *b == b'.')).find_map(|part| lookup(names(), part)) {
         tags = tags.union(found);
     }
     if let Some(ext) = split_ext(name) {
         let lower = lower(ext);
-        if let Some(found) =
-            lookup(data::EXTENSIONS, &lower).or_else(|| lookup(data::EXTENSIONS_NEED_BINARY_CHECK, &lower))
-        {
+        if let Some(found) = lookup(extensions(), &lower) {
             tags = tags.union(found);
         }
     }
@@ -228,6 +254,9 @@ fn identify_filename(name: &[u8]) -> TagSet {
 /// Python's `str.lower()`: Unicode-aware for UTF-8 (the Kelvin sign lowers to `k`); bytes that
 /// are not UTF-8 stay as they are and can match no table key.
 fn lower(ext: &[u8]) -> Vec<u8> {
+    if ext.is_ascii() {
+        return ext.to_ascii_lowercase();
+    }
     match std::str::from_utf8(ext) {
         Ok(text) => text.to_lowercase().into_bytes(),
         Err(_) => ext.to_ascii_lowercase(),
@@ -238,7 +267,7 @@ fn lower(ext: &[u8]) -> Vec<u8> {
 pub fn tags_from_interpreter(interpreter: &str) -> TagSet {
     let mut name = interpreter.rsplit('/').next().unwrap_or(interpreter);
     while !name.is_empty() {
-        if let Some(tags) = lookup(data::INTERPRETERS, name.as_bytes()) {
+        if let Some(tags) = lookup(interpreters(), name.as_bytes()) {
             return tags;
         }
         name = name.rsplit_once('.').map_or("", |(head, _)| head);

@@ -7,6 +7,7 @@ mod cache;
 mod ci;
 mod cli;
 mod config_errors;
+mod deptrac_captured;
 mod differential;
 mod edges_fs;
 mod edges_out;

@@ -267,16 +267,36 @@ proptest! {
         prop_assert!(!again, "fixing {:?} again changed it into {:?}", settled, std::fs::read(&path).expect("read"));
         prop_assert_eq!(std::fs::read(&path).expect("read"), settled);
 
-        // And each fixer on its own.
+        // And each fixer on its own, with one exception as in pre-commit-hooks: decoding as
+        // utf-8-sig takes off one byte-order mark per run, so a file that starts with two loses
+        // the second on the next run, and nothing else.
         for fixer in &fixers {
             fresh(dir.path(), rel, &bytes);
             run(dir.path(), rel, &[fixer], engine::Mode::Fix);
             let once = std::fs::read(&path).expect("read");
             let changed = run(dir.path(), rel, &[fixer], engine::Mode::Fix);
+            let after = std::fs::read(&path).expect("read");
+            if changed && fixer.name() == "fix-byte-order-marker" && once.starts_with(b"\xef\xbb\xbf") {
+                prop_assert_eq!(&after[..], &once[3..]);
+                continue;
+            }
             prop_assert!(!changed, "{} is not idempotent on {:?}: {:?}", fixer.name(), bytes, once);
-            prop_assert_eq!(std::fs::read(&path).expect("read"), once);
+            prop_assert_eq!(after, once);
         }
     }
+}
+
+/// The case the property above found: two byte-order marks go one per run, as in pre-commit-hooks.
+#[test]
+fn two_byte_order_marks_go_one_per_run() {
+    let dir = tempfile::tempdir().expect("temp");
+    let bom = Builtin::from_options("fix-byte-order-marker", &BuiltinOptions::default()).expect("builtin");
+    let path = fresh(dir.path(), "a.txt", b"\xef\xbb\xbf\xef\xbb\xbfx\n");
+    assert!(run(dir.path(), "a.txt", &[&bom], engine::Mode::Fix));
+    assert_eq!(std::fs::read(&path).expect("read"), b"\xef\xbb\xbfx\n");
+    assert!(run(dir.path(), "a.txt", &[&bom], engine::Mode::Fix));
+    assert_eq!(std::fs::read(&path).expect("read"), b"x\n");
+    assert!(!run(dir.path(), "a.txt", &[&bom], engine::Mode::Fix));
 }
 
 #[test]

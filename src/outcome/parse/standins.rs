@@ -100,7 +100,8 @@ fn deptrac_standin_reports_the_planted_layer_violation() {
     let out = run_standin(
         &python,
         "deptrac",
-        &["analyse", "--config-file=deptrac.layers.yaml", "--formatter=json", "--no-progress"],
+        // --no-cache: deptrac writes .deptrac.cache into the current directory, here the repository's.
+        &["analyse", "--config-file=deptrac.layers.yaml", "--formatter=json", "--no-progress", "--no-cache"],
         &fixture(),
         &[],
     );
@@ -122,7 +123,14 @@ fn deptrac_standin_domains_with_uncovered_and_config_file_last() {
     let out = run_standin(
         &python,
         "deptrac",
-        &["analyse", "--formatter=json", "--no-progress", "--report-uncovered", "--config-file=deptrac.domains.yaml"],
+        &[
+            "analyse",
+            "--formatter=json",
+            "--no-progress",
+            "--report-uncovered",
+            "--no-cache",
+            "--config-file=deptrac.domains.yaml",
+        ],
         &fixture(),
         &[],
     );
@@ -240,12 +248,12 @@ fn deptrac_standin_skipped_violations_and_use_statements() {
         "deptrac.yaml",
         "deptrac:\n  paths: [src]\n  analyser:\n    types: [class, use]\n  layers:\n\
          \x20   - {name: Ui, collectors: [{type: directory, value: src/Ui/.*}]}\n\
-         \x20   - {name: Core, collectors: [{type: className, value: '^App\\\\Core\\\\'}]}\n\
+         \x20   - {name: Core, collectors: [{type: classLike, value: '^App\\\\Core\\\\'}]}\n\
          \x20   - {name: Db, collectors: [{type: directory, value: src/Db/.*}]}\n\
          \x20 ruleset:\n    Ui: []\n    Core: []\n\
          \x20 skip_violations:\n    App\\Core\\Service: [App\\Db\\Conn]\n    App\\Ui\\Page: [App\\Gone]\n",
     );
-    let out = run_standin(&python, "deptrac", &["--no-progress", "--report-skipped", "--formatter", "json"], root, &[]);
+    let out = run_standin(&python, "deptrac", &["--no-progress", "--report-skipped", "--formatter=json"], root, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let diags = parse(&Format::Deptrac, &out.stdout, &out.stderr, root);
     let summary: Vec<_> = diags.iter().map(|d| (d.path.as_deref(), d.line, d.severity, d.rule.as_deref())).collect();
@@ -299,4 +307,83 @@ fn deptrac_standin_prints_syntax_errors_before_its_report_and_leaves_the_file_ou
         "the broken file's own `use` is not analysed"
     );
     assert_eq!(diags[1].line, Some(11));
+}
+
+/// What the real deptrac 4.6.2 printed (fixtures/deptrac-captured), with `{ROOT}` put back.
+fn captured_deptrac(kept: &str, root: &Path) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/deptrac-captured/4.6.2").join(kept);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let plain = root.to_str().expect("utf-8 root");
+    text.replace("{ROOT}\\/", &format!("{}\\/", plain.replace('/', "\\/")))
+        .replace("{ROOT}/", &format!("{plain}/"))
+        .into_bytes()
+}
+
+#[test]
+fn parses_what_the_real_deptrac_printed_on_the_fixture() {
+    let root = Path::new("/captured/root");
+    let diags = parse(&Format::Deptrac, &captured_deptrac("symfony-app/layers.uncovered.json", root), b"", root);
+    let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
+    assert_eq!(
+        errors,
+        vec![&Diagnostic::error(
+            "src/Billing/Domain/Invoice.php",
+            "App\\Billing\\Domain\\Invoice must not depend on App\\Billing\\Infrastructure\\SystemClock (Domain on Infrastructure)"
+        )
+        .at_line(20)
+        .with_rule("violation")]
+    );
+    let mut uncovered: Vec<_> = diags
+        .iter()
+        .filter(|d| d.rule.as_deref() == Some("uncovered"))
+        .map(|d| (d.path.as_deref().unwrap_or(""), d.line.unwrap_or(0), d.severity))
+        .collect();
+    uncovered.sort();
+    let controllers = ["src/Billing/Controller/InvoiceController.php", "src/Catalog/Controller/ProductController.php"];
+    let expected: Vec<_> =
+        controllers.iter().flat_map(|p| [12, 19, 20].map(|line| (*p, line, Severity::Warning))).collect();
+    assert_eq!(uncovered, expected);
+    assert_eq!(diags.len(), 7, "{diags:?}");
+}
+
+#[test]
+fn parses_the_real_deptrac_syntax_errors_skips_and_analyser_errors() {
+    let root = Path::new("/captured/root");
+    let probe = captured_deptrac("deptrac-corpus/probe.json", root);
+    let diags = parse(&Format::Deptrac, &probe, b"", root);
+    let mut broken: Vec<_> = diags
+        .iter()
+        .filter(|d| d.rule.as_deref() == Some(crate::outcome::SYNTAX_ERROR_RULE))
+        .map(|d| (d.path.as_deref().unwrap_or(""), d.line.unwrap_or(0)))
+        .collect();
+    broken.sort();
+    assert_eq!(
+        broken,
+        vec![
+            ("src/Broken/MissingSemicolon.php", 3),
+            ("src/Broken/OpenString.php", 3),
+            ("src/Broken/StrayArrow.php", 2),
+            ("src/Broken/Unclosed.php", 9),
+            ("src/Broken/Unmatched.php", 5),
+        ]
+    );
+    let report: serde_json::Value = {
+        let text = String::from_utf8(probe).expect("utf-8");
+        serde_json::from_str(&text[text.find("{\n").expect("the JSON report")..]).expect("JSON")
+    };
+    let violations = diags.iter().filter(|d| d.rule.as_deref() == Some("violation")).count();
+    assert_eq!(Some(violations as u64), report["Report"]["Violations"].as_u64());
+    assert!(diags.iter().all(|d| d.path.as_deref().is_none_or(|p| p.starts_with("src/"))), "{diags:?}");
+
+    let rules_text = captured_deptrac("deptrac-corpus/rules.json", root);
+    let rules = parse(&Format::Deptrac, &rules_text, b"", root);
+    let rules_report: serde_json::Value = serde_json::from_slice(&rules_text).expect("JSON");
+    let skipped: Vec<_> = rules.iter().filter(|d| d.rule.as_deref() == Some("skipped-violation")).collect();
+    assert_eq!(Some(skipped.len() as u64), rules_report["Report"]["Skipped violations"].as_u64());
+    assert!(!skipped.is_empty());
+    assert!(skipped.iter().all(|d| d.severity == Severity::Warning && d.message.contains(" should not depend on ")));
+    // Two unmatched skip_violations entries: analyser errors the JSON report only counts.
+    let unexplained: Vec<_> = rules.iter().filter(|d| d.path.is_none() && d.severity == Severity::Error).collect();
+    assert_eq!(unexplained.len(), 1);
+    assert!(unexplained[0].message.contains("2 error(s)"), "{unexplained:?}");
 }
