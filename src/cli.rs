@@ -165,6 +165,15 @@ pub struct ConfigArgs {
     pub color: ColorChoice,
 }
 
+/// `ward run`'s arguments alone: how the hooks build their runs, without the cost of the whole
+/// command line's parser.
+#[derive(Debug, Parser)]
+#[command(name = "ward run")]
+pub struct RunOnly {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run only these checks (by id).

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result};
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command as Sub, HookImplArgs, HookType, InstallArgs, UninstallArgs};
+use crate::cli::{HookImplArgs, HookType, InstallArgs, RunOnly, UninstallArgs};
 use crate::exit::ExitStatus;
 use crate::install;
 use crate::printer::{Printer, Stream};
@@ -54,7 +54,8 @@ pub fn uninstall(args: &UninstallArgs) -> Result<ExitStatus> {
 
 /// Runs the set-aside hook first (a failure stops the commit), then ward for this hook's stage.
 pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
-    let ws = Workspace::discover()?;
+    let message_hook = matches!(args.hook, HookType::CommitMsg | HookType::PrepareCommitMsg);
+    let ws = Workspace::discover_with(crate::repo::Early { message_settings: message_hook })?;
     let repo = ws.repo()?;
     let mut stdin = Vec::new();
     if args.hook == HookType::PrePush {
@@ -76,7 +77,7 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
             return Ok(ExitStatus::Failure);
         }
     }
-    let base = vec!["ward".to_string(), "run".into(), "--stage".into(), args.hook.name().into()];
+    let base = vec!["ward run".to_string(), "--stage".into(), args.hook.name().into()];
     let runs: Vec<Vec<String>> = match args.hook {
         HookType::PreCommit => vec![base],
         HookType::CommitMsg | HookType::PrepareCommitMsg => {
@@ -111,9 +112,8 @@ pub fn hook_impl(args: &HookImplArgs) -> Result<ExitStatus> {
     };
     let mut worst = ExitStatus::Success;
     for argv in runs {
-        let cli = Cli::try_parse_from(&argv).context("internal: hook arguments")?;
-        let Sub::Run(run) = &cli.command else { return Ok(ExitStatus::Error) };
-        let status = super::run::run_in(&ws, run, std::time::Instant::now())?;
+        let run = RunOnly::try_parse_from(&argv).context("internal: hook arguments")?.run;
+        let status = super::run::run_in(&ws, &run, std::time::Instant::now())?;
         if status.code() > worst.code() {
             worst = status;
         }

@@ -56,11 +56,17 @@ pub fn messages(
     if let Some(path) = file {
         let bytes = read_bounded(path).with_context(|| format!("cannot read the commit message {}", path.display()))?;
         let raw = messages::decode(&bytes);
+        let edited = messages::edited_in_hook(std::env::var_os("GIT_EDITOR").as_deref());
         let (configured, cleanup) = match repo {
-            Some(repo) => commits::message_settings(repo),
-            None => (None, Cleanup::Strip),
+            Some(repo) => commits::message_settings(repo, edited),
+            None => (None, Cleanup::from_config(None, edited)),
         };
-        let comment = messages::comment_prefix(configured.as_deref(), &raw);
+        // Without an editor git writes no comment block and, by default, keeps `#` lines: a
+        // subject such as `#123 fix the login` is the message, not a comment.
+        let comment = match cleanup {
+            Cleanup::Whitespace if !edited => None,
+            _ => messages::comment_prefix(configured.as_deref(), &raw),
+        };
         let text = messages::clean(&raw, cleanup, comment.as_deref());
         let stdin = args.message.as_deref().is_some_and(|m| m.as_os_str() == "-");
         return Ok(Some(Messages {
@@ -90,8 +96,9 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// [`messages`] and [`subject_branch`]; for a message file, the checked-out branch is asked of
-/// git alongside the comment settings, which keeps a commit-msg hook to a few milliseconds.
+/// [`messages`] and [`subject_branch`]; for a message file, the checked-out branch is read
+/// from HEAD (or, where only git can say, asked of it alongside the comment settings), which
+/// keeps a commit-msg hook to a few milliseconds.
 pub fn messages_and_branch(
     args: &RunArgs,
     file: Option<&Path>,
@@ -104,6 +111,9 @@ pub fn messages_and_branch(
     let Some(repo) = repo.filter(|_| file.is_some() && branch.is_none()) else {
         return Ok((messages(args, file, repo, config, selection, stage)?, branch));
     };
+    if let Some(head) = crate::repo::head::from_file(&repo.git_dir) {
+        return Ok((messages(args, file, Some(repo), config, selection, stage)?, Some(head)));
+    }
     std::thread::scope(|scope| {
         let head = scope.spawn(|| crate::repo::index::head_branch(repo));
         let messages = messages(args, file, Some(repo), config, selection, stage)?;

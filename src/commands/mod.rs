@@ -43,8 +43,13 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn discover() -> Result<Workspace> {
+        Self::discover_with(crate::repo::Early::default())
+    }
+
+    /// [`Workspace::discover`], with git asked for the `early` facts while it finds the repository.
+    pub fn discover_with(early: crate::repo::Early) -> Result<Workspace> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let repo = Repo::discover(&cwd)?;
+        let repo = Repo::discover_with(&cwd, early)?;
         if let Some(repo) = &repo {
             // A run that died with unstaged changes set aside is put right before anything else.
             crate::safe::recover_at_start(repo)

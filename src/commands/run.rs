@@ -23,7 +23,8 @@ use super::Workspace;
 
 pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
-    run_in(&Workspace::discover()?, args, started)
+    let early = crate::repo::Early { message_settings: args.message.is_some() };
+    run_in(&Workspace::discover_with(early)?, args, started)
 }
 
 /// `ward run` in a workspace found already (the hooks call it once per pushed ref).
@@ -70,7 +71,9 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         stage,
     )?;
     let skip = skipped(args);
-    let cache = if args.no_cache {
+    // A message file is new on every commit: no result is worth looking up or keeping, and
+    // opening the cache would cost a message check more than the check itself.
+    let cache = if args.no_cache || message_file.is_some() {
         None
     } else {
         super::cache_dir(args.cache_dir.as_deref(), &ws.cwd, ws.repo.as_ref())

@@ -165,18 +165,28 @@ pub fn execute(run: &Run, on_done: &OnDone) -> anyhow::Result<Executed> {
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        // Never more workers than jobs: a commit-msg run has two or three.
-        .num_threads(run.jobs.clamp(1, plan.jobs.len().max(1)))
-        .thread_name(|i| format!("ward-job-{i}"))
-        .build()?;
-    // FIFO keeps config order as the start order, which --fail-fast and people expect.
-    pool.scope_fifo(|scope| {
-        let ready: Vec<usize> = (0..plan.jobs.len()).filter(|&j| plan.jobs[j].deps.is_empty()).collect();
-        for j in ready {
-            spawn(scope, &shared, j);
+    if plan.jobs.iter().all(|job| is_instant(run, &job.kind)) {
+        // Message rules take microseconds: starting worker threads would cost more than running
+        // them one after another here, in config order.
+        let mut ready: std::collections::VecDeque<usize> =
+            (0..plan.jobs.len()).filter(|&j| plan.jobs[j].deps.is_empty()).collect();
+        while let Some(job) = ready.pop_front() {
+            ready.extend(run_and_record(&shared, job));
         }
-    });
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            // Never more workers than jobs.
+            .num_threads(run.jobs.clamp(1, plan.jobs.len().max(1)))
+            .thread_name(|i| format!("ward-job-{i}"))
+            .build()?;
+        // FIFO keeps config order as the start order, which --fail-fast and people expect.
+        pool.scope_fifo(|scope| {
+            let ready: Vec<usize> = (0..plan.jobs.len()).filter(|&j| plan.jobs[j].deps.is_empty()).collect();
+            for j in ready {
+                spawn(scope, &shared, j);
+            }
+        });
+    }
     let counts = shared.memo.as_ref().map(memo::Memo::file_counts);
     let state = shared.state.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((state.outcomes.into_iter().flatten().collect(), counts))
@@ -189,44 +199,49 @@ fn lock<'m>(m: &'m Mutex<State>) -> std::sync::MutexGuard<'m, State> {
 
 fn spawn<'s>(scope: &rayon::ScopeFifo<'s>, shared: &'s Shared<'s>, job: usize) {
     scope.spawn_fifo(move |scope| {
-        let stop = lock(&shared.state).stop || process::interrupted();
-        let checks = shared.run.plan.job_checks(job);
-        let started = Instant::now();
-        let mut first_starts = Vec::new();
-        {
-            let mut state = lock(&shared.state);
-            for &c in &checks {
-                if state.acc[c].started.is_none() && !stop {
-                    first_starts.push(c);
-                }
-                state.acc[c].started.get_or_insert(started);
-            }
-        }
-        if let Some(on_start) = shared.run.on_start {
-            first_starts.into_iter().for_each(on_start);
-        }
-        let output = if stop { JobOutput::Cancelled } else { run_job(shared, job) };
-        let mut state = lock(&shared.state);
-        record(shared, &mut state, job, output);
-        for c in checks {
-            state.jobs_left[c] -= 1;
-            if state.jobs_left[c] == 0 {
-                finish_check(shared, &mut state, c);
-            }
-        }
-        let dependents = std::mem::take(&mut state.dependents[job]);
-        let mut ready = Vec::new();
-        for d in dependents {
-            state.waiting_on[d] -= 1;
-            if state.waiting_on[d] == 0 {
-                ready.push(d);
-            }
-        }
-        drop(state);
-        for d in ready {
+        for d in run_and_record(shared, job) {
             spawn(scope, shared, d);
         }
     });
+}
+
+/// Runs `job`, records its output, and returns the jobs it leaves ready to start.
+fn run_and_record(shared: &Shared, job: usize) -> Vec<usize> {
+    let stop = lock(&shared.state).stop || process::interrupted();
+    let checks = shared.run.plan.job_checks(job);
+    let started = Instant::now();
+    let mut first_starts = Vec::new();
+    {
+        let mut state = lock(&shared.state);
+        for &c in &checks {
+            if state.acc[c].started.is_none() && !stop {
+                first_starts.push(c);
+            }
+            state.acc[c].started.get_or_insert(started);
+        }
+    }
+    if let Some(on_start) = shared.run.on_start {
+        first_starts.into_iter().for_each(on_start);
+    }
+    let output = if stop { JobOutput::Cancelled } else { run_job(shared, job) };
+    let mut state = lock(&shared.state);
+    record(shared, &mut state, job, output);
+    for c in checks {
+        state.jobs_left[c] -= 1;
+        if state.jobs_left[c] == 0 {
+            finish_check(shared, &mut state, c);
+        }
+    }
+    let dependents = std::mem::take(&mut state.dependents[job]);
+    let mut ready = Vec::new();
+    for d in dependents {
+        state.waiting_on[d] -= 1;
+        if state.waiting_on[d] == 0 {
+            ready.push(d);
+        }
+    }
+    drop(state);
+    ready
 }
 
 fn run_job(shared: &Shared, job: usize) -> JobOutput {
@@ -389,6 +404,11 @@ pub(crate) fn joined_output(batch: &BatchResult) -> String {
     append_output(&mut output, &batch.stdout);
     append_output(&mut output, &batch.stderr);
     String::from_utf8_lossy(&output.into_bytes()).into_owned()
+}
+
+/// A job of a built-in that reads no file, only the commit messages in memory.
+fn is_instant(run: &Run, kind: &JobKind) -> bool {
+    matches!(kind, JobKind::Paths { planned } if builtin_of(run, *planned).is_some_and(|b| b.reads_messages()))
 }
 
 fn builtin_of<'a>(run: &'a Run, planned: usize) -> Option<&'a crate::checks::builtin::Builtin> {

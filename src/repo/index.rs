@@ -204,6 +204,9 @@ fn parse_batch(out: &[u8], count: usize) -> Result<Vec<Option<Vec<u8>>>> {
 /// Unlike `symbolic-ref --short`, this never abbreviates to `heads/main` when a tag is also
 /// called `main`, so a protected branch name always compares equal.
 pub fn head_branch(repo: &Repo) -> Result<Option<String>> {
+    if let Some(known) = super::head::from_file(&repo.git_dir) {
+        return Ok(known);
+    }
     match repo.output(["symbolic-ref", "--quiet", "HEAD"]) {
         Ok(out) => {
             let full = String::from_utf8_lossy(&out).trim_end().to_string();

@@ -3,6 +3,7 @@
 pub mod added;
 pub mod blob;
 pub mod commits;
+pub mod head;
 pub mod index;
 pub mod index_file;
 
@@ -41,6 +42,16 @@ struct Cache {
     index: Once<Vec<index::IndexEntry>>,
     index_file: Once<index_file::IndexFile>,
     file_mode: OnceLock<bool>,
+    /// `git config` output for the message settings ([`commits::message_settings`]).
+    message_config: OnceLock<Vec<u8>>,
+}
+
+/// Facts to ask git for while it finds the repository, each in a process of its own running
+/// side by side with `rev-parse`: a commit-msg hook then waits for one git process, not two.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Early {
+    /// The comment and cleanup settings a message file is cleaned with.
+    pub message_settings: bool,
 }
 
 /// Which cached facts a run will need, to ask git for them side by side at its start.
@@ -70,6 +81,24 @@ pub struct GitError {
 impl Repo {
     /// The repository containing `dir`, or `None` when `dir` is outside any git work tree.
     pub fn discover(dir: &Path) -> Result<Option<Repo>> {
+        Self::discover_with(dir, Early::default())
+    }
+
+    /// [`Repo::discover`], asking git for the `early` facts at the same time. They are asked in
+    /// `dir`, which finds the same repository (and so the same configuration) as `rev-parse`.
+    pub fn discover_with(dir: &Path, early: Early) -> Result<Option<Repo>> {
+        let settings = early.message_settings.then(|| commits::start_message_config(git_command(dir)));
+        let repo = Self::find(dir);
+        // Collected whatever `rev-parse` said, so that no git process is left behind.
+        let settings = settings.map(commits::finish_message_config);
+        let repo = repo?;
+        if let (Some(repo), Some(settings)) = (&repo, settings) {
+            let _ = repo.cache.message_config.set(settings);
+        }
+        Ok(repo)
+    }
+
+    fn find(dir: &Path) -> Result<Option<Repo>> {
         let out = Command::new("git")
             .current_dir(dir)
             .args(["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"])
@@ -98,19 +127,7 @@ impl Repo {
     /// own process group: a Ctrl-C at the terminal reaches `ward` (which stops its checks and
     /// finishes any restore) and never the git processes a restore depends on.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new("git");
-        cmd.current_dir(&self.root)
-            .stdin(Stdio::null())
-            // Keep output machine-readable whatever the user's configuration says.
-            .args(["-c", "core.quotepath=off", "-c", "color.ui=false"])
-            // Reading must never take index.lock: git holds it while a hook runs, and another
-            // tool may too.
-            .arg("--no-optional-locks")
-            // Paths ward passes are file names, never patterns.
-            .arg("--literal-pathspecs")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .process_group(0);
-        cmd
+        git_command(&self.root)
     }
 
     /// Runs git with `args` (and `input` on standard input) and returns what it printed,
@@ -283,6 +300,23 @@ impl Repo {
         let out = self.output(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?;
         Ok(PathBuf::from(OsStr::from_bytes(trim_newline(&out))))
     }
+}
+
+/// A git command run in `dir` with the settings of [`Repo::command`].
+fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .stdin(Stdio::null())
+        // Keep output machine-readable whatever the user's configuration says.
+        .args(["-c", "core.quotepath=off", "-c", "color.ui=false"])
+        // Reading must never take index.lock: git holds it while a hook runs, and another
+        // tool may too.
+        .arg("--no-optional-locks")
+        // Paths ward passes are file names, never patterns.
+        .arg("--literal-pathspecs")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .process_group(0);
+    cmd
 }
 
 fn cached<T>(cell: &Once<T>, compute: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {

@@ -83,7 +83,7 @@ pub fn is_autosquash(subject: &str) -> bool {
 pub enum Cleanup {
     /// Comments, scissors and whitespace (git's default when an editor was used).
     Strip,
-    /// Only whitespace.
+    /// Only whitespace (git's default for `-m`, `-F` and `--no-edit`: `#` lines are kept).
     Whitespace,
     /// Everything below the scissors line and whitespace.
     Scissors,
@@ -92,14 +92,24 @@ pub enum Cleanup {
 }
 
 impl Cleanup {
-    pub fn from_config(value: Option<&str>) -> Cleanup {
+    /// The mode `commit.cleanup` names; unset or `default`, git's default: `strip` when the
+    /// message was `edited`, else `whitespace`.
+    pub fn from_config(value: Option<&str>, edited: bool) -> Cleanup {
         match value.map(str::to_ascii_lowercase).as_deref() {
             Some("verbatim") => Cleanup::Verbatim,
             Some("whitespace") => Cleanup::Whitespace,
             Some("scissors") => Cleanup::Scissors,
-            _ => Cleanup::Strip,
+            Some("strip") => Cleanup::Strip,
+            _ if edited => Cleanup::Strip,
+            _ => Cleanup::Whitespace,
         }
     }
+}
+
+/// Whether git opened (or will open) an editor on the message of the hook it runs: without
+/// one (`-m`, `-F`, `--no-edit`) git sets `GIT_EDITOR=:` in the hook's environment.
+pub fn edited_in_hook(git_editor: Option<&std::ffi::OsStr>) -> bool {
+    git_editor.is_none_or(|editor| editor != ":")
 }
 
 /// git's comment prefix: `core.commentString`, else `core.commentChar`; `auto` is resolved
@@ -200,6 +210,17 @@ mod tests {
         assert_eq!(comment_prefix(Some("auto"), auto).as_deref(), Some(";"));
         assert_eq!(comment_prefix(Some("auto"), "#1 fix\n\n; Please enter\n;\n").as_deref(), Some(";"));
         assert_eq!(comment_prefix(Some("auto"), "plain\n"), None);
+    }
+
+    #[test]
+    fn the_default_cleanup_depends_on_the_editor() {
+        assert_eq!(Cleanup::from_config(None, true), Cleanup::Strip);
+        assert_eq!(Cleanup::from_config(Some("default"), false), Cleanup::Whitespace);
+        assert_eq!(Cleanup::from_config(Some("Strip"), false), Cleanup::Strip);
+        assert_eq!(Cleanup::from_config(Some("verbatim"), true), Cleanup::Verbatim);
+        assert_eq!(Cleanup::from_config(Some("scissors"), false), Cleanup::Scissors);
+        assert!(!edited_in_hook(Some(std::ffi::OsStr::new(":"))));
+        assert!(edited_in_hook(Some(std::ffi::OsStr::new("vim"))) && edited_in_hook(None));
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod hooks;
 mod identify_filters;
 mod import;
 mod import_equivalence;
+mod message_hooks;
 mod messages;
 mod php_presets;
 mod props;

@@ -6,10 +6,10 @@ use std::process::Command;
 
 use crate::common::*;
 
-const SEED_BRANCH: &str = "feat/oxp-1087-update-nafo-on-fulfillment";
+pub(crate) const SEED_BRANCH: &str = "feat/oxp-1087-update-nafo-on-fulfillment";
 
 /// A repository with `config` committed on `main` and every hook ward installs by default.
-fn hooked(config: &str) -> TestRepo {
+pub(crate) fn hooked(config: &str) -> TestRepo {
     let repo = TestRepo::new();
     repo.config(config);
     repo.write("README.md", "readme\n").commit("chore: start");
@@ -18,7 +18,7 @@ fn hooked(config: &str) -> TestRepo {
 }
 
 /// `git` with extra environment (editors), returning the whole output.
-fn git_env(repo: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+pub(crate) fn git_env(repo: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = repo.git_cmd();
     cmd.args(args);
     for (k, v) in env {
@@ -27,11 +27,11 @@ fn git_env(repo: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> std::process
     cmd.output().expect("git")
 }
 
-fn shown(out: &std::process::Output) -> String {
+pub(crate) fn shown(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-fn last_message(repo: &TestRepo) -> String {
+pub(crate) fn last_message(repo: &TestRepo) -> String {
     repo.git(&["log", "-1", "--format=%B"]).trim_end().to_string()
 }
 
@@ -41,7 +41,7 @@ fn count(repo: &TestRepo) -> usize {
 
 /// An editor script that replaces the message with `text`, keeping git's comments (and the
 /// `-v` diff) below it, and a copy of what git showed in `<file>.seen`.
-fn editor(repo: &TestRepo, name: &str, text: &str) -> String {
+pub(crate) fn editor(repo: &TestRepo, name: &str, text: &str) -> String {
     let path = repo.temp().join(name);
     let seen = repo.temp().join(format!("{name}.seen"));
     let body = format!(
@@ -53,7 +53,7 @@ fn editor(repo: &TestRepo, name: &str, text: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
-const TICKETS: &str = "[checks.ticket]\nbuiltin = \"ticket-reference\"\n";
+pub(crate) const TICKETS: &str = "[checks.ticket]\nbuiltin = \"ticket-reference\"\n";
 const CONVENTIONAL: &str = "[checks.conventional]\nbuiltin = \"conventional-commit\"\n";
 
 #[test]
@@ -363,6 +363,8 @@ fn ci_checks_every_commit_of_the_pull_request_in_every_format() {
     let config = "[checks.cc]\nbuiltin = \"conventional-commit\"\n\n[checks.branch]\nbuiltin = \"branch-name\"\n\n[checks.debug]\nbuiltin = \"forbid-patterns\"\n";
     let repo = ci_branch(SEED_BRANCH, config);
     repo.write("src/a.php", "<?php\n").commit("feat: good one");
+    // The pull request touches the file with the old debug call, in another line.
+    repo.write("src/old.php", "<?php\nvar_dump($legacy);\n$y = 2;\n").commit("fix: touch the old file");
     repo.write("src/a.php", "<?php\ndd($x);\n").commit("Bad one");
     let bad = repo.git(&["rev-parse", "--short", "HEAD"]).trim().to_string();
     // A merge of main into the branch is not judged.

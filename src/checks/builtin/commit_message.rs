@@ -104,7 +104,11 @@ pub(crate) fn check(options: &MessageOptions, message: &Message, out: &mut Vec<D
             ),
         );
     }
-    let described = &subject[PREFIX.find(subject).map_or(0, |m| m.end())..];
+    // Only a case rule needs the prefix skipped (and its regular expression compiled).
+    let described = match options.subject_case {
+        SubjectCase::Any => subject,
+        _ => &subject[PREFIX.find(subject).map_or(0, |m| m.end())..],
+    };
     match (options.subject_case, described.chars().next()) {
         (SubjectCase::Capitalised, Some(c)) if c.is_lowercase() => {
             push(1, format!("start the subject with a capital letter: {}", quote(&capitalise(subject, described))))

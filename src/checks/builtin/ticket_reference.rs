@@ -1,6 +1,9 @@
 //! ticket-reference: a ticket id (`OXP-1087`) in the message, taken from the branch name when
 //! the message has none (prepare-commit-msg writes it in before the editor opens).
 
+use std::cell::OnceCell;
+use std::sync::OnceLock;
+
 use regex::Regex;
 
 use super::engine::{CheckResult, Context, Mode};
@@ -24,8 +27,9 @@ pub enum Where {
 pub struct TicketOptions {
     /// Matched as written in messages.
     pub pattern: Regex,
-    /// The same, case-insensitive, for branch names.
-    pub branch_pattern: Regex,
+    /// The same, case-insensitive, for branch names; compiled when a message lacks a ticket
+    /// (a commit-msg hook after prepare-commit-msg put it in never needs it).
+    branch_pattern: OnceLock<Regex>,
     pub place: Where,
     pub template: String,
     pub required: bool,
@@ -64,7 +68,7 @@ impl TicketOptions {
         }
         Ok(TicketOptions {
             pattern: regexes::one("pattern", &pattern)?,
-            branch_pattern: regexes::one("pattern", &format!("(?i){pattern}"))?,
+            branch_pattern: OnceLock::new(),
             place,
             template,
             required: required.unwrap_or(false),
@@ -73,7 +77,12 @@ impl TicketOptions {
 
     /// The ticket id in a branch name, upper-cased (`feat/oxp-1087-x` → `OXP-1087`).
     pub fn from_branch(&self, branch: &str) -> Option<String> {
-        self.branch_pattern.find(branch).map(|m| m.as_str().to_uppercase())
+        let pattern = self.branch_pattern.get_or_init(|| {
+            // A pattern that compiles compiles case-insensitively too, unless case folding takes
+            // it over the size limit: then it matches as written.
+            regexes::one("pattern", &format!("(?i){}", self.pattern.as_str())).unwrap_or_else(|_| self.pattern.clone())
+        });
+        pattern.find(branch).map(|m| m.as_str().to_uppercase())
     }
 
     fn carries(&self, message: &Message) -> bool {
@@ -96,10 +105,11 @@ pub(crate) fn run(ctx: &Context, options: &TicketOptions) -> Result<CheckResult,
         ));
     };
     let branch = ctx.subject_branch()?;
-    let ticket = branch.and_then(|b| options.from_branch(b));
+    let ticket = OnceCell::new();
+    let ticket = || ticket.get_or_init(|| branch.and_then(|b| options.from_branch(b))).as_deref();
     let mut diagnostics = Vec::new();
     if messages.preparing {
-        prepare(ctx, options, messages, ticket.as_deref(), &mut diagnostics);
+        prepare(ctx, options, messages, ticket(), &mut diagnostics);
         return Ok(CheckResult { diagnostics, ..CheckResult::default() });
     }
     for message in &messages.list {
@@ -107,7 +117,7 @@ pub(crate) fn run(ctx: &Context, options: &TicketOptions) -> Result<CheckResult,
             continue;
         }
         let writable = message.commit.is_none() && messages.file.is_some() && ctx.mode == Mode::Fix && !replaying(ctx);
-        match &ticket {
+        match ticket() {
             // The prepare-commit-msg hook is not installed, or the editor's message had none.
             Some(ticket) if writable && !message.subject().trim().is_empty() => {
                 match insert(options, messages, ticket) {
