@@ -231,19 +231,10 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// git in `dir`; 1 is fine too (a merge that stops at a conflict).
     fn git(dir: &Path, args: &[&str]) {
-        let ok = std::process::Command::new("git")
-            .current_dir(dir)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("git")
-            .status
-            .code()
-            .is_some_and(|c| c <= 1);
-        assert!(ok, "git {args:?}");
+        let code = super::super::index_file::tests::git_code(dir, args);
+        assert!(code.is_some_and(|c| c <= 1), "git {args:?}: {code:?}");
     }
 
     /// The index read directly lists what `git ls-files --stage` lists, conflict stages

@@ -255,21 +255,26 @@ fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str]) {
-        let ok = Command::new("git")
+    /// git in `dir`, away from the user's configuration; its exit code.
+    pub(in crate::repo) fn git_code(dir: &Path, args: &[&str]) -> Option<i32> {
+        Command::new("git")
             .current_dir(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .output()
             .expect("git")
             .status
-            .success();
-        assert!(ok, "git {args:?}");
+            .code()
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        assert_eq!(git_code(dir, args), Some(0), "git {args:?}");
     }
 
     #[test]
