@@ -339,13 +339,9 @@ pub fn lstat_in_batch(root: &Path, rel: &Path) -> io::Result<Meta> {
         static DIRS: std::cell::RefCell<Seen> = const { std::cell::RefCell::new(None) };
     }
     let Some(parent) = rel.parent() else { return lstat(root, rel) };
-    let bytes = rel.as_os_str().as_bytes();
     // `.` and `..` (never in git's paths) take the checked walk.
-    if rel.is_absolute()
-        || parent.as_os_str().is_empty()
-        || memchr::memmem::find(bytes, b"/.").is_some()
-        || bytes.starts_with(b".") && bytes.get(1).is_none_or(|b| *b == b'/' || *b == b'.')
-    {
+    let dots = rel.as_os_str().as_bytes().split(|b| *b == b'/').any(|part| part == b"." || part == b"..");
+    if rel.is_absolute() || parent.as_os_str().is_empty() || dots {
         return lstat(root, rel);
     }
     let batch = BATCH.load(Ordering::Relaxed);
@@ -453,6 +449,37 @@ mod tests {
         assert_eq!(read(dir.path(), Path::new("link")).unwrap_err().raw_os_error(), Some(nix::libc::ELOOP));
         assert_eq!(lstat(dir.path(), Path::new("link")).unwrap().kind, Kind::Symlink);
         assert!(locate(dir.path(), Path::new("../x")).is_err());
+    }
+
+    #[test]
+    fn batched_stats_see_every_link_on_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::create_dir_all(outside.path().join("b")).unwrap();
+        fs::write(root.join("a/b/f.txt"), b"in").unwrap();
+        fs::write(outside.path().join("b/f.txt"), b"out!").unwrap();
+        new_batch();
+        assert_eq!(lstat_in_batch(root, Path::new("a/b/f.txt")).unwrap().size, 2);
+        assert_eq!(lstat_in_batch(root, Path::new("a/./b/f.txt")).unwrap().size, 2, "dots take the walk");
+        assert!(lstat_in_batch(root, Path::new("a/../../x")).is_err());
+        // The directory becomes a link: a new batch sees it, at any depth.
+        fs::remove_dir_all(root.join("a")).unwrap();
+        symlink(outside.path(), root.join("a")).unwrap();
+        new_batch();
+        let err = lstat_in_batch(root, Path::new("a/b/f.txt")).unwrap_err();
+        assert!(is_through_symlink(&err), "{err}");
+        fs::remove_file(root.join("a")).unwrap();
+        fs::create_dir(root.join("a")).unwrap();
+        symlink(outside.path().join("b"), root.join("a/b")).unwrap();
+        new_batch();
+        assert!(is_through_symlink(&lstat_in_batch(root, Path::new("a/b/f.txt")).unwrap_err()));
+        // A file where a directory was is no file at all.
+        fs::remove_file(root.join("a/b")).unwrap();
+        fs::write(root.join("a/b"), b"").unwrap();
+        new_batch();
+        assert_eq!(lstat_in_batch(root, Path::new("a/b/f.txt")).unwrap_err().raw_os_error(), Some(nix::libc::ENOTDIR));
     }
 
     #[test]

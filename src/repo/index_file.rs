@@ -72,7 +72,6 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unmerged {
     pub path: Box<[u8]>,
-    pub oid: Box<[u8]>,
     pub mode: u32,
     pub stage: u8,
 }
@@ -210,12 +209,7 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
                 untrusted: racy || flagged,
             });
         } else {
-            unmerged.push(Unmerged {
-                path: path.clone().into_boxed_slice(),
-                oid: oid.to_vec().into_boxed_slice(),
-                mode: stat.mode,
-                stage: stage as u8,
-            });
+            unmerged.push(Unmerged { path: path.clone().into_boxed_slice(), mode: stat.mode, stage: stage as u8 });
         }
         previous = path;
     }
