@@ -26,6 +26,8 @@ const LAST_RUN: &str = "last-run.json";
 /// The section of file records: everything a group of checks said about one file, under one
 /// key, so that a run over many unchanged files makes one lookup per file rather than per check.
 const RECORDS: Key = *b"ward:file-record";
+/// The section of whole runs' reports (see `exec::run_record`).
+const RUNS: Key = *b"ward:run-report\0";
 
 /// What a check said, as it is replayed. An empty value on disk is "passed, nothing to say".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +173,32 @@ impl Cache {
             self.warn("ignored a damaged cache entry; its check runs again".to_string());
         }
         None
+    }
+
+    /// The report of a whole run kept under `key`; it counts as no hit or miss of any check.
+    pub fn get_run(&self, key: &Key) -> Option<Vec<u8>> {
+        for (index, segment) in self.segments.iter().enumerate() {
+            let Some(range) = segment.find_section(&RUNS) else { continue };
+            if let Some(bytes) = segment.find(range, key).filter(|b| !b.is_empty()) {
+                self.hit_segments[index].store(true, Ordering::Relaxed);
+                return Some(bytes.to_vec());
+            }
+        }
+        None
+    }
+
+    /// Results answered together (by a whole run's report), for `ward cache info`.
+    pub fn count_hits(&self, results: u64) {
+        self.hits.fetch_add(results, Ordering::Relaxed);
+    }
+
+    pub fn put_run(&self, key: &Key, report: &[u8]) {
+        if !self.writable {
+            return;
+        }
+        if let Ok(mut fresh) = self.fresh.lock() {
+            fresh.insert(RUNS, *key, report);
+        }
     }
 
     /// Keeps a file record (see [`Cache::get_record`]).

@@ -214,6 +214,19 @@ impl Session<'_> {
         // Staged mode sets partially staged files aside so that the checks see exactly the commit;
         // `finish` (or, on an error or a panic, dropping the guard) puts them back.
         let guard = safe::Guard::begin(ws.repo.as_ref(), selection, config, printer)?;
+        let record = self.run_record_key(selection, only, mode);
+        if let (Some(key), Some(cache)) = (&record, self.cache) {
+            if let Some(mut report) = exec::run_record::recall(cache, key) {
+                let width = human::line_width(report.checks.iter().map(|c| c.name.chars().count()), printer.width);
+                for outcome in &report.checks {
+                    if self.check_lines {
+                        printer.write(&human::render_check(outcome, width, &printer.styles, self.verbosity));
+                    }
+                }
+                report.summary.duration_ms = started.elapsed().as_millis() as u64;
+                return Ok(report);
+            }
+        }
         let source = match &ws.repo {
             Some(repo) => Source::Git(repo),
             None => Source::Dir(&ws.root),
@@ -305,8 +318,25 @@ impl Session<'_> {
             checks,
             files,
             from_cache,
+            whole_run: false,
         });
+        if let (Some(key), Some(cache)) = (&record, self.cache) {
+            // Kept only if every file is still as it was: one changed while the checks ran may
+            // be in the report with its new content.
+            if !process::interrupted() && self.run_record_key(selection, only, mode).as_ref() == Some(key) {
+                exec::run_record::keep(cache, key, &report);
+            }
+        }
         Ok(report)
+    }
+
+    /// The key of this run's whole report, when a run over every file can be answered at once.
+    fn run_record_key(&self, selection: &Selection, only: &[String], mode: Mode) -> Option<crate::cache::store::Key> {
+        let (Some(repo), Some(_), Selection::All, None) = (&self.ws.repo, self.cache, selection, self.shard) else {
+            return None;
+        };
+        let ask = exec::run_record::Ask { stage: self.stage, only, skip: self.skip, mode, fail_fast: self.fail_fast };
+        exec::run_record::key(repo, self.config, &ask)
     }
 }
 

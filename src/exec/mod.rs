@@ -6,6 +6,7 @@ pub mod external;
 pub mod fingerprint;
 pub mod memo;
 pub mod process;
+pub mod run_record;
 
 use std::path::Path;
 use std::sync::Mutex;

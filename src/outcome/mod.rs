@@ -164,6 +164,9 @@ pub struct CacheSummary {
     pub checks: usize,
     pub files: usize,
     pub from_cache: usize,
+    /// The whole report came from the cache at once: every file was as the index says.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole_run: bool,
 }
 
 /// The whole run: what `--format json` prints and what every report format renders.

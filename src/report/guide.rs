@@ -327,10 +327,11 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     let cache = match s.cache {
         Some(c) if c.from_cache > 0 => {
             let text = format!(
-                "{}, {}, {} from cache",
+                "{}, {}, {} from cache{}",
                 plural(c.checks, "check", "checks"),
                 plural_number(c.files, "file", "files"),
-                crate::printer::thousands(c.from_cache as u64)
+                crate::printer::thousands(c.from_cache as u64),
+                if c.whole_run { " (every file as in the index: the whole report at once)" } else { "" }
             );
             format!("{}\n", Styles::paint(styles.subtle, &text))
         }

@@ -533,3 +533,167 @@ fn a_file_an_earlier_fixer_rewrote_is_not_answered_from_the_cache() {
     let ws = check(&fixed, "ws");
     assert_eq!(ws["modified_files"], serde_json::json!(["a.txt"]), "{ws}");
 }
+
+const BUILT_INS: &str = "[checks.ws]\nbuiltin = \"trailing-whitespace\"\n\n[checks.json]\nbuiltin = \"check-json\"\n\n\
+    [checks.case]\nbuiltin = \"check-case-conflict\"\n\n[checks.large]\nbuiltin = \"check-added-large-files\"\n\
+    max_kb = 1\n\n[checks.shebang]\nbuiltin = \"check-executables-have-shebangs\"\n";
+
+/// Waits out the clock tick, then lets git refresh its index: an entry written in the same tick
+/// as the index is racily clean, which git (and ward, which then looks file by file) does not
+/// trust until the index is written again.
+fn refresh(repo: &TestRepo) {
+    settle();
+    repo.git(&["status", "--porcelain"]);
+}
+
+fn whole_run(report: &serde_json::Value) -> bool {
+    report["summary"]["cache"]["whole_run"] == serde_json::json!(true)
+}
+
+/// The report of a run with the cache and without it, over every file, in check mode.
+fn both(repo: &TestRepo) -> (serde_json::Value, serde_json::Value) {
+    let (_, cached) = repo.ward_json(&["--all", "--check"]);
+    let (_, uncached) = repo.ward_json(&["--all", "--check", "--no-cache"]);
+    (cached, uncached)
+}
+
+/// A run of built-ins over files that are all as the index says is answered by its whole report
+/// at once; anything the report depends on (a file, the index, what is staged, the config)
+/// makes it run the ordinary way, and the report is always what an uncached run says.
+#[test]
+fn a_run_of_built_ins_over_unchanged_files_is_answered_whole() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "trailing  \n").write("b.json", "{").write("c.txt", "fine\n").write("Docs/x.md", "x\n");
+    repo.config(BUILT_INS);
+    repo.commit("init");
+    refresh(&repo);
+    let (first, uncached) = both(&repo);
+    assert!(!whole_run(&first), "nothing kept yet: {first}");
+    assert_eq!(normalized(first.clone()), normalized(uncached));
+    let (second, _) = both(&repo);
+    assert!(whole_run(&second), "{second}");
+    assert_eq!(normalized(second.clone()), normalized(first.clone()));
+    repo.ward(&["run", "--all", "--check"]).stdout_has("(every file as in the index: the whole report at once)");
+
+    type Step<'s> = (&'s str, &'s dyn Fn(&TestRepo));
+    let steps: [Step; 6] = [
+        ("an edit", &|r| {
+            r.write("c.txt", "now trailing \n");
+        }),
+        ("staging it", &|r| {
+            r.git(&["add", "c.txt"]);
+        }),
+        ("a large file staged", &|r| {
+            r.write("big.txt", "x".repeat(4096));
+            r.git(&["add", "big.txt"]);
+        }),
+        ("committing it", &|r| {
+            r.git(&["commit", "-q", "--no-verify", "-m", "big"]);
+        }),
+        ("a case conflict and an executable without a shebang, staged", &|r| {
+            r.write("docs/y.md", "y\n").write("run.txt", "no shebang\n").chmod("run.txt", 0o755);
+            r.git(&["add", "-A"]);
+        }),
+        ("the config", &|r| {
+            r.config(&format!("{BUILT_INS}\n[settings]\nexclude = [\"a.txt\"]\n"));
+            r.git(&["add", "checks.toml"]);
+        }),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for (what, step) in steps {
+        step(&repo);
+        refresh(&repo);
+        let (cached, uncached) = both(&repo);
+        assert!(!whole_run(&cached), "after {what}, the old report does not stand: {cached}");
+        assert_eq!(normalized(cached.clone()), normalized(uncached), "after {what}");
+        let (again, _) = both(&repo);
+        // A file that differs from the index is checked file by file, every time.
+        let as_indexed = repo.git(&["diff", "--name-only"]).trim().is_empty();
+        assert_eq!(whole_run(&again), as_indexed, "after {what}: {again}");
+        assert_eq!(normalized(again), normalized(cached.clone()), "after {what}");
+        seen.insert(normalized(cached).to_string());
+    }
+    assert!(seen.len() >= 5, "the steps change the reports: {}", seen.len());
+}
+
+/// A run with any check whose verdict does not follow from the index (an external tool, the
+/// branch, a link's target) is never answered whole.
+#[test]
+fn a_run_with_other_checks_is_never_answered_whole() {
+    for extra in [
+        "[checks.tool]\nrun = \"true\"\n",
+        "[checks.branch]\nbuiltin = \"no-commit-to-branch\"\n",
+        "[checks.links]\nbuiltin = \"check-symlinks\"\n",
+        "[checks.ws]\nbuiltin = \"trailing-whitespace\"\ncache = \"off\"\n",
+    ] {
+        let repo = TestRepo::new();
+        repo.write("a.txt", "a\n");
+        let config = if extra.contains("[checks.ws]") {
+            extra.to_string()
+        } else {
+            format!("[checks.ws]\nbuiltin = \"trailing-whitespace\"\n\n{extra}")
+        };
+        repo.config(&config);
+        repo.commit("init");
+        settle();
+        for _ in 0..2 {
+            let (report, _) = both(&repo);
+            assert!(!whole_run(&report), "{extra}: {report}");
+        }
+    }
+}
+
+/// Random edits, stages, commits, branch switches, modes and configs over built-ins only (the
+/// runs a whole report may answer): every cached report is the uncached one.
+#[test]
+fn randomized_changes_never_change_a_report_answered_whole() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "a\n").write("b.json", "{}\n").write("Dir/c.txt", "c\n");
+    repo.config(BUILT_INS);
+    repo.commit("init");
+    repo.git(&["branch", "other"]);
+    let contents = ["fine\n", "trailing  \n", "{\"a\": 1}\n", "{", "#!/bin/sh\necho\n", "x\n".repeat(800).leak()];
+    let files = ["a.txt", "b.json", "Dir/c.txt", "dir/d.txt", "new.json"];
+    let seed = std::env::var("WARD_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
+    let mut rng = Lcg(seed);
+    let mut whole = 0;
+    for step in 0..20 {
+        let what = match rng.next(6) {
+            0 | 1 => {
+                let file = files[rng.next(files.len())];
+                repo.write(file, contents[rng.next(contents.len())]);
+                format!("edit {file}")
+            }
+            2 => {
+                repo.git(&["add", "-A"]);
+                "stage".to_string()
+            }
+            3 => {
+                repo.git(&["add", "-A"]);
+                repo.git(&["commit", "-q", "--no-verify", "--allow-empty", "-m", &format!("step {step}")]);
+                let branch = if repo.git(&["branch", "--show-current"]).trim() == "main" { "other" } else { "main" };
+                repo.git(&["checkout", "-q", branch]);
+                format!("commit and check out {branch}")
+            }
+            4 => {
+                let file = files[rng.next(3)];
+                repo.chmod(file, [0o644, 0o755][rng.next(2)]);
+                repo.git(&["add", "-A"]);
+                format!("chmod {file}")
+            }
+            _ => {
+                let extra = ["", "\n[settings]\nexclude = [\"a.txt\"]\n"][rng.next(2)];
+                repo.config(&format!("{BUILT_INS}{extra}"));
+                repo.git(&["add", "checks.toml"]);
+                "change the config".to_string()
+            }
+        };
+        refresh(&repo);
+        for _ in 0..2 {
+            let (cached, uncached) = both(&repo);
+            whole += usize::from(whole_run(&cached));
+            assert_eq!(normalized(cached), normalized(uncached), "step {step} ({what}), seed {seed}");
+        }
+    }
+    assert!(whole >= 5, "some reports were answered whole: {whole}");
+}
