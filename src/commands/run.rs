@@ -214,7 +214,8 @@ impl Session<'_> {
         // Staged mode sets partially staged files aside so that the checks see exactly the commit;
         // `finish` (or, on an error or a panic, dropping the guard) puts them back.
         let guard = safe::Guard::begin(ws.repo.as_ref(), selection, config, printer)?;
-        let record = self.run_record_key(selection, only, mode);
+        let looked = self.look(selection, only, mode);
+        let record = looked.key;
         if let (Some(key), Some(cache)) = (&record, self.cache) {
             if let Some(mut report) = exec::run_record::recall(cache, key) {
                 let width = human::line_width(report.checks.iter().map(|c| c.name.chars().count()), printer.width);
@@ -231,8 +232,8 @@ impl Session<'_> {
             Some(repo) => Source::Git(repo),
             None => Source::Dir(&ws.root),
         };
-        let mut files =
-            select::select(&source, selection, &ws.cwd).map_err(|e| shallow_advice(e, ws.repo.as_ref(), selection))?;
+        let mut files = select::select_known(&source, selection, &ws.cwd, looked.stats.as_ref())
+            .map_err(|e| shallow_advice(e, ws.repo.as_ref(), selection))?;
         if self.stage == Stage::Ci && *selection != Selection::All && config.checks.iter().any(|c| c.ci_all_files) {
             // Checks with `ci_all_files` see every file; the others still see only the selection.
             select::add_unselected(&mut files, &select::select(&source, &Selection::All, &ws.cwd)?);
@@ -323,20 +324,20 @@ impl Session<'_> {
         if let (Some(key), Some(cache)) = (&record, self.cache) {
             // Kept only if every file is still as it was: one changed while the checks ran may
             // be in the report with its new content.
-            if !process::interrupted() && self.run_record_key(selection, only, mode).as_ref() == Some(key) {
+            if !process::interrupted() && self.look(selection, only, mode).key.as_ref() == Some(key) {
                 exec::run_record::keep(cache, key, &report);
             }
         }
         Ok(report)
     }
 
-    /// The key of this run's whole report, when a run over every file can be answered at once.
-    fn run_record_key(&self, selection: &Selection, only: &[String], mode: Mode) -> Option<crate::cache::store::Key> {
+    /// Every tracked file looked at once, when a run over every file may be answered whole.
+    fn look(&self, selection: &Selection, only: &[String], mode: Mode) -> exec::run_record::Looked {
         let (Some(repo), Some(_), Selection::All, None) = (&self.ws.repo, self.cache, selection, self.shard) else {
-            return None;
+            return exec::run_record::Looked::default();
         };
         let ask = exec::run_record::Ask { stage: self.stage, only, skip: self.skip, mode, fail_fast: self.fail_fast };
-        exec::run_record::key(repo, self.config, &ask)
+        exec::run_record::look(repo, self.config, &ask)
     }
 }
 

@@ -24,6 +24,7 @@ use crate::outcome::{Report, Status};
 use crate::plan::Mode;
 use crate::repo::index_file::StatData;
 use crate::repo::Repo;
+use crate::worktree_fs::Meta;
 
 /// What a run asks, as far as its report depends on it.
 pub struct Ask<'a> {
@@ -34,11 +35,31 @@ pub struct Ask<'a> {
     pub fail_fast: bool,
 }
 
-/// The key of this run's report, or `None` when it cannot be answered whole: a check outside
-/// the built-ins whose verdicts follow from the index, a file not as the index says, an
-/// unresolved merge, an index ward does not read.
-pub fn key(repo: &Repo, config: &Config, ask: &Ask) -> Option<Key> {
-    let checks: Vec<&Builtin> = config
+/// What looking at every tracked file found: the key of the run's whole report when every file
+/// is as the index says, and each file's `lstat` either way, for the selection to use rather
+/// than asking again.
+#[derive(Default)]
+pub struct Looked {
+    pub key: Option<Key>,
+    pub stats: Option<Stats>,
+}
+
+pub use crate::select::Known as Stats;
+
+/// Looks at every tracked file when the run could be answered whole (see [`Looked`]).
+pub fn look(repo: &Repo, config: &Config, ask: &Ask) -> Looked {
+    if !eligible(config, ask) {
+        return Looked::default();
+    }
+    let Ok(index) = repo.read_index() else { return Looked::default() };
+    let (stats, as_indexed) = stat_every_file(&repo.root, &index);
+    let key = (as_indexed && index.unmerged.is_empty()).then(|| key(repo, config, ask, &index)).flatten();
+    Looked { key, stats: Some(stats) }
+}
+
+/// The checks of this run, when every one is a built-in whose verdict follows from the index.
+fn eligible(config: &Config, ask: &Ask) -> bool {
+    let checks: Option<Vec<&Builtin>> = config
         .checks
         .iter()
         .filter(|c| c.in_stage(ask.stage) && (ask.only.is_empty() || ask.only.contains(&c.id)))
@@ -46,14 +67,21 @@ pub fn key(repo: &Repo, config: &Config, ask: &Ask) -> Option<Key> {
             CheckKind::Builtin(b) if c.cache != Some(crate::config::CacheMode::Off) => Some(b),
             _ => None,
         })
-        .collect::<Option<_>>()?;
-    if checks.is_empty() || !checks.iter().all(|b| follows_from_index(b)) {
-        return None;
-    }
-    let index = repo.read_index().ok()?;
-    if !index.unmerged.is_empty() || !every_file_as_indexed(&repo.root, &index) {
-        return None;
-    }
+        .collect();
+    checks.is_some_and(|checks| !checks.is_empty() && checks.iter().all(|b| follows_from_index(b)))
+}
+
+/// The key of this run's report, every file being as the index says.
+fn key(repo: &Repo, config: &Config, ask: &Ask, index: &crate::repo::index_file::IndexFile) -> Option<Key> {
+    let checks: Vec<&Builtin> = config
+        .checks
+        .iter()
+        .filter(|c| c.in_stage(ask.stage) && (ask.only.is_empty() || ask.only.contains(&c.id)))
+        .filter_map(|c| match &c.kind {
+            CheckKind::Builtin(b) => Some(b),
+            CheckKind::External(_) => None,
+        })
+        .collect();
     let mut parts: Vec<Vec<u8>> = vec![
         b"run".to_vec(),
         format!(
@@ -144,14 +172,23 @@ fn follows_from_index(builtin: &Builtin) -> bool {
     }
 }
 
-/// True when every tracked file's `lstat` matches its index entry (and none is racily clean).
-fn every_file_as_indexed(root: &Path, index: &crate::repo::index_file::IndexFile) -> bool {
+/// Every tracked file's `lstat`, and whether each matches its index entry (none racily clean).
+fn stat_every_file(root: &Path, index: &crate::repo::index_file::IndexFile) -> (Stats, bool) {
     crate::worktree_fs::new_batch();
-    index.entries.par_iter().with_min_len(256).all(|entry| {
-        let rel = Path::new(std::ffi::OsStr::from_bytes(&entry.path));
-        crate::worktree_fs::lstat_in_batch(root, rel)
-            .is_ok_and(|meta| index.unchanged_entry(&entry.path, &StatData::of_lstat(&meta)).is_some())
-    })
+    let found: Vec<(Option<Meta>, bool)> = index
+        .entries
+        .par_iter()
+        .with_min_len(256)
+        .map(|entry| {
+            let rel = Path::new(std::ffi::OsStr::from_bytes(&entry.path));
+            let meta = crate::worktree_fs::lstat_in_batch(root, rel).ok();
+            let same = meta.is_some_and(|m| index.unchanged_entry(&entry.path, &StatData::of_lstat(&m)).is_some());
+            (meta, same)
+        })
+        .collect();
+    let as_indexed = found.iter().all(|(_, same)| *same);
+    let stats = index.entries.iter().zip(found).filter_map(|(e, (meta, _))| Some((e.path.clone(), meta?))).collect();
+    (stats, as_indexed)
 }
 
 fn file_part(path: &Path) -> Vec<u8> {

@@ -95,6 +95,15 @@ impl Source<'_> {
 /// `cwd` resolves relative `--files` paths. Paths that are not regular files or symlinks in the
 /// work tree (a deleted file, a submodule directory) are left out: no check could read them.
 pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<FileSet> {
+    select_known(source, selection, cwd, None)
+}
+
+/// Files' `lstat`s taken already (the safe way [`worktree_fs::lstat_in_batch`] takes them), by
+/// path, so that a file is not looked at twice.
+pub type Known = rustc_hash::FxHashMap<Box<[u8]>, worktree_fs::Meta>;
+
+/// [`select`], using the `lstat`s in `known` where it has them.
+pub fn select_known(source: &Source, selection: &Selection, cwd: &Path, known: Option<&Known>) -> Result<FileSet> {
     let root = source.root();
     let mut paths = match (selection, source) {
         (Selection::Staged, Source::Git(repo)) => repo.staged_files()?,
@@ -114,9 +123,9 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     worktree_fs::new_batch();
     // A few files (a commit, a message) are classified before threads would even start.
     let files: Vec<FileEntry> = if paths.len() < 64 {
-        paths.into_iter().filter_map(|rel| classify_owned(root, rel).transpose()).collect::<Result<_>>()?
+        paths.into_iter().filter_map(|rel| classify_owned(root, rel, known).transpose()).collect::<Result<_>>()?
     } else {
-        paths.into_par_iter().filter_map(|rel| classify_owned(root, rel).transpose()).collect::<Result<_>>()?
+        paths.into_par_iter().filter_map(|rel| classify_owned(root, rel, known).transpose()).collect::<Result<_>>()?
     };
     Ok(FileSet { files, extra: 0 })
 }
@@ -199,12 +208,13 @@ pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
 }
 
 fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
-    classify_owned(root, rel.to_path_buf())
+    classify_owned(root, rel.to_path_buf(), None)
 }
 
-fn classify_owned(root: &Path, rel: PathBuf) -> Result<Option<FileEntry>> {
+fn classify_owned(root: &Path, rel: PathBuf, known: Option<&Known>) -> Result<Option<FileEntry>> {
     let path = path_text(&rel);
-    let meta = match worktree_fs::lstat_in_batch(root, &rel) {
+    let looked = known.and_then(|k| k.get(rel.as_os_str().as_bytes())).copied().map(Ok);
+    let meta = match looked.unwrap_or_else(|| worktree_fs::lstat_in_batch(root, &rel)) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
             return Ok(None)
