@@ -114,6 +114,12 @@ fn key(repo: &Repo, config: &Config, ask: &Ask, index: &crate::repo::index_file:
             parts.push(line.into_bytes());
             parts.push(change.path.as_os_str().as_bytes().to_vec());
         }
+        // check-added-large-files leaves out what git LFS stores, as the attributes say, and
+        // those may come from outside the index (`.git/info/attributes`, `core.attributesFile`).
+        let added: Vec<&Path> = staged.iter().filter(|c| c.status == b'A').map(|c| c.path.as_path()).collect();
+        let mut filters: Vec<_> = crate::repo::index::filter_attributes(repo, &added).ok()?.into_iter().collect();
+        filters.sort();
+        parts.push(format!("{filters:?}").into_bytes());
     }
     let mut entries = Vec::with_capacity(index.entries.len() * 60);
     for entry in &index.entries {

@@ -576,7 +576,7 @@ fn a_run_of_built_ins_over_unchanged_files_is_answered_whole() {
     repo.ward(&["run", "--all", "--check"]).stdout_has("(every file as in the index: the whole report at once)");
 
     type Step<'s> = (&'s str, &'s dyn Fn(&TestRepo));
-    let steps: [Step; 6] = [
+    let steps: [Step; 7] = [
         ("an edit", &|r| {
             r.write("c.txt", "now trailing \n");
         }),
@@ -586,6 +586,9 @@ fn a_run_of_built_ins_over_unchanged_files_is_answered_whole() {
         ("a large file staged", &|r| {
             r.write("big.txt", "x".repeat(4096));
             r.git(&["add", "big.txt"]);
+        }),
+        ("LFS attributes from outside the index", &|r| {
+            r.write(".git/info/attributes", "big.txt filter=lfs diff=lfs merge=lfs -text\n");
         }),
         ("committing it", &|r| {
             r.git(&["commit", "-q", "--no-verify", "-m", "big"]);
