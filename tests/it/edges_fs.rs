@@ -373,14 +373,14 @@ fn a_backup_beyond_repair_says_where_it_is_and_how_to_apply_it_by_hand() {
 fn recovery_stops_what_a_killed_run_left_running_before_restoring() {
     let repo = TestRepo::new();
     // The fixer leaves a worker behind (as php-cs-fixer's parallel workers may) that writes
-    // late, after the next ward has put the user's version back. The script lets go of its
-    // output first: a worker still holding the check's pipes is stopped by the run itself, 0.5 s
-    // after the tool exits, and on a loaded machine one that started late was stopped that way.
+    // late, then keeps running itself; ward is killed outright while it runs. The fixer dies
+    // with ward (its parent-death signal); the worker, in the fixer's process group, does not,
+    // and would write after the next ward has put the user's version back.
     let marker = repo.temp().join("worker-started");
     repo.script(
         "tools/leaves-a-worker",
         &format!(
-            "exec </dev/null >/dev/null 2>&1\nfor f in \"$@\"; do (touch '{m}'; sleep 3; echo LATE >> \"$f\") & done",
+            "exec </dev/null >/dev/null 2>&1\nfor f in \"$@\"; do (touch '{m}'; sleep 3; echo LATE >> \"$f\") & done\nexec sleep 30",
             m = marker.display()
         ),
     );
@@ -388,13 +388,20 @@ fn recovery_stops_what_a_killed_run_left_running_before_restoring() {
     repo.write("a.txt", "one\n").commit("base");
     repo.write("a.txt", "one\ntwo\n").add_all();
     repo.write("a.txt", "one\ntwo\nthree\n");
-    killed_at(&repo, "checks");
-    // The worker was forked before the fixer exited, but may not have been scheduled yet.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut ward = repo
+        .ward_cmd()
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn ward");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !marker.exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(marker.exists(), "the worker never started");
+    ward.kill().expect("kill ward");
+    ward.wait().expect("reap ward");
     repo.ward(&["restore"]).code(0);
     assert_eq!(repo.read_string("a.txt"), "one\ntwo\nthree\n");
     std::thread::sleep(std::time::Duration::from_millis(3500));
