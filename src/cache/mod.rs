@@ -137,54 +137,53 @@ impl Cache {
         }
     }
 
-    /// The result stored for `check` on `file`, if any; a damaged entry is a miss.
-    pub fn get(&self, check: &Key, file: &Key) -> Option<Stored> {
+    /// The first value under (`section`, `key`) that `decode` accepts, newest segment first; a
+    /// value it refuses is damaged, warned about and passed over. A hit renews its segment.
+    fn lookup<T>(&self, section: &Key, key: &Key, decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
         for (index, segment) in self.segments.iter().enumerate() {
-            let Some(range) = segment.find_section(check) else { continue };
-            if let Some(bytes) = segment.find(range, file) {
-                if let Some(stored) = Stored::decode(bytes) {
-                    self.hit_segments[index].store(true, Ordering::Relaxed);
-                    self.hits.fetch_add(1, Ordering::Relaxed);
-                    return Some(stored);
-                }
-                self.warn("ignored a damaged cache entry; its check runs again".to_string());
-            }
-        }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        None
-    }
-
-    /// What each of a group of `checks` checks found in one file, kept under `key` by
-    /// [`Cache::put_record`]; a damaged or mismatched record is a miss.
-    pub fn get_record(&self, key: &Key, checks: usize) -> Option<Vec<Vec<Diagnostic>>> {
-        for (index, segment) in self.segments.iter().enumerate() {
-            let Some(range) = segment.find_section(&RECORDS) else { continue };
-            let Some(bytes) = segment.find(range, key) else { continue };
-            let found: Option<Vec<Vec<Diagnostic>>> = if bytes.is_empty() {
-                Some(vec![Vec::new(); checks])
-            } else {
-                serde_json::from_slice(bytes).ok().filter(|f: &Vec<Vec<Diagnostic>>| f.len() == checks)
+            let Some(bytes) = segment.find_section(section).and_then(|range| segment.find(range, key)) else {
+                continue;
             };
-            if let Some(found) = found {
+            if let Some(value) = decode(bytes) {
                 self.hit_segments[index].store(true, Ordering::Relaxed);
-                self.hits.fetch_add(checks as u64, Ordering::Relaxed);
-                return Some(found);
+                return Some(value);
             }
             self.warn("ignored a damaged cache entry; its check runs again".to_string());
         }
         None
     }
 
+    /// The result stored for `check` on `file`, if any; a damaged entry is a miss.
+    pub fn get(&self, check: &Key, file: &Key) -> Option<Stored> {
+        let found = self.lookup(check, file, Stored::decode);
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// What each of a group of `checks` checks found in one file, kept under `key` by
+    /// [`Cache::put_record`]; a damaged or mismatched record is a miss.
+    pub fn get_record(&self, key: &Key, checks: usize) -> Option<Vec<Vec<Diagnostic>>> {
+        let found = self.lookup(&RECORDS, key, |bytes| {
+            if bytes.is_empty() {
+                return Some(vec![Vec::new(); checks]);
+            }
+            serde_json::from_slice::<Vec<Vec<Diagnostic>>>(bytes).ok().filter(|f| f.len() == checks)
+        })?;
+        self.count_hits(checks as u64);
+        Some(found)
+    }
+
+    /// Keeps a file record (see [`Cache::get_record`]).
+    pub fn put_record(&self, key: &Key, found: &[Vec<Diagnostic>]) {
+        let value =
+            if found.iter().all(Vec::is_empty) { Vec::new() } else { serde_json::to_vec(found).unwrap_or_default() };
+        self.put_in(RECORDS, key, &value);
+    }
+
     /// The report of a whole run kept under `key`; it counts as no hit or miss of any check.
     pub fn get_run(&self, key: &Key) -> Option<Vec<u8>> {
-        for (index, segment) in self.segments.iter().enumerate() {
-            let Some(range) = segment.find_section(&RUNS) else { continue };
-            if let Some(bytes) = segment.find(range, key).filter(|b| !b.is_empty()) {
-                self.hit_segments[index].store(true, Ordering::Relaxed);
-                return Some(bytes.to_vec());
-            }
-        }
-        None
+        self.lookup(&RUNS, key, |bytes| (!bytes.is_empty()).then(|| bytes.to_vec()))
     }
 
     /// Results answered together (by a whole run's report), for `ward cache info`.
@@ -193,34 +192,20 @@ impl Cache {
     }
 
     pub fn put_run(&self, key: &Key, report: &[u8]) {
-        if !self.writable {
-            return;
-        }
-        if let Ok(mut fresh) = self.fresh.lock() {
-            fresh.insert(RUNS, *key, report);
-        }
-    }
-
-    /// Keeps a file record (see [`Cache::get_record`]).
-    pub fn put_record(&self, key: &Key, found: &[Vec<Diagnostic>]) {
-        if !self.writable {
-            return;
-        }
-        let value =
-            if found.iter().all(Vec::is_empty) { Vec::new() } else { serde_json::to_vec(found).unwrap_or_default() };
-        if let Ok(mut fresh) = self.fresh.lock() {
-            fresh.insert(RECORDS, *key, &value);
-        }
+        self.put_in(RUNS, key, report);
     }
 
     /// Keeps `stored` for `check` on `file`; written when the run finishes.
     pub fn put(&self, check: &Key, file: &Key, stored: &Stored) {
+        self.put_in(*check, file, &stored.encode());
+    }
+
+    fn put_in(&self, section: Key, key: &Key, value: &[u8]) {
         if !self.writable {
             return;
         }
-        let value = stored.encode();
         if let Ok(mut fresh) = self.fresh.lock() {
-            fresh.insert(*check, *file, &value);
+            fresh.insert(section, *key, value);
         }
     }
 

@@ -48,18 +48,16 @@ pub use crate::select::Known as Stats;
 
 /// Looks at every tracked file when the run could be answered whole (see [`Looked`]).
 pub fn look(repo: &Repo, config: &Config, ask: &Ask) -> Looked {
-    if !eligible(config, ask) {
-        return Looked::default();
-    }
+    let Some(checks) = eligible(config, ask) else { return Looked::default() };
     let Ok(index) = repo.read_index() else { return Looked::default() };
     let (stats, as_indexed) = stat_every_file(&repo.root, &index);
-    let key = (as_indexed && index.unmerged.is_empty()).then(|| key(repo, config, ask, &index)).flatten();
+    let key = (as_indexed && index.unmerged.is_empty()).then(|| key(repo, config, ask, &checks, &index)).flatten();
     Looked { key, stats: Some(stats) }
 }
 
 /// The checks of this run, when every one is a built-in whose verdict follows from the index.
-fn eligible(config: &Config, ask: &Ask) -> bool {
-    let checks: Option<Vec<&Builtin>> = config
+fn eligible<'c>(config: &'c Config, ask: &Ask) -> Option<Vec<&'c Builtin>> {
+    let checks: Vec<&Builtin> = config
         .checks
         .iter()
         .filter(|c| c.in_stage(ask.stage) && (ask.only.is_empty() || ask.only.contains(&c.id)))
@@ -67,21 +65,18 @@ fn eligible(config: &Config, ask: &Ask) -> bool {
             CheckKind::Builtin(b) if c.cache != Some(crate::config::CacheMode::Off) => Some(b),
             _ => None,
         })
-        .collect();
-    checks.is_some_and(|checks| !checks.is_empty() && checks.iter().all(|b| follows_from_index(b)))
+        .collect::<Option<_>>()?;
+    (!checks.is_empty() && checks.iter().all(|b| follows_from_index(b))).then_some(checks)
 }
 
 /// The key of this run's report, every file being as the index says.
-fn key(repo: &Repo, config: &Config, ask: &Ask, index: &crate::repo::index_file::IndexFile) -> Option<Key> {
-    let checks: Vec<&Builtin> = config
-        .checks
-        .iter()
-        .filter(|c| c.in_stage(ask.stage) && (ask.only.is_empty() || ask.only.contains(&c.id)))
-        .filter_map(|c| match &c.kind {
-            CheckKind::Builtin(b) => Some(b),
-            CheckKind::External(_) => None,
-        })
-        .collect();
+fn key(
+    repo: &Repo,
+    config: &Config,
+    ask: &Ask,
+    checks: &[&Builtin],
+    index: &crate::repo::index_file::IndexFile,
+) -> Option<Key> {
     let mut parts: Vec<Vec<u8>> = vec![
         b"run".to_vec(),
         format!(
@@ -98,9 +93,12 @@ fn key(repo: &Repo, config: &Config, ask: &Ask, index: &crate::repo::index_file:
     let mut skipped: Vec<&String> = ask.skip.iter().collect();
     skipped.sort();
     parts.push(format!("{skipped:?}").into_bytes());
-    parts.push(config.path.as_deref().map_or_else(|| b"default checks".to_vec(), file_part));
-    parts.push(file_part(&repo.root.join(crate::outcome::baseline::FILE_NAME)));
-    parts.push(format!("{:?}", executing_user()).into_bytes());
+    // The config as its loader read it; the baseline, a work-tree file, as every work-tree file
+    // is read: never through a link.
+    parts.push(config.path.as_deref().map_or_else(|| b"default checks".to_vec(), |p| tagged(std::fs::read(p))));
+    let baseline = Path::new(crate::outcome::baseline::FILE_NAME);
+    parts.push(tagged(crate::worktree_fs::read(&repo.root, baseline)));
+    parts.push(format!("{:?}", crate::select::identity()).into_bytes());
     if checks.iter().any(|b| matches!(b, Builtin::CheckExecutablesHaveShebangs)) {
         parts.push(vec![u8::from(repo.core_file_mode())]);
     }
@@ -197,18 +195,10 @@ fn stat_every_file(root: &Path, index: &crate::repo::index_file::IndexFile) -> (
     (stats, as_indexed)
 }
 
-fn file_part(path: &Path) -> Vec<u8> {
-    match std::fs::read(path) {
+/// A file's bytes, told apart from its absence.
+fn tagged(read: std::io::Result<Vec<u8>>) -> Vec<u8> {
+    match read {
         Ok(bytes) => [b"file:".as_slice(), &bytes].concat(),
         Err(_) => b"absent".to_vec(),
     }
-}
-
-/// The user and groups identify's `executable` tag is decided for.
-fn executing_user() -> (u32, Vec<u32>) {
-    let mut groups: Vec<u32> =
-        nix::unistd::getgroups().map(|g| g.into_iter().map(|g| g.as_raw()).collect()).unwrap_or_default();
-    groups.push(nix::unistd::getgid().as_raw());
-    groups.sort_unstable();
-    (nix::unistd::getuid().as_raw(), groups)
 }

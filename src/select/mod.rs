@@ -306,8 +306,9 @@ fn executable(mode: u32, owner: u32, group: u32) -> bool {
     }
 }
 
-/// The real user id and group ids of this process, asked once.
-fn identity() -> &'static (u32, Vec<u32>) {
+/// The real user id and group ids of this process, asked once: identify's `executable` tag is
+/// decided for them.
+pub fn identity() -> &'static (u32, Vec<u32>) {
     static IDENTITY: std::sync::OnceLock<(u32, Vec<u32>)> = std::sync::OnceLock::new();
     IDENTITY.get_or_init(|| {
         let mut groups: Vec<u32> =

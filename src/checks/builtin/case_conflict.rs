@@ -10,6 +10,8 @@ use crate::outcome::Diagnostic;
 use crate::select::{FileEntry, Selection};
 
 const RULE: &str = "check-case-conflict";
+/// The colliding paths a finding names; the rest are counted.
+const MAX_NAMED: usize = 5;
 
 pub(crate) fn run(ctx: &Context, files: &[&FileEntry]) -> Result<CheckResult, String> {
     // Over every file, every path added is among them already: no need to ask git what is staged.
@@ -35,11 +37,15 @@ pub(crate) fn run(ctx: &Context, files: &[&FileEntry]) -> Result<CheckResult, St
     let diagnostics = conflicts(&relevant, existing.iter().map(|p| p.as_ref()))
         .into_iter()
         .map(|(path, others)| {
-            let others: Vec<String> = others.iter().map(|o| format!("`{o}`")).collect();
+            // Bounded: a tree of a thousand case variants must not make a million-name message.
+            let mut named: Vec<String> = others.named.iter().map(|o| format!("`{o}`")).collect();
+            if others.count > named.len() {
+                named.push(format!("and {} more", others.count - named.len()));
+            }
             let message = format!(
                 "differs only by case from {}: on case-insensitive file systems (macOS, Windows) they are \
                  the same path; rename one",
-                others.join(", ")
+                named.join(", ")
             );
             Diagnostic::error(path, message).with_rule(RULE)
         })
@@ -58,10 +64,7 @@ fn text(path: impl AsRef<Path>) -> String {
 /// directory's hash is a prefix of its file's), so a run over every file makes one pass without
 /// a string per name; only a group of two names or more is compared for real. A commit of five
 /// files against a large repository keeps only the existing names whose hash it shares.
-fn conflicts<'a>(
-    relevant: &'a BTreeSet<String>,
-    existing: impl Iterator<Item = &'a str>,
-) -> BTreeMap<String, Vec<String>> {
+fn conflicts<'a>(relevant: &'a BTreeSet<String>, existing: impl Iterator<Item = &'a str>) -> BTreeMap<String, Others> {
     let mut groups: HashMap<u64, Group<'a>> = HashMap::default();
     for path in relevant {
         each_prefix(path, |hash, name| groups.entry(hash).or_default().add(name, true));
@@ -74,26 +77,38 @@ fn conflicts<'a>(
         });
     }
     let mut found = BTreeMap::new();
+    for group in groups.values_mut().filter(|g| g.names.len() > 1) {
+        group.settle();
+    }
     for group in groups.values().filter(|g| g.names.len() > 1) {
         let lower: Vec<String> = group.names.iter().map(|(name, _)| lowercase(name)).collect();
         for (i, (name, is_relevant)) in group.names.iter().enumerate() {
             if !is_relevant {
                 continue;
             }
-            let mut others: Vec<String> = group
-                .names
-                .iter()
-                .zip(&lower)
-                .filter(|((other, _), l)| other != name && **l == lower[i])
-                .map(|((other, _), _)| other.to_string())
-                .collect();
-            if !others.is_empty() {
-                others.sort();
+            // The group is sorted: the first few are named, every one is counted.
+            let mut others = Others::default();
+            for ((other, _), l) in group.names.iter().zip(&lower) {
+                if other != name && *l == lower[i] {
+                    if others.named.len() < MAX_NAMED {
+                        others.named.push(other.to_string());
+                    }
+                    others.count += 1;
+                }
+            }
+            if others.count > 0 {
                 found.insert(name.to_string(), others);
             }
         }
     }
     found
+}
+
+/// The paths one path collides with: the first few by name, and how many in all.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Others {
+    named: Vec<String>,
+    count: usize,
 }
 
 /// The distinct names whose lowercase forms hash alike, each marked when it is relevant.
@@ -103,27 +118,47 @@ struct Group<'a> {
 }
 
 impl<'a> Group<'a> {
+    /// Paths come in sorted order, so a directory's repeats arrive one after another: only the
+    /// last name is compared here, and [`Group::settle`] merges what is left (whatever a hostile
+    /// tree of case variants makes the group's size).
     fn add(&mut self, name: &'a str, relevant: bool) {
-        match self.names.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, r)) => *r |= relevant,
-            None => self.names.push((name, relevant)),
+        match self.names.last_mut() {
+            Some((n, r)) if *n == name => *r |= relevant,
+            _ => self.names.push((name, relevant)),
         }
+    }
+
+    fn settle(&mut self) {
+        self.names.sort_unstable();
+        self.names.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            kept.1 |= same && later.1;
+            same
+        });
     }
 }
 
 /// Calls `f` with the hash of the lowercase form of `path` and of every directory above it.
 fn each_prefix<'a>(path: &'a str, mut f: impl FnMut(u64, &'a str)) {
     let step = |hash: u64, byte: u8| (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    let mut hash = 0u64;
     if !path.is_ascii() {
-        // Unicode lowercasing may change lengths: each prefix on its own (rare).
-        let ends = path.match_indices('/').map(|(i, _)| i).chain(std::iter::once(path.len()));
-        for end in ends {
-            let name = &path[..end];
-            f(lowercase(name).bytes().fold(0, step), name);
+        // Unicode lowercasing may change lengths, so component by component (a component's
+        // lowercase form does not depend on the others: `/` ends a word): linear in the path,
+        // however many components a hostile path has.
+        let mut end = 0;
+        for (n, part) in path.split('/').enumerate() {
+            if n > 0 {
+                f(hash, &path[..end]);
+                hash = step(hash, b'/');
+                end += 1;
+            }
+            hash = lowercase(part).bytes().fold(hash, step);
+            end += part.len();
         }
+        f(hash, path);
         return;
     }
-    let mut hash = 0u64;
     for (i, byte) in path.bytes().enumerate() {
         if byte == b'/' {
             f(hash, &path[..i]);
@@ -164,6 +199,24 @@ mod tests {
 
     fn conflicts_of(relevant: &BTreeSet<String>, existing: &[String]) -> BTreeMap<String, Vec<String>> {
         conflicts(relevant, existing.iter().map(String::as_str))
+            .into_iter()
+            .map(|(path, others)| {
+                assert_eq!(others.count, others.named.len(), "{path}: a few others are all named");
+                (path, others.named)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_thousand_case_variants_name_five_and_count_the_rest() {
+        let variants: Vec<String> = (0..1000u32)
+            .map(|i| (0..10).map(|b| if i & (1 << b) != 0 { 'A' } else { 'a' }).collect::<String>() + ".txt")
+            .collect();
+        let relevant: BTreeSet<String> = variants.iter().cloned().collect();
+        let found = conflicts(&relevant, variants.iter().map(String::as_str));
+        assert_eq!(found.len(), 1000);
+        let first = &found["aaaaaaaaaa.txt"];
+        assert_eq!((first.named.len(), first.count), (MAX_NAMED, 999));
     }
 
     #[test]
@@ -191,6 +244,24 @@ mod tests {
     fn old_conflicts_and_identical_paths_are_ignored() {
         assert!(conflicts_of(&set(&["x.rs"]), &owned(&["Old.txt", "old.txt", "x.rs"])).is_empty());
         assert!(conflicts_of(&set(&["src/lib.rs"]), &owned(&["src/lib.rs", "src/main.rs"])).is_empty());
+    }
+
+    #[test]
+    fn unicode_paths_hash_as_their_lowercase_prefixes() {
+        for path in ["Ä/ΣΑΣ/x.TXT", "ä/σας/x.txt", "K/a", "k/A"] {
+            let mut seen = Vec::new();
+            each_prefix(path, |hash, name| seen.push((hash, name)));
+            let step =
+                |hash: u64, byte: u8| (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+            let expected: Vec<(u64, &str)> = path
+                .match_indices('/')
+                .map(|(i, _)| &path[..i])
+                .chain(std::iter::once(path))
+                .map(|name| (lowercase(name).bytes().fold(0, step), name))
+                .collect();
+            assert_eq!(seen, expected, "{path}");
+        }
+        assert_eq!(conflicts_of(&set(&["Ä/ΣΑΣ/x.TXT"]), &owned(&["ä/σας/x.txt"])).len(), 3);
     }
 
     #[test]
