@@ -21,6 +21,9 @@ use nix::fcntl::{self, AtFlags, OFlag};
 use nix::sys::stat::{self, Mode, SFlag};
 use nix::unistd::{self, UnlinkatFlags};
 
+mod tree_stat;
+pub use tree_stat::lstat_tree;
+
 /// A path that goes through a symbolic link on its way into the work tree.
 #[derive(Debug, thiserror::Error)]
 #[error("{} is a symbolic link, and ward never follows one to reach a file ({} is beyond it)", link.display(), path.display())]

@@ -74,6 +74,8 @@ pub struct Cache {
     /// Newest first.
     segments: Vec<Segment>,
     hit_segments: Vec<AtomicBool>,
+    /// Segments found torn or corrupted as they were read: passed over, then removed.
+    damaged_segments: Vec<AtomicBool>,
     fresh: Mutex<Builder>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -110,7 +112,12 @@ impl Cache {
             for (_, path) in found {
                 match Segment::open(&path) {
                     Ok(segment) => segments.push(segment),
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(store::Unusable::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(store::Unusable::OtherVersion) => {
+                        if writable {
+                            let _ = fs::remove_file(&path);
+                        }
+                    }
                     Err(err) => {
                         // Never trusted: dropped, and its results computed again.
                         warnings.push(format!("ignored a damaged cache file {}: {err}", path.display()));
@@ -126,6 +133,7 @@ impl Cache {
             dir: dir.to_path_buf(),
             max_size,
             hit_segments: segments.iter().map(|_| AtomicBool::new(false)).collect(),
+            damaged_segments: segments.iter().map(|_| AtomicBool::new(false)).collect(),
             segments,
             fresh: Mutex::new(Builder::default()),
             hits: AtomicU64::new(0),
@@ -137,12 +145,21 @@ impl Cache {
         }
     }
 
-    /// The first value under (`section`, `key`) that `decode` accepts, newest segment first; a
-    /// value it refuses is damaged, warned about and passed over. A hit renews its segment.
+    /// The first value under (`section`, `key`) that `decode` accepts, newest segment first. A
+    /// segment whose entry fails its checksum is damaged: warned about, passed over from then
+    /// on, and removed at the end. A hit renews its segment.
     fn lookup<T>(&self, section: &Key, key: &Key, decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
         for (index, segment) in self.segments.iter().enumerate() {
-            let Some(bytes) = segment.find_section(section).and_then(|range| segment.find(range, key)) else {
+            if self.damaged_segments[index].load(Ordering::Relaxed) {
                 continue;
+            }
+            let bytes = match segment.get(section, key) {
+                store::Found::Missing => continue,
+                store::Found::Value(bytes) => bytes,
+                store::Found::Damaged => {
+                    self.damaged(index);
+                    continue;
+                }
             };
             if let Some(value) = decode(bytes) {
                 self.hit_segments[index].store(true, Ordering::Relaxed);
@@ -151,6 +168,13 @@ impl Cache {
             self.warn("ignored a damaged cache entry; its check runs again".to_string());
         }
         None
+    }
+
+    fn damaged(&self, index: usize) {
+        if !self.damaged_segments[index].swap(true, Ordering::Relaxed) {
+            let path = self.segments[index].path.display();
+            self.warn(format!("ignored a damaged cache file {path}: an entry does not match its checksum"));
+        }
     }
 
     /// The result stored for `check` on `file`, if any; a damaged entry is a miss.
@@ -263,6 +287,12 @@ impl Cache {
 
     fn save(&self, fresh: Builder) -> std::io::Result<()> {
         let now = SystemTime::now();
+        for (segment, damaged) in self.segments.iter().zip(&self.damaged_segments) {
+            if damaged.load(Ordering::Relaxed) {
+                // Another run may hold it mapped: unlinking leaves its mapping intact.
+                let _ = fs::remove_file(&segment.path);
+            }
+        }
         // Least recently used is least recently hit or written: a hit renews its segment.
         for (segment, hit) in self.segments.iter().zip(&self.hit_segments) {
             if hit.load(Ordering::Relaxed) {
@@ -287,17 +317,23 @@ impl Cache {
         let order: Vec<usize> =
             (0..self.segments.len()).filter(|&i| hit(i)).chain((0..self.segments.len()).filter(|&i| !hit(i))).collect();
         'segments: for i in order {
+            if self.damaged_segments[i].load(Ordering::Relaxed) {
+                continue;
+            }
             let mut full = false;
-            self.segments[i].each(|check, file, value| {
+            let whole = self.segments[i].each(|check, file, value| {
                 if full || fresh.contains(check, file) {
                     return;
                 }
-                if fresh.size() + 24 + value.len() as u64 > budget {
+                if fresh.size() + store::Builder::cost(value) > budget {
                     full = true;
                     return;
                 }
                 fresh.insert(*check, *file, value);
             });
+            if !whole {
+                self.damaged(i);
+            }
             if full {
                 break 'segments;
             }

@@ -1,10 +1,12 @@
 //! The cache on disk: immutable segment files, each a sorted table of (check, file) keys with
 //! their results, mapped into memory rather than read, written whole and renamed into place.
 //!
-//! Layout (little-endian): `MAGIC`, section count (u32), then per section its check key (16
-//! bytes), entry count (u32) and first entry (u32); the entries, each a file key (16 bytes),
-//! a value offset and a value length (u32 each, length 0 = "passed, nothing to say"); the values;
-//! and a 64-bit checksum of everything before it.
+//! Layout (little-endian): `MAGIC`, the file's length (u64), the section count (u32), then per
+//! section its check key (16 bytes), entry count (u32) and first entry (u32), and a 64-bit
+//! checksum of all that; the entries, each a file key (16 bytes), a value offset and a value
+//! length (u32 each, length 0 = "passed, nothing to say") and a 64-bit checksum of the entry
+//! with its section's key and its value; then the values. Opening a segment checks only its
+//! head, so that it costs the same whatever the cache holds; each value is checked when read.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -16,9 +18,13 @@ use std::ptr::NonNull;
 
 pub type Key = [u8; 16];
 
-const MAGIC: &[u8; 8] = b"WARDC\x01\0\0";
+const MAGIC: &[u8; 8] = b"WARDC\x02\0\0";
+/// What every segment's magic starts with, whatever its format's version.
+const FAMILY: &[u8; 5] = b"WARDC";
 const SECTION: usize = 24;
-const ENTRY: usize = 24;
+const ENTRY: usize = 32;
+/// Magic, length and section count.
+const HEAD: usize = 20;
 /// Segment files are named `seg-*.wc`; anything else in the directory is not ours to read.
 pub const SUFFIX: &str = ".wc";
 
@@ -29,37 +35,57 @@ pub struct Segment {
     sections: usize,
 }
 
+/// Why a segment cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Unusable {
+    /// Written by another version of ward, whose results this one would not trust anyway.
+    #[error("written by another version of ward")]
+    OtherVersion,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// What a segment holds under a key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Found<'a> {
+    Missing,
+    Value(&'a [u8]),
+    /// The entry does not match its checksum: the file was torn or corrupted.
+    Damaged,
+}
+
 impl Segment {
-    /// Maps and validates `path`: a file with a wrong size, magic or checksum is `Err`.
-    pub fn open(path: &Path) -> io::Result<Segment> {
+    /// Maps `path` and validates its head: a file of another length, magic or head checksum is
+    /// `Err`. Entries and values are checked as they are read.
+    pub fn open(path: &Path) -> Result<Segment, Unusable> {
         let file = fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW).open(path)?;
         let map = Map::new(&file)?;
         let bytes = map.bytes();
-        let bad = || io::Error::new(io::ErrorKind::InvalidData, "corrupt cache segment");
-        if bytes.len() < MAGIC.len() + 4 + 8 || &bytes[..MAGIC.len()] != MAGIC {
+        let bad = || Unusable::Io(io::Error::new(io::ErrorKind::InvalidData, "corrupt cache segment"));
+        if bytes.len() >= FAMILY.len()
+            && bytes[..FAMILY.len()] == *FAMILY
+            && bytes[..MAGIC.len().min(bytes.len())] != *MAGIC
+        {
+            return Err(Unusable::OtherVersion);
+        }
+        if bytes.len() < HEAD + 8 || &bytes[..MAGIC.len()] != MAGIC || le64(bytes, 8) != bytes.len() as u64 {
             return Err(bad());
         }
-        let body = bytes.len() - 8;
-        if checksum(&bytes[..body]).to_le_bytes() != bytes[body..] {
+        let sections = le32(bytes, 16) as usize;
+        let table_end = sections.checked_mul(SECTION).and_then(|t| t.checked_add(HEAD)).ok_or_else(bad)?;
+        if table_end.checked_add(8).is_none_or(|end| end > bytes.len())
+            || checksum(&bytes[..table_end]) != le64(bytes, table_end)
+        {
             return Err(bad());
         }
-        let sections = le32(bytes, 8) as usize;
-        let entries_at = 12usize.checked_add(sections.checked_mul(SECTION).ok_or_else(bad)?).ok_or_else(bad)?;
-        if entries_at > body {
-            return Err(bad());
-        }
+        let len = bytes.len();
         let segment = Segment { path: path.to_path_buf(), map, sections };
         for s in 0..sections {
             let (_, count, first) = segment.section(s);
-            let end = (first + count).checked_mul(ENTRY).and_then(|e| e.checked_add(entries_at));
-            if end.is_none_or(|e| e > body) {
+            let end =
+                first.checked_add(count).and_then(|n| n.checked_mul(ENTRY)).and_then(|e| e.checked_add(table_end + 8));
+            if end.is_none_or(|e| e > len) {
                 return Err(bad());
-            }
-            for e in first..first + count {
-                let (_, offset, len) = segment.entry(e);
-                if offset.checked_add(len).is_none_or(|end| end > body) {
-                    return Err(bad());
-                }
             }
         }
         Ok(segment)
@@ -70,23 +96,25 @@ impl Segment {
     }
 
     fn entries_at(&self) -> usize {
-        12 + self.sections * SECTION
+        HEAD + self.sections * SECTION + 8
     }
 
     fn section(&self, s: usize) -> (&[u8], usize, usize) {
-        let at = 12 + s * SECTION;
+        let at = HEAD + s * SECTION;
         let bytes = self.map.bytes();
         (&bytes[at..at + 16], le32(bytes, at + 16) as usize, le32(bytes, at + 20) as usize)
     }
 
-    fn entry(&self, e: usize) -> (&[u8], usize, usize) {
-        let at = self.entries_at() + e * ENTRY;
-        let bytes = self.map.bytes();
-        (&bytes[at..at + 16], le32(bytes, at + 16) as usize, le32(bytes, at + 20) as usize)
+    /// The value stored for (`check`, `file`).
+    pub fn get(&self, check: &Key, file: &Key) -> Found<'_> {
+        match self.find_section(check).and_then(|range| self.find(range, file)) {
+            Some(e) => self.value(check, e).map_or(Found::Damaged, Found::Value),
+            None => Found::Missing,
+        }
     }
 
     /// The entries of one check, as a range of entry indices.
-    pub fn find_section(&self, check: &Key) -> Option<(usize, usize)> {
+    fn find_section(&self, check: &Key) -> Option<(usize, usize)> {
         let (mut lo, mut hi) = (0, self.sections);
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -100,13 +128,13 @@ impl Segment {
         None
     }
 
-    /// The stored value of `file` within a section's range.
+    /// The entry of `file` within a section's range.
     ///
     /// Keys are digests, spread evenly over their range, so the position of a key is well
     /// guessed from its value: a few rounds of interpolation narrow a section of thousands of
     /// entries to a handful, which a binary search finishes (and which bounds the work whatever
     /// the keys are).
-    pub fn find(&self, range: (usize, usize), file: &Key) -> Option<&[u8]> {
+    fn find(&self, range: (usize, usize), file: &Key) -> Option<usize> {
         let wanted = u128::from_be_bytes(*file);
         let (mut lo, mut hi) = range;
         let (mut below, mut above) = (0u128, u128::MAX);
@@ -121,7 +149,7 @@ impl Segment {
             match key.cmp(&wanted) {
                 std::cmp::Ordering::Less => (lo, below) = (guess + 1, key),
                 std::cmp::Ordering::Greater => (hi, above) = (guess, key),
-                std::cmp::Ordering::Equal => return Some(self.value(guess)),
+                std::cmp::Ordering::Equal => return Some(guess),
             }
         }
         while lo < hi {
@@ -129,7 +157,7 @@ impl Segment {
             match self.entry_key(mid).cmp(&wanted) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.value(mid)),
+                std::cmp::Ordering::Equal => return Some(mid),
             }
         }
         None
@@ -141,22 +169,31 @@ impl Segment {
         u128::from_be_bytes(bytes)
     }
 
-    fn value(&self, e: usize) -> &[u8] {
-        let (_, offset, len) = self.entry(e);
-        &self.map.bytes()[offset..offset + len]
+    /// Entry `e`'s value, when it is within the file and matches its checksum.
+    fn value(&self, check: &Key, e: usize) -> Option<&[u8]> {
+        let bytes = self.map.bytes();
+        let at = self.entries_at() + e * ENTRY;
+        let (offset, len) = (le32(bytes, at + 16) as usize, le32(bytes, at + 20) as usize);
+        let value = bytes.get(offset..offset.checked_add(len)?)?;
+        (entry_sum(check, &bytes[at..at + 24], value) == le64(bytes, at + 24)).then_some(value)
     }
 
-    /// Every entry, for merging segments.
-    pub fn each(&self, mut f: impl FnMut(&Key, &Key, &[u8])) {
+    /// Every entry that matches its checksum, for merging segments; false if some did not.
+    pub fn each(&self, mut f: impl FnMut(&Key, &Key, &[u8])) -> bool {
+        let mut whole = true;
         for s in 0..self.sections {
             let (check, count, first) = self.section(s);
             let check: Key = check.try_into().unwrap_or_default();
             for e in first..first + count {
-                let (file, offset, len) = self.entry(e);
-                let file: Key = file.try_into().unwrap_or_default();
-                f(&check, &file, &self.map.bytes()[offset..offset + len]);
+                let at = self.entries_at() + e * ENTRY;
+                let file: Key = self.map.bytes()[at..at + 16].try_into().unwrap_or_default();
+                match self.value(&check, e) {
+                    Some(value) => f(&check, &file, value),
+                    None => whole = false,
+                }
             }
         }
+        whole
     }
 }
 
@@ -168,9 +205,14 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// What an entry with `value` takes on disk.
+    pub fn cost(value: &[u8]) -> u64 {
+        (ENTRY + value.len()) as u64
+    }
+
     pub fn insert(&mut self, check: Key, file: Key, value: &[u8]) {
         if let std::collections::btree_map::Entry::Vacant(slot) = self.entries.entry((check, file)) {
-            self.bytes += (ENTRY + value.len()) as u64;
+            self.bytes += Self::cost(value);
             slot.insert(value.to_vec());
         }
     }
@@ -200,27 +242,33 @@ impl Builder {
                 _ => sections.push((*check, 1, index as u32)),
             }
         }
-        let values_at = 12 + sections.len() * SECTION + self.entries.len() * ENTRY;
-        let mut out = Vec::with_capacity(values_at + 8 + self.bytes as usize);
+        let table_end = HEAD + sections.len() * SECTION;
+        let values_at = table_end + 8 + self.entries.len() * ENTRY;
+        let total = values_at + self.entries.values().map(Vec::len).sum::<usize>();
+        let mut out = Vec::with_capacity(total);
         out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(total as u64).to_le_bytes());
         out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
         for (check, count, first) in &sections {
             out.extend_from_slice(check);
             out.extend_from_slice(&count.to_le_bytes());
             out.extend_from_slice(&first.to_le_bytes());
         }
+        let sum = checksum(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
         let mut offset = values_at;
-        for ((_, file), value) in &self.entries {
-            out.extend_from_slice(file);
-            out.extend_from_slice(&(offset as u32).to_le_bytes());
-            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        for ((check, file), value) in &self.entries {
+            let mut entry = [0u8; 24];
+            entry[..16].copy_from_slice(file);
+            entry[16..20].copy_from_slice(&(offset as u32).to_le_bytes());
+            entry[20..].copy_from_slice(&(value.len() as u32).to_le_bytes());
+            out.extend_from_slice(&entry);
+            out.extend_from_slice(&entry_sum(check, &entry, value).to_le_bytes());
             offset += value.len();
         }
         for value in self.entries.values() {
             out.extend_from_slice(value);
         }
-        let sum = checksum(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
         out
     }
 
@@ -256,7 +304,17 @@ static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0)
 /// A fast 64-bit checksum against torn and corrupted files (not against an attacker: whoever can
 /// write the cache directory can write any result).
 fn checksum(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+    finish(fold(0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64, bytes))
+}
+
+/// The checksum of an entry: its section's key, its own 24 bytes and its value, so that an entry
+/// moved to another section, or pointing at other bytes, does not match.
+fn entry_sum(check: &Key, entry: &[u8], value: &[u8]) -> u64 {
+    let h = fold(0x9e37_79b9_7f4a_7c15 ^ value.len() as u64, check);
+    finish(fold(fold(h, entry), value))
+}
+
+fn fold(mut h: u64, bytes: &[u8]) -> u64 {
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
@@ -265,7 +323,15 @@ fn checksum(bytes: &[u8]) -> u64 {
     for &b in chunks.remainder() {
         h = (h ^ u64::from(b)).wrapping_mul(0x1000_0000_01b3).rotate_left(29);
     }
+    h
+}
+
+fn finish(h: u64) -> u64 {
     h ^ (h >> 31)
+}
+
+fn le64(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
 }
 
 fn le32(bytes: &[u8], at: usize) -> u32 {
@@ -326,26 +392,40 @@ mod tests {
         builder.insert([1; 16], [3; 16], b"ignored: the first value wins");
         let path = builder.write(dir.path()).expect("write");
         let segment = Segment::open(&path).expect("open");
-        let one = segment.find_section(&[1; 16]).expect("section");
-        assert_eq!(segment.find(one, &[3; 16]), Some(&b"three"[..]));
-        assert_eq!(segment.find(one, &[5; 16]), Some(&b"five"[..]));
-        assert_eq!(segment.find(one, &[9; 16]), None);
-        let two = segment.find_section(&[2; 16]).expect("section");
-        assert_eq!(segment.find(two, &[9; 16]), Some(&b""[..]));
-        assert!(segment.find_section(&[3; 16]).is_none());
+        assert_eq!(segment.get(&[1; 16], &[3; 16]), Found::Value(b"three"));
+        assert_eq!(segment.get(&[1; 16], &[5; 16]), Found::Value(b"five"));
+        assert_eq!(segment.get(&[1; 16], &[9; 16]), Found::Missing);
+        assert_eq!(segment.get(&[2; 16], &[9; 16]), Found::Value(b""));
+        assert_eq!(segment.get(&[3; 16], &[9; 16]), Found::Missing);
         let mut count = 0;
-        segment.each(|_, _, _| count += 1);
+        assert!(segment.each(|_, _, _| count += 1));
         assert_eq!(count, 3);
 
         let bytes = fs::read(&path).expect("read");
-        for damaged in [bytes[..bytes.len() - 3].to_vec(), {
-            let mut b = bytes.clone();
-            b[40] ^= 1;
-            b
-        }] {
-            let bad = dir.path().join("bad.wc");
+        let bad = dir.path().join("bad.wc");
+        let with = |change: &dyn Fn(&mut Vec<u8>)| {
+            let mut damaged = bytes.clone();
+            change(&mut damaged);
             fs::write(&bad, damaged).expect("write");
-            assert!(Segment::open(&bad).is_err());
+            Segment::open(&bad)
+        };
+        // A torn file, a damaged head: refused at once.
+        assert!(with(&|b| b.truncate(b.len() - 3)).is_err());
+        assert!(with(&|b| b[22] ^= 1).is_err());
+        // Another version's segment is not damaged, only not ours to read.
+        assert!(matches!(with(&|b| b[5] = 1), Err(Unusable::OtherVersion)));
+        // A damaged entry or value: found as damaged, never as a value.
+        let entries = HEAD + 2 * SECTION + 8;
+        for at in [entries, entries + 17, entries + 20, entries + ENTRY * 2 + 20, bytes.len() - 1] {
+            let segment = with(&|b| b[at] ^= 0x10).expect("the head is whole");
+            let found: Vec<Found> = [([1; 16], [3; 16]), ([1; 16], [5; 16]), ([2; 16], [9; 16])]
+                .iter()
+                .map(|(check, file)| segment.get(check, file))
+                .collect();
+            assert!(found.iter().all(|f| matches!(f, Found::Missing | Found::Damaged | Found::Value(_))));
+            assert!(found.contains(&Found::Damaged) || found.contains(&Found::Missing), "byte {at}: {found:?}");
+            assert!(!found.iter().any(|f| matches!(f, Found::Value(v) if ![&b"three"[..], b"five", b""].contains(v))));
+            assert!(!segment.each(|_, _, _| {}), "byte {at}");
         }
     }
 
@@ -365,14 +445,13 @@ mod tests {
             builder.insert([2; 16], skewed(i * 3), &i.to_le_bytes());
         }
         let segment = Segment::open(&builder.write(dir.path()).expect("write")).expect("open");
-        let (even, skew) = (segment.find_section(&[1; 16]).expect("one"), segment.find_section(&[2; 16]).expect("two"));
         for i in 0..5000 {
-            assert_eq!(segment.find(even, &key(i)), Some(&i.to_le_bytes()[..]), "{i}");
-            assert_eq!(segment.find(skew, &skewed(i * 3)), Some(&i.to_le_bytes()[..]), "{i}");
-            assert_eq!(segment.find(even, &key(i + 5000)), None);
-            assert_eq!(segment.find(skew, &skewed(i * 3 + 1)), None);
+            assert_eq!(segment.get(&[1; 16], &key(i)), Found::Value(&i.to_le_bytes()[..]), "{i}");
+            assert_eq!(segment.get(&[2; 16], &skewed(i * 3)), Found::Value(&i.to_le_bytes()[..]), "{i}");
+            assert_eq!(segment.get(&[1; 16], &key(i + 5000)), Found::Missing);
+            assert_eq!(segment.get(&[2; 16], &skewed(i * 3 + 1)), Found::Missing);
         }
-        assert_eq!(segment.find(even, &[0; 16]), None);
-        assert_eq!(segment.find(even, &[0xff; 16]), None);
+        assert_eq!(segment.get(&[1; 16], &[0; 16]), Found::Missing);
+        assert_eq!(segment.get(&[1; 16], &[0xff; 16]), Found::Missing);
     }
 }

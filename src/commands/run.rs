@@ -24,7 +24,12 @@ use super::Workspace;
 pub fn run(args: &RunArgs) -> Result<ExitStatus> {
     let started = Instant::now();
     let early = crate::repo::Early { message_settings: args.message.is_some() };
-    run_in(&Workspace::discover_with(early)?, args, started)
+    let ws = Workspace::discover_with(early)?;
+    let status = run_in(&ws, args, started);
+    // The process ends now: freeing a 13,000-entry index entry by entry would cost a warm run
+    // more than a millisecond that the kernel's unmapping does not.
+    std::mem::forget(ws);
+    status
 }
 
 /// `ward run` in a workspace found already (the hooks call it once per pushed ref).
@@ -46,7 +51,7 @@ pub fn run_in(ws: &Workspace, args: &RunArgs, started: Instant) -> Result<ExitSt
         // A commit always needs the staged list: git works on it while the config loads.
         (Some(repo), Selection::Staged) => repo.prefetch(crate::repo::Prefetch { staged: true, ..Default::default() }),
         // And a run over every file the index, read while the config loads and the cache opens.
-        (Some(repo), Selection::All) => repo.prefetch(crate::repo::Prefetch { index: true, ..Default::default() }),
+        (Some(repo), Selection::All) => repo.prefetch(crate::repo::Prefetch { index_file: true, ..Default::default() }),
         _ => {}
     }
     let config = ws.load_config(args.config.config.as_deref(), &printer)?;
@@ -208,16 +213,22 @@ impl Session<'_> {
     fn execute(&self, selection: &Selection, only: &[String], mode: Mode) -> Result<Report> {
         let started = Instant::now();
         let (ws, config, printer) = (self.ws, self.config, self.printer);
-        if let Some(repo) = &ws.repo {
-            repo.prefetch(git_facts(config, selection));
+        // A run over every file may be answered whole, asking git nothing more: what the checks
+        // would ask is asked only when they are to run.
+        let prefetch = || {
+            if let Some(repo) = &ws.repo {
+                repo.prefetch(git_facts(config, selection));
+            }
+        };
+        if *selection != Selection::All {
+            prefetch();
         }
         // Staged mode sets partially staged files aside so that the checks see exactly the commit;
         // `finish` (or, on an error or a panic, dropping the guard) puts them back.
         let guard = safe::Guard::begin(ws.repo.as_ref(), selection, config, printer)?;
         let looked = self.look(selection, only, mode);
-        let record = looked.key;
-        if let (Some(key), Some(cache)) = (&record, self.cache) {
-            if let Some(mut report) = exec::run_record::recall(cache, key) {
+        if let (Some(cache), Some(repo)) = (self.cache, &ws.repo) {
+            if let Some(mut report) = exec::run_record::recall(repo, cache, &looked) {
                 let width = human::line_width(report.checks.iter().map(|c| c.name.chars().count()), printer.width);
                 for outcome in &report.checks {
                     if self.check_lines {
@@ -227,6 +238,9 @@ impl Session<'_> {
                 report.summary.duration_ms = started.elapsed().as_millis() as u64;
                 return Ok(report);
             }
+        }
+        if *selection == Selection::All {
+            prefetch();
         }
         let source = match &ws.repo {
             Some(repo) => Source::Git(repo),
@@ -321,11 +335,12 @@ impl Session<'_> {
             from_cache,
             whole_run: false,
         });
-        if let (Some(key), Some(cache)) = (&record, self.cache) {
+        if let (Some(key), Some(cache), Some(repo)) = (&looked.key, self.cache, &ws.repo) {
             // Kept only if every file is still as it was: one changed while the checks ran may
             // be in the report with its new content.
-            if !process::interrupted() && self.look(selection, only, mode).key.as_ref() == Some(key) {
-                exec::run_record::keep(cache, key, &report);
+            let after = self.look(selection, only, mode);
+            if !process::interrupted() && after.key.as_ref() == Some(key) {
+                exec::run_record::keep(repo, cache, &after, &report);
             }
         }
         Ok(report)

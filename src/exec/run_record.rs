@@ -10,9 +10,8 @@
 //! means the run goes the ordinary way, file by file.
 
 use std::os::unix::ffi::OsStrExt as _;
-use std::path::Path;
-
-use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::cache::keys::digest;
 use crate::cache::store::Key;
@@ -22,7 +21,7 @@ use crate::cli::Stage;
 use crate::config::{CheckKind, Config};
 use crate::outcome::{Report, Status};
 use crate::plan::Mode;
-use crate::repo::index_file::StatData;
+use crate::repo::index_file::{Entry, IndexFile, StatData};
 use crate::repo::Repo;
 use crate::worktree_fs::Meta;
 
@@ -42,6 +41,9 @@ pub struct Ask<'a> {
 pub struct Looked {
     pub key: Option<Key>,
     pub stats: Option<Stats>,
+    /// Files over check-added-large-files' limit whose being added HEAD's commit stands for in
+    /// the key: the report keeps the attributes of those being added (see [`keep`]).
+    large: Vec<Box<[u8]>>,
 }
 
 pub use crate::select::Known as Stats;
@@ -50,9 +52,63 @@ pub use crate::select::Known as Stats;
 pub fn look(repo: &Repo, config: &Config, ask: &Ask) -> Looked {
     let Some(checks) = eligible(config, ask) else { return Looked::default() };
     let Ok(index) = repo.read_index() else { return Looked::default() };
+    // What git alone can say, asked while the files are looked at.
+    let wants = Wants::of(&checks, &index, |i| u64::from(index.entries[i].stat.size));
+    let head = wants.large_added.then(|| repo.head_commit()).flatten();
+    repo.prefetch(crate::repo::Prefetch {
+        staged: wants.gitlinks || (wants.large_added && head.is_none()),
+        file_mode: wants.file_mode,
+        ..Default::default()
+    });
     let (stats, as_indexed) = stat_every_file(&repo.root, &index);
-    let key = (as_indexed && index.unmerged.is_empty()).then(|| key(repo, config, ask, &checks, &index)).flatten();
-    Looked { key, stats: Some(stats) }
+    if !as_indexed || !index.unmerged.is_empty() {
+        return Looked { stats: Some(stats), ..Looked::default() };
+    }
+    match key(repo, config, ask, &checks, &stats) {
+        Some((key, large)) => Looked { key: Some(key), stats: Some(stats), large },
+        None => Looked { stats: Some(stats), ..Looked::default() },
+    }
+}
+
+/// What a run's key needs beyond the index: `core.fileMode` for the shebang check's wording, and
+/// what is being added only when a file could be an added one over the size limit, or a
+/// submodule a new one. Usually neither can be, and git is not asked.
+#[derive(Default)]
+struct Wants {
+    file_mode: bool,
+    /// Entries over check-added-large-files' limit (or links, measured by their target).
+    large: Vec<usize>,
+    /// Whether being added matters for those (not with `enforce_all`).
+    large_added: bool,
+    /// forbid-new-submodules with a submodule in the index.
+    gitlinks: bool,
+}
+
+impl Wants {
+    fn of(checks: &[&Builtin], index: &IndexFile, size: impl Fn(usize) -> u64) -> Wants {
+        let mut wants = Wants {
+            file_mode: checks.iter().any(|b| matches!(b, Builtin::CheckExecutablesHaveShebangs)),
+            ..Wants::default()
+        };
+        for builtin in checks {
+            match builtin {
+                Builtin::CheckAddedLargeFiles { max_kb, enforce_all } => {
+                    // A link is measured by what it points to, which the index does not hold.
+                    let large = |i: usize| {
+                        let mode = index.entries[i].mode & 0o170000;
+                        mode == 0o120000 || (mode == 0o100000 && size(i).div_ceil(1024) > *max_kb)
+                    };
+                    wants.large = (0..index.entries.len()).filter(|i| large(*i)).collect();
+                    wants.large_added = !enforce_all && !wants.large.is_empty();
+                }
+                Builtin::ForbidNewSubmodules => {
+                    wants.gitlinks = index.entries.iter().any(|e| e.mode == crate::repo::index::MODE_GITLINK);
+                }
+                _ => {}
+            }
+        }
+        wants
+    }
 }
 
 /// The checks of this run, when every one is a built-in whose verdict follows from the index.
@@ -69,14 +125,10 @@ fn eligible<'c>(config: &'c Config, ask: &Ask) -> Option<Vec<&'c Builtin>> {
     (!checks.is_empty() && checks.iter().all(|b| follows_from_index(b))).then_some(checks)
 }
 
-/// The key of this run's report, every file being as the index says.
-fn key(
-    repo: &Repo,
-    config: &Config,
-    ask: &Ask,
-    checks: &[&Builtin],
-    index: &crate::repo::index_file::IndexFile,
-) -> Option<Key> {
+/// The key of this run's report, every file being as the index says, and the large files whose
+/// attributes [`keep`] is to record.
+fn key(repo: &Repo, config: &Config, ask: &Ask, checks: &[&Builtin], stats: &Stats) -> Option<(Key, Vec<Box<[u8]>>)> {
+    let index = &stats.index;
     let mut parts: Vec<Vec<u8>> = vec![
         b"run".to_vec(),
         format!(
@@ -99,25 +151,37 @@ fn key(
     let baseline = Path::new(crate::outcome::baseline::FILE_NAME);
     parts.push(tagged(crate::worktree_fs::read(&repo.root, baseline)));
     parts.push(format!("{:?}", crate::select::identity()).into_bytes());
-    if checks.iter().any(|b| matches!(b, Builtin::CheckExecutablesHaveShebangs)) {
+    // Sizes as the files have them: the index keeps only their low 32 bits.
+    let wants = Wants::of(checks, index, |i| stats.stats[i].map_or(u64::MAX, |m| m.size));
+    if wants.file_mode {
         parts.push(vec![u8::from(repo.core_file_mode())]);
     }
-    if checks.iter().any(|b| matches!(b, Builtin::CheckAddedLargeFiles { .. } | Builtin::ForbidNewSubmodules)) {
-        let staged = repo.staged_changes().ok()?;
-        for change in staged.iter() {
-            let line = format!(
-                "{} {} {} {} {}",
-                change.old_mode, change.new_mode, change.old_oid, change.new_oid, change.status
-            );
-            parts.push(line.into_bytes());
-            parts.push(change.path.as_os_str().as_bytes().to_vec());
+    let large: Vec<&crate::repo::index_file::Entry> = wants.large.iter().map(|i| &index.entries[*i]).collect();
+    let path_of = |e: &crate::repo::index_file::Entry| Path::new(std::ffi::OsStr::from_bytes(&e.path)).to_path_buf();
+    // What is staged follows from HEAD's commit and the index, both in the key: the commit id,
+    // read from the ref files, stands for it where nothing else than being added matters.
+    let head = (wants.large_added && !wants.gitlinks).then(|| repo.head_commit()).flatten();
+    let mut deferred = Vec::new();
+    if let Some(commit) = &head {
+        parts.push(format!("head {commit:?}").into_bytes());
+        deferred = large.iter().map(|e| e.path.clone()).collect();
+    } else {
+        let added: Option<Vec<PathBuf>> = if wants.gitlinks || wants.large_added {
+            let staged = repo.staged_changes().ok()?;
+            Some(staged.iter().filter(|c| c.status == b'A').map(|c| c.path.clone()).collect())
+        } else {
+            None
+        };
+        let added = added.map(|a| a.into_iter().collect::<std::collections::HashSet<PathBuf>>());
+        let is_added = |e: &crate::repo::index_file::Entry| added.as_ref().is_none_or(|a| a.contains(&path_of(e)));
+        if wants.gitlinks {
+            // A submodule's staged commit is its index entry: whether it is new is what counts.
+            let gitlinks = index.entries.iter().filter(|e| e.mode == crate::repo::index::MODE_GITLINK);
+            let new: Vec<&[u8]> = gitlinks.filter(|e| is_added(e)).map(|e| e.path.as_ref()).collect();
+            parts.push(format!("{new:?}").into_bytes());
         }
-        // check-added-large-files leaves out what git LFS stores, as the attributes say, and
-        // those may come from outside the index (`.git/info/attributes`, `core.attributesFile`).
-        let added: Vec<&Path> = staged.iter().filter(|c| c.status == b'A').map(|c| c.path.as_path()).collect();
-        let mut filters: Vec<_> = crate::repo::index::filter_attributes(repo, &added).ok()?.into_iter().collect();
-        filters.sort();
-        parts.push(format!("{filters:?}").into_bytes());
+        let large: Vec<&crate::repo::index_file::Entry> = large.into_iter().filter(|e| is_added(e)).collect();
+        parts.push(attributes(repo, index, large.iter().map(|e| e.path.as_ref()))?.into_bytes());
     }
     let mut entries = Vec::with_capacity(index.entries.len() * 60);
     for entry in &index.entries {
@@ -128,12 +192,54 @@ fn key(
     }
     parts.push(entries);
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    Some(digest(&refs))
+    Some((digest(&refs), deferred))
 }
 
-/// The report kept under `key`, as this run reports it: every result from the cache.
-pub fn recall(cache: &Cache, key: &Key) -> Option<Report> {
-    let mut report: Report = serde_json::from_slice(&cache.get_run(key)?).ok()?;
+/// The `filter` attributes of the large files being added, in a form to compare:
+/// check-added-large-files leaves out what git LFS stores, and the attributes may come from
+/// outside the index (`.git/info/attributes`, `core.attributesFile`). `None` for a link among
+/// them (measured by its target, which nothing here covers) or when git cannot say.
+fn attributes<'p>(repo: &Repo, index: &IndexFile, paths: impl Iterator<Item = &'p [u8]>) -> Option<String> {
+    let paths: Vec<&[u8]> = paths.collect();
+    if paths.iter().any(|p| index.get(p).is_none_or(|e| e.mode & 0o170000 == 0o120000)) {
+        return None;
+    }
+    let paths: Vec<&Path> = paths.iter().map(|p| Path::new(std::ffi::OsStr::from_bytes(p))).collect();
+    let mut filters: Vec<_> = crate::repo::index::filter_attributes(repo, &paths).ok()?.into_iter().collect();
+    filters.sort();
+    Some(format!("{paths:?} {filters:?}"))
+}
+
+/// The key the report itself is kept under. When HEAD's commit stood for what is staged, which
+/// of the large files are being added is kept beside the run's key (it follows from the commit
+/// and the index), and their attributes, which may have changed since, are asked again: they
+/// are part of this key. `None` when what is needed is not known yet.
+fn report_key(repo: &Repo, cache: &Cache, looked: &Looked, added: Option<&[Vec<u8>]>) -> Option<Key> {
+    let (key, index) = (looked.key.as_ref()?, &looked.stats.as_ref()?.index);
+    if looked.large.is_empty() {
+        return Some(digest(&[b"report", key]));
+    }
+    let kept;
+    let added = match added {
+        Some(added) => added,
+        None => {
+            kept = serde_json::from_slice::<Vec<Vec<u8>>>(&cache.get_run(&added_key(key))?).ok()?;
+            &kept
+        }
+    };
+    let attributes =
+        if added.is_empty() { String::new() } else { attributes(repo, index, added.iter().map(Vec::as_slice))? };
+    Some(digest(&[b"report", key, attributes.as_bytes()]))
+}
+
+fn added_key(key: &Key) -> Key {
+    digest(&[b"large files added", key])
+}
+
+/// The report kept for what `looked` found, as this run reports it: every result from the cache.
+pub fn recall(repo: &Repo, cache: &Cache, looked: &Looked) -> Option<Report> {
+    let key = report_key(repo, cache, looked, None)?;
+    let mut report: Report = serde_json::from_slice(&cache.get_run(&key)?).ok()?;
     for check in &mut report.checks {
         check.duration_ms = 0;
         if let Some(used) = &mut check.cache {
@@ -150,14 +256,29 @@ pub fn recall(cache: &Cache, key: &Key) -> Option<Report> {
     Some(report)
 }
 
-/// Keeps `report` under `key` when replaying it would say what running did: no check changed a
-/// file, none failed to run.
-pub fn keep(cache: &Cache, key: &Key, report: &Report) {
+/// Keeps `report` for what `looked` found when replaying it would say what running did: no
+/// check changed a file, none failed to run.
+pub fn keep(repo: &Repo, cache: &Cache, looked: &Looked, report: &Report) {
+    let Some(key) = &looked.key else { return };
     let clean = report.checks.iter().all(|c| c.modified_files.is_empty() && c.status != Status::Error);
-    if clean {
-        if let Ok(bytes) = serde_json::to_vec(report) {
-            cache.put_run(key, &bytes);
-        }
+    if !clean {
+        return;
+    }
+    let added: Option<Vec<Vec<u8>>> = if looked.large.is_empty() {
+        None
+    } else {
+        // The staged changes check-added-large-files itself asked for.
+        let Ok(staged) = repo.staged_changes() else { return };
+        let added: std::collections::HashSet<&[u8]> =
+            staged.iter().filter(|c| c.status == b'A').map(|c| c.path.as_os_str().as_bytes()).collect();
+        Some(looked.large.iter().filter(|p| added.contains(&***p)).map(|p| p.to_vec()).collect())
+    };
+    let Some(report_key) = report_key(repo, cache, looked, added.as_deref()) else { return };
+    if let Some(bytes) = added.as_ref().and_then(|added| serde_json::to_vec(added).ok()) {
+        cache.put_run(&added_key(key), &bytes);
+    }
+    if let Ok(bytes) = serde_json::to_vec(report) {
+        cache.put_run(&report_key, &bytes);
     }
 }
 
@@ -177,22 +298,20 @@ fn follows_from_index(builtin: &Builtin) -> bool {
 }
 
 /// Every tracked file's `lstat`, and whether each matches its index entry (none racily clean).
-fn stat_every_file(root: &Path, index: &crate::repo::index_file::IndexFile) -> (Stats, bool) {
-    crate::worktree_fs::new_batch();
-    let found: Vec<(Option<Meta>, bool)> = index
-        .entries
-        .par_iter()
-        .with_min_len(256)
-        .map(|entry| {
-            let rel = Path::new(std::ffi::OsStr::from_bytes(&entry.path));
-            let meta = crate::worktree_fs::lstat_in_batch(root, rel).ok();
-            let same = meta.is_some_and(|m| index.unchanged_entry(&entry.path, &StatData::of_lstat(&m)).is_some());
-            (meta, same)
-        })
-        .collect();
-    let as_indexed = found.iter().all(|(_, same)| *same);
-    let stats = index.entries.iter().zip(found).filter_map(|(e, (meta, _))| Some((e.path.clone(), meta?))).collect();
-    (stats, as_indexed)
+fn stat_every_file(root: &Path, index: &Arc<IndexFile>) -> (Stats, bool) {
+    let rels: Vec<&[u8]> = index.entries.iter().map(|e| e.path.as_ref()).collect();
+    let stats: Vec<Option<Meta>> = crate::worktree_fs::lstat_tree(root, &rels).into_iter().map(Result::ok).collect();
+    let all_as_indexed = index.entries.iter().zip(&stats).all(|(e, m)| m.as_ref().is_some_and(|m| as_indexed(e, m)));
+    (Stats { index: Arc::clone(index), stats }, all_as_indexed)
+}
+
+/// Whether an entry's work-tree path is as the index says. A submodule's is a directory whatever
+/// its commit: no built-in looks into it, and the file selection leaves it out.
+fn as_indexed(entry: &Entry, meta: &Meta) -> bool {
+    match entry.mode {
+        crate::repo::index::MODE_GITLINK => meta.kind == crate::worktree_fs::Kind::Dir,
+        _ => entry.unchanged(&StatData::of_lstat(meta)),
+    }
 }
 
 /// A file's bytes, told apart from its absence.

@@ -55,11 +55,35 @@ impl StatData {
     }
 }
 
+/// A blob id, SHA-1 or SHA-256, kept inline: an index of 13,000 entries is read on every run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Oid {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl Oid {
+    fn new(id: &[u8]) -> Oid {
+        let mut bytes = [0; 32];
+        let len = id.len().min(32);
+        bytes[..len].copy_from_slice(&id[..len]);
+        Oid { bytes, len: len as u8 }
+    }
+}
+
+impl std::ops::Deref for Oid {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
 /// One stage-0 entry: what git knows about a tracked path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub path: Box<[u8]>,
-    pub oid: Box<[u8]>,
+    pub oid: Oid,
     /// The git mode (`100644`, `100755`, `120000`, `160000`).
     pub mode: u32,
     pub stat: StatData,
@@ -98,7 +122,7 @@ impl IndexFile {
 
     /// The entry of `path`, by binary search.
     pub fn get(&self, path: &[u8]) -> Option<&Entry> {
-        self.entries.binary_search_by(|e| e.path.as_ref().cmp(path)).ok().map(|i| &self.entries[i])
+        self.position(path).map(|i| &self.entries[i])
     }
 
     /// The blob id of `path` when its work-tree file, as `meta` describes it, is untouched
@@ -114,23 +138,33 @@ impl IndexFile {
 
     /// The entry of `path` when the work-tree file is untouched (see [`IndexFile::unchanged_oid`]).
     pub fn unchanged_entry(&self, path: &[u8], stat: &StatData) -> Option<&Entry> {
-        let entry = self.get(path)?;
-        if entry.untrusted {
-            return None;
+        self.get(path).filter(|entry| entry.unchanged(stat))
+    }
+
+    /// Where `path`'s entry is in [`IndexFile::entries`] (one of them, for an unmerged path).
+    pub fn position(&self, path: &[u8]) -> Option<usize> {
+        self.entries.binary_search_by(|e| e.path.as_ref().cmp(path)).ok()
+    }
+}
+
+impl Entry {
+    /// Whether the work-tree file, as `stat` describes it, is untouched since git recorded it.
+    pub fn unchanged(&self, stat: &StatData) -> bool {
+        if self.untrusted {
+            return false;
         }
-        let kind_matches = match entry.mode & 0o170000 {
-            0o100000 => stat.mode & 0o170000 == 0o100000 && (stat.mode & 0o100 != 0) == (entry.mode & 0o100 != 0),
+        let kind_matches = match self.mode & 0o170000 {
+            0o100000 => stat.mode & 0o170000 == 0o100000 && (stat.mode & 0o100 != 0) == (self.mode & 0o100 != 0),
             0o120000 => stat.mode & 0o170000 == 0o120000,
             _ => false,
         };
-        let same = kind_matches
-            && stat.mtime == entry.stat.mtime
-            && stat.ctime == entry.stat.ctime
-            && stat.ino == entry.stat.ino
-            && stat.size == entry.stat.size
-            && stat.uid == entry.stat.uid
-            && stat.gid == entry.stat.gid;
-        same.then_some(entry)
+        kind_matches
+            && stat.mtime == self.stat.mtime
+            && stat.ctime == self.stat.ctime
+            && stat.ino == self.stat.ino
+            && stat.size == self.stat.size
+            && stat.uid == self.stat.uid
+            && stat.gid == self.stat.gid
     }
 }
 
@@ -175,18 +209,19 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
             extended = u16::from_be_bytes([bytes[cursor], bytes[cursor + 1]]);
             cursor += 2;
         }
-        let path: Vec<u8> = if version == 4 {
+        // One allocation per entry: v4's paths build on the previous one in a reused buffer.
+        let path: Box<[u8]> = if version == 4 {
             let (strip, used) = varint(&bytes[cursor..end]).context("bad index path prefix")?;
             cursor += used;
             let nul = memchr::memchr(0, &bytes[cursor..end]).context("unterminated index path")?;
             let keep = previous.len().checked_sub(strip as usize).context("bad index path prefix")?;
-            let mut path = previous[..keep].to_vec();
-            path.extend_from_slice(&bytes[cursor..cursor + nul]);
+            previous.truncate(keep);
+            previous.extend_from_slice(&bytes[cursor..cursor + nul]);
             cursor += nul + 1;
-            path
+            previous.as_slice().into()
         } else {
             let nul = memchr::memchr(0, &bytes[cursor..end]).context("unterminated index path")?;
-            let path = bytes[cursor..cursor + nul].to_vec();
+            let path = bytes[cursor..cursor + nul].into();
             // Entries are padded with NULs to a multiple of 8 bytes.
             let len = cursor + nul - at;
             cursor = at + (len + 8) / 8 * 8;
@@ -201,17 +236,10 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
             let racy = stat.mtime >= written;
             // assume-valid, skip-worktree, intent-to-add
             let flagged = flags & 0x8000 != 0 || extended & 0x6000 != 0;
-            entries.push(Entry {
-                path: path.clone().into_boxed_slice(),
-                oid: oid.to_vec().into_boxed_slice(),
-                mode: stat.mode,
-                stat,
-                untrusted: racy || flagged,
-            });
+            entries.push(Entry { path, oid: Oid::new(oid), mode: stat.mode, stat, untrusted: racy || flagged });
         } else {
-            unmerged.push(Unmerged { path: path.clone().into_boxed_slice(), mode: stat.mode, stage: stage as u8 });
+            unmerged.push(Unmerged { path, mode: stat.mode, stage: stage as u8 });
         }
-        previous = path;
     }
     // Extensions: a signature and a size each; optional ones start with a capital letter.
     while at < end {

@@ -58,6 +58,9 @@ pub struct Early {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Prefetch {
     pub staged: bool,
+    /// The index file itself, read and parsed.
+    pub index_file: bool,
+    /// The listing of every index entry (from the index file, or from git).
     pub index: bool,
     pub file_mode: bool,
 }
@@ -236,6 +239,12 @@ impl Repo {
         cached(&self.cache.index_file, || index_file::IndexFile::read(&self.index_file()))
     }
 
+    /// The commit HEAD points at (`Some(None)` on an unborn branch), when the ref files settle it
+    /// without git (see [`head::commit`]).
+    pub fn head_commit(&self) -> Option<Option<String>> {
+        head::commit(&self.git_dir, &self.common_dir)
+    }
+
     /// `core.fileMode`: when false, the index rather than the file system says what is executable.
     pub fn core_file_mode(&self) -> bool {
         *self.cache.file_mode.get_or_init(|| {
@@ -257,6 +266,8 @@ impl Repo {
         }
         if want.index {
             spawn(|r| drop(r.index_entries()));
+        } else if want.index_file {
+            spawn(|r| drop(r.read_index()));
         }
         if want.file_mode {
             spawn(|r| {

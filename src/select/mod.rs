@@ -98,9 +98,19 @@ pub fn select(source: &Source, selection: &Selection, cwd: &Path) -> Result<File
     select_known(source, selection, cwd, None)
 }
 
-/// Files' `lstat`s taken already (the safe way [`worktree_fs::lstat_in_batch`] takes them), by
-/// path, so that a file is not looked at twice.
-pub type Known = rustc_hash::FxHashMap<Box<[u8]>, worktree_fs::Meta>;
+/// Files' `lstat`s taken already (the safe way [`worktree_fs::lstat_in_batch`] takes them), one
+/// per index entry, so that a file is not looked at twice.
+pub struct Known {
+    pub index: std::sync::Arc<crate::repo::index_file::IndexFile>,
+    /// `stats[i]` is the `lstat` of `index.entries[i]`, when it could be taken.
+    pub stats: Vec<Option<worktree_fs::Meta>>,
+}
+
+impl Known {
+    fn get(&self, path: &[u8]) -> Option<worktree_fs::Meta> {
+        self.stats.get(self.index.position(path)?).copied().flatten()
+    }
+}
 
 /// [`select`], using the `lstat`s in `known` where it has them.
 pub fn select_known(source: &Source, selection: &Selection, cwd: &Path, known: Option<&Known>) -> Result<FileSet> {
@@ -213,7 +223,7 @@ fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
 
 fn classify_owned(root: &Path, rel: PathBuf, known: Option<&Known>) -> Result<Option<FileEntry>> {
     let path = path_text(&rel);
-    let looked = known.and_then(|k| k.get(rel.as_os_str().as_bytes())).copied().map(Ok);
+    let looked = known.and_then(|k| k.get(rel.as_os_str().as_bytes())).map(Ok);
     let meta = match looked.unwrap_or_else(|| worktree_fs::lstat_in_batch(root, &rel)) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {

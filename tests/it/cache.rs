@@ -619,6 +619,104 @@ fn a_run_of_built_ins_over_unchanged_files_is_answered_whole() {
     assert!(seen.len() >= 5, "the steps change the reports: {}", seen.len());
 }
 
+/// The git processes a run over every file starts, and its report.
+fn logged_run(repo: &TestRepo) -> (Vec<String>, serde_json::Value) {
+    let (path, log) = repo.logging_git();
+    let _ = fs::remove_file(&log);
+    let out = repo.ward_cmd().env("PATH", &path).args(["run", "--all", "--check", "--format", "json"]).output();
+    let out = out.expect("ward");
+    let report = serde_json::from_slice(&out.stdout).expect("json report");
+    let calls = fs::read_to_string(&log).unwrap_or_default();
+    (calls.lines().map(str::to_string).collect(), report)
+}
+
+/// A whole report asks git where the repository is and nothing about the files: not even what
+/// is staged when files over check-added-large-files' limit are committed ones (HEAD's commit,
+/// read from the ref files, stands for that). A large file being added has its attributes asked.
+#[test]
+fn a_whole_report_asks_git_only_what_it_cannot_read() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "fine\n").write("big.txt", "x".repeat(4096)).write("run.sh", "#!/bin/sh\n");
+    repo.chmod("run.sh", 0o755);
+    repo.config(BUILT_INS);
+    repo.commit("init");
+    // Refs packed as `git gc` leaves them, and a branch pointing at a branch.
+    repo.git(&["pack-refs", "--all"]);
+    repo.git(&["symbolic-ref", "refs/heads/alias", "refs/heads/main"]);
+    repo.git(&["symbolic-ref", "HEAD", "refs/heads/alias"]);
+    refresh(&repo);
+    let (_, uncached) = both(&repo);
+    let (calls, report) = logged_run(&repo);
+    assert!(whole_run(&report), "{report}");
+    assert_eq!(normalized(report), normalized(uncached));
+    // Where the repository is, and core.fileMode for the shebang check's wording.
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert!(calls[0].starts_with("rev-parse"), "{calls:#?}");
+    assert!(calls[1].ends_with("config --get core.fileMode"), "{calls:#?}");
+
+    repo.write("new-big.txt", "y".repeat(4096));
+    repo.git(&["add", "new-big.txt"]);
+    refresh(&repo);
+    let (first, uncached) = both(&repo);
+    assert_eq!(check(&uncached, "large")["status"], "failed", "{uncached}");
+    assert!(!whole_run(&first), "{first}");
+    let (calls, report) = logged_run(&repo);
+    assert!(whole_run(&report), "{report}");
+    assert_eq!(normalized(report), normalized(uncached.clone()));
+    assert!(calls.iter().any(|c| c.contains("check-attr")), "the added file's attributes: {calls:#?}");
+    assert!(!calls.iter().any(|c| c.contains(" diff ")), "what is added is known: {calls:#?}");
+
+    // A new commit on the packed branch: a loose ref over the packed one.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "big"]);
+    refresh(&repo);
+    let (first, uncached) = both(&repo);
+    assert_eq!(check(&uncached, "large")["status"], "passed", "{uncached}");
+    assert!(!whole_run(&first), "a new HEAD: {first}");
+    assert_eq!(normalized(first), normalized(uncached));
+}
+
+/// A submodule is as the index says when its directory is there: a run with one is answered
+/// whole, and forbid-new-submodules sees a new one.
+#[test]
+fn submodules_are_answered_whole_and_a_new_one_is_seen() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "trailing \n");
+    repo.config(
+        "[checks.ws]\nbuiltin = \"trailing-whitespace\"\n\n[checks.sub]\nbuiltin = \"forbid-new-submodules\"\n",
+    );
+    repo.commit("init");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let gitlink = |path: &str| {
+        fs::create_dir_all(repo.path(path)).expect("mkdir");
+        repo.git(&["update-index", "--add", "--cacheinfo", &format!("160000,{},{path}", head.trim())]);
+    };
+    gitlink("vendor/lib");
+    repo.git(&["commit", "-q", "--no-verify", "-m", "a submodule"]);
+    refresh(&repo);
+    let (_, uncached) = both(&repo);
+    assert_eq!(check(&uncached, "sub")["status"], "passed", "{uncached}");
+    let (second, _) = both(&repo);
+    assert!(whole_run(&second), "{second}");
+    assert_eq!(normalized(second), normalized(uncached));
+
+    gitlink("vendor/other");
+    refresh(&repo);
+    let (cached, uncached) = both(&repo);
+    assert_eq!(check(&uncached, "sub")["status"], "failed", "{uncached}");
+    assert!(!whole_run(&cached), "{cached}");
+    assert_eq!(normalized(cached), normalized(uncached.clone()));
+    let (again, _) = both(&repo);
+    assert!(whole_run(&again), "{again}");
+    assert_eq!(normalized(again), normalized(uncached));
+
+    // Its directory replaced by a file: checked file by file.
+    fs::remove_dir(repo.path("vendor/other")).expect("rmdir");
+    repo.write("vendor/other", "now a file \n");
+    let (cached, uncached) = both(&repo);
+    assert!(!whole_run(&cached), "{cached}");
+    assert_eq!(normalized(cached), normalized(uncached));
+}
+
 /// A run with any check whose verdict does not follow from the index (an external tool, the
 /// branch, a link's target) is never answered whole.
 #[test]

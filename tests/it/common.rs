@@ -148,6 +148,21 @@ impl TestRepo {
         (run, value)
     }
 
+    /// A `PATH` whose `git` logs each of its command lines to the returned file, then runs the
+    /// real git: every git process ward starts, in order.
+    pub fn logging_git(&self) -> (String, PathBuf) {
+        let real = String::from_utf8(Command::new("sh").args(["-c", "command -v git"]).output().expect("sh").stdout)
+            .expect("utf-8");
+        let bin = self.temp().join("logging-bin");
+        fs::create_dir_all(&bin).expect("mkdir");
+        let log = self.temp().join("git.log");
+        let wrapper =
+            format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), real.trim());
+        fs::write(bin.join("git"), wrapper).expect("wrapper");
+        fs::set_permissions(bin.join("git"), fs::Permissions::from_mode(0o755)).expect("chmod");
+        (format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()), log)
+    }
+
     pub fn temp(&self) -> &Path {
         self.dir.path()
     }

@@ -233,7 +233,6 @@ fn amends_get_the_ticket_when_their_message_has_none_and_merges_never() {
 
 #[test]
 fn a_message_check_asks_git_twice_and_never_for_the_files() {
-    // Every git process ward starts is logged by a `git` ahead of the real one on PATH.
     let repo = TestRepo::new();
     repo.config(&format!("{TICKETS}\n[checks.cc]\nbuiltin = \"conventional-commit\"\n"));
     for i in 0..50 {
@@ -241,16 +240,8 @@ fn a_message_check_asks_git_twice_and_never_for_the_files() {
     }
     repo.commit("chore: files");
     repo.git(&["checkout", "-q", "-b", SEED_BRANCH]);
-    let real =
-        String::from_utf8(std::process::Command::new("sh").args(["-c", "command -v git"]).output().expect("sh").stdout)
-            .expect("utf-8");
-    let bin = repo.temp().join("logging-bin");
-    fs::create_dir_all(&bin).expect("mkdir");
-    let log = repo.temp().join("git.log");
-    let wrapper = format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), real.trim());
-    fs::write(bin.join("git"), wrapper).expect("wrapper");
-    fs::set_permissions(bin.join("git"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    // Every git process ward starts is logged by a `git` ahead of the real one on PATH.
+    let (path, log) = repo.logging_git();
     fs::write(repo.temp().join("msg"), "fix: update nafo (OXP-1087)\n").expect("msg");
 
     let out = repo.ward_cmd().env("PATH", &path).args(["run", "--message"]).arg(repo.temp().join("msg")).output();
