@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The result cache, commit latency and peak memory, side by side in one run:
 #   - `ward run --all --check` cold (empty cache), warm (nothing changed), after editing 10 files;
-#     prek's builtin hooks over all files; one rg pass over the corpus;
+#     prek's builtin hooks over all files; one rg pass over the corpus; `git status -uno`;
 #   - a commit of 5 staged files: `ward run --stage pre-commit`, `prek run`, `git diff --cached --raw`;
 #   - peak memory (/usr/bin/time -v) of ward cold and warm, prek and pre-commit over all files.
 #
@@ -104,9 +104,10 @@ hf "$tmp/all.json" \
     --prepare "true" -n warm "$ward run --all --check" \
     --prepare "$tmp/touch.sh $tmp/edit10" -n edited "$ward run --all --check" \
     --prepare "git -C $corpus checkout -q -- ." -n prek "prek run --all-files" \
-    --prepare "true" -n rg "rg -c --no-ignore --hidden -g !.git [[:space:]]\$ ."
-read -r cold warm edited prek rgpass < <(median "$tmp/all.json")
-read -r ucold uwarm uedited uprek urg < <(cpu "$tmp/all.json")
+    --prepare "true" -n rg "rg -c --no-ignore --hidden -g !.git [[:space:]]\$ ." \
+    --prepare "true" -n git-status "git status --untracked-files=no"
+read -r cold warm edited prek rgpass status < <(median "$tmp/all.json")
+read -r ucold uwarm uedited uprek urg ustatus < <(cpu "$tmp/all.json")
 git -C "$corpus" checkout -q -- .
 
 note "timing: a commit of 5 staged files"
@@ -137,6 +138,7 @@ corpus: $FILES files, $((bytes / 1024 / 1024)) MB; $(nproc) cores; medians of $R
 ward run --all --check   cold ${cold} (${ucold}) ms   warm ${warm} (${uwarm}) ms   after 10 edits ${edited} (${uedited}) ms
 prek run --all-files     ${prek} (${uprek}) ms
 rg, one pass             ${rgpass} (${urg}) ms
+git status -uno          ${status} (${ustatus}) ms   (a stat of every file: the floor of a warm run)
   warm / cold            $(ratio "$warm" "$cold") ($(ratio "$uwarm" "$ucold"))   (target <= 0.20)
   warm / rg              $(ratio "$warm" "$rgpass") ($(ratio "$uwarm" "$urg"))   (target <= 0.20)
   10 edits / warm        $(ratio "$edited" "$warm") ($(ratio "$uedited" "$uwarm"))   (target <= 2)

@@ -229,18 +229,16 @@ impl Session<'_> {
         let looked = self.look(selection, only, mode);
         if let (Some(cache), Some(repo)) = (self.cache, &ws.repo) {
             if let Some(mut report) = exec::run_record::recall(repo, cache, &looked) {
-                let width = human::line_width(report.checks.iter().map(|c| c.name.chars().count()), printer.width);
-                for outcome in &report.checks {
-                    if self.check_lines {
-                        printer.write(&human::render_check(outcome, width, &printer.styles, self.verbosity));
-                    }
-                }
+                self.print_lines(&report);
                 report.summary.duration_ms = started.elapsed().as_millis() as u64;
                 return Ok(report);
             }
         }
         if *selection == Selection::All {
             prefetch();
+        }
+        if let Some(report) = self.answer_from_index_report(&looked, selection, mode, started)? {
+            return Ok(report);
         }
         let source = match &ws.repo {
             Some(repo) => Source::Git(repo),
@@ -252,66 +250,8 @@ impl Session<'_> {
             // Checks with `ci_all_files` see every file; the others still see only the selection.
             select::add_unselected(&mut files, &select::select(&source, &Selection::All, &ws.cwd)?);
         }
-        let request = Request {
-            stage: self.stage,
-            only,
-            skip: self.skip,
-            mode,
-            jobs: self.jobs,
-            arg_limit: arg_limit(),
-            shard: self.shard,
-            has_messages: self.messages.is_some(),
-        };
         say_what_was_selected(selection, &files, config, printer);
-        let plan = plan::plan(config, &files, &request);
-        if plan.checks.is_empty() {
-            printer.line(&format!("no checks for the {} stage", self.stage.name()));
-        }
-        let width =
-            human::line_width(plan.checks.iter().map(|c| config.checks[c.check].name.chars().count()), printer.width);
-        let live = progress::live_allowed(printer) && self.verbosity != Verbosity::Quiet;
-        let progress = Progress::new(printer, live, plan.checks.iter().filter(|c| c.skip.is_none()).count());
-        let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
-        let on_start = |planned: usize| progress.started(names[planned]);
-        let on_done = |outcome: &crate::outcome::CheckOutcome| {
-            let line = if self.check_lines {
-                human::render_check(outcome, width, &printer.styles, self.verbosity)
-            } else {
-                String::new()
-            };
-            progress.finished(&outcome.name, &line);
-        };
-        let run = exec::Run {
-            config,
-            files: &files,
-            plan: &plan,
-            root: &ws.root,
-            repo: ws.repo.as_ref(),
-            selection,
-            mode,
-            jobs: self.jobs,
-            fail_fast: self.fail_fast,
-            stage: self.stage,
-            messages: self.messages,
-            branch: self.branch,
-            on_start: Some(&on_start),
-            cache: self.cache,
-        };
-        let done = std::sync::atomic::AtomicBool::new(false);
-        let outcomes = std::thread::scope(|scope| {
-            if progress.is_live() {
-                scope.spawn(|| {
-                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                        std::thread::sleep(std::time::Duration::from_millis(100));
-                        progress.tick();
-                    }
-                });
-            }
-            let outcomes = exec::execute(&run, &on_done);
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
-            outcomes
-        })?;
-        progress.clear();
+        let outcomes = self.run_checks(&files, selection, only, mode, true)?;
         let (mut outcomes, counts) = outcomes;
         let put_back = guard.finish(config, &files, &outcomes, printer)?;
         let mut seen = self.put_back.lock().unwrap_or_else(|e| e.into_inner());
@@ -334,16 +274,136 @@ impl Session<'_> {
             files,
             from_cache,
             whole_run: false,
+            rechecked: None,
         });
-        if let (Some(key), Some(cache), Some(repo)) = (&looked.key, self.cache, &ws.repo) {
+        if let (Some(key), Some(cache), Some(repo), true) =
+            (&looked.key, self.cache, &ws.repo, looked.changed.is_empty())
+        {
             // Kept only if every file is still as it was: one changed while the checks ran may
             // be in the report with its new content.
             let after = self.look(selection, only, mode);
             if !process::interrupted() && after.key.as_ref() == Some(key) {
-                exec::run_record::keep(repo, cache, &after, &report);
+                exec::run_record::keep(repo, cache, &after, &report, &files);
             }
         }
         Ok(report)
+    }
+
+    /// A run over every file, a few of which differ from the index, answered from the index's
+    /// report with only those files checked (see `exec::run_delta`).
+    fn answer_from_index_report(
+        &self,
+        looked: &exec::run_record::Looked,
+        selection: &Selection,
+        mode: Mode,
+        started: Instant,
+    ) -> Result<Option<Report>> {
+        let (Some(cache), Some(repo), Some(known)) = (self.cache, &self.ws.repo, &looked.stats) else {
+            return Ok(None);
+        };
+        if self.fail_fast {
+            return Ok(None);
+        }
+        let Some((base, tags)) = exec::run_record::recall_base(repo, cache, looked) else { return Ok(None) };
+        // The index's report was made by this very run (its key holds the checks asked for).
+        let ids: Vec<String> = base.checks.iter().map(|c| c.id.clone()).collect();
+        let Some(delta) =
+            exec::run_delta::prepare(self.config, &ids, base, &looked.changed, &tags, known, &self.ws.root)
+        else {
+            return Ok(None);
+        };
+        let files = select::FileSet { files: delta.files.clone(), extra: 0 };
+        let (fresh, counts) = if delta.checks.is_empty() {
+            (Vec::new(), None)
+        } else {
+            self.run_checks(&files, selection, &delta.checks, mode, false)?
+        };
+        let report = exec::run_delta::merge(delta, fresh, counts, started.elapsed().as_millis() as u64);
+        self.print_lines(&report);
+        Ok(Some(report))
+    }
+
+    /// Each check's line, for a report made at once rather than check by check.
+    fn print_lines(&self, report: &Report) {
+        let printer = self.printer;
+        let width = human::line_width(report.checks.iter().map(|c| c.name.chars().count()), printer.width);
+        for outcome in &report.checks {
+            if self.check_lines {
+                printer.write(&human::render_check(outcome, width, &printer.styles, self.verbosity));
+            }
+        }
+    }
+
+    /// Plans and runs the checks over `files`; `shown` prints each check's line as it finishes.
+    fn run_checks(
+        &self,
+        files: &select::FileSet,
+        selection: &Selection,
+        only: &[String],
+        mode: Mode,
+        shown: bool,
+    ) -> Result<exec::Executed> {
+        let (ws, config, printer) = (self.ws, self.config, self.printer);
+        let request = Request {
+            stage: self.stage,
+            only,
+            skip: self.skip,
+            mode,
+            jobs: self.jobs,
+            arg_limit: arg_limit(),
+            shard: self.shard,
+            has_messages: self.messages.is_some(),
+        };
+        let plan = plan::plan(config, files, &request);
+        if plan.checks.is_empty() && shown {
+            printer.line(&format!("no checks for the {} stage", self.stage.name()));
+        }
+        let width =
+            human::line_width(plan.checks.iter().map(|c| config.checks[c.check].name.chars().count()), printer.width);
+        let live = shown && progress::live_allowed(printer) && self.verbosity != Verbosity::Quiet;
+        let progress = Progress::new(printer, live, plan.checks.iter().filter(|c| c.skip.is_none()).count());
+        let names: Vec<&str> = plan.checks.iter().map(|c| config.checks[c.check].name.as_str()).collect();
+        let on_start = |planned: usize| progress.started(names[planned]);
+        let on_done = |outcome: &crate::outcome::CheckOutcome| {
+            let line = if self.check_lines && shown {
+                human::render_check(outcome, width, &printer.styles, self.verbosity)
+            } else {
+                String::new()
+            };
+            progress.finished(&outcome.name, &line);
+        };
+        let run = exec::Run {
+            config,
+            files,
+            plan: &plan,
+            root: &ws.root,
+            repo: ws.repo.as_ref(),
+            selection,
+            mode,
+            jobs: self.jobs,
+            fail_fast: self.fail_fast,
+            stage: self.stage,
+            messages: self.messages,
+            branch: self.branch,
+            on_start: Some(&on_start),
+            cache: self.cache,
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let executed = std::thread::scope(|scope| {
+            if progress.is_live() {
+                scope.spawn(|| {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        progress.tick();
+                    }
+                });
+            }
+            let outcomes = exec::execute(&run, &on_done);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            outcomes
+        })?;
+        progress.clear();
+        Ok(executed)
     }
 
     /// Every tracked file looked at once, when a run over every file may be answered whole.

@@ -6,6 +6,7 @@ pub mod external;
 pub mod fingerprint;
 pub mod memo;
 pub mod process;
+pub mod run_delta;
 pub mod run_record;
 
 use std::path::Path;
@@ -87,6 +88,26 @@ struct Acc {
 /// The findings one check keeps: enough for anyone to work through, few enough that a tool
 /// reporting a million lines does not cost gigabytes in every report.
 const MAX_DIAGNOSTICS: usize = 5_000;
+
+/// The note that stands for findings past [`MAX_DIAGNOSTICS`].
+fn left_out_note(count: usize, errors: bool) -> Diagnostic {
+    let severity = if errors { Severity::Error } else { Severity::Warning };
+    let note = format!(
+        "{count} more findings were left out: ward keeps the first {MAX_DIAGNOSTICS} of a check; run the tool \
+         itself to see them all"
+    );
+    Diagnostic { path: None, ..Diagnostic::error("", note) }.with_severity(severity)
+}
+
+/// Keeps the first [`MAX_DIAGNOSTICS`] of a check's findings, as a run does, with the note.
+pub fn keep_first(diagnostics: &mut Vec<Diagnostic>) {
+    if diagnostics.len() <= MAX_DIAGNOSTICS {
+        return;
+    }
+    let past = diagnostics.split_off(MAX_DIAGNOSTICS);
+    let errors = past.iter().any(|d| d.severity == Severity::Error);
+    diagnostics.push(left_out_note(past.len(), errors));
+}
 
 impl Acc {
     fn add_diagnostics(&mut self, found: Vec<Diagnostic>) {
@@ -581,13 +602,7 @@ fn outcome(check: &Check, selected: &[usize], skip: Option<String>, mut acc: Acc
     acc.modified.sort();
     acc.modified.dedup();
     if acc.left_out > 0 {
-        let severity = if acc.left_out_errors { Severity::Error } else { Severity::Warning };
-        let note = format!(
-            "{} more findings were left out: ward keeps the first {MAX_DIAGNOSTICS} of a check; run the tool \
-             itself to see them all",
-            acc.left_out
-        );
-        acc.diagnostics.push(Diagnostic { path: None, ..Diagnostic::error("", note) }.with_severity(severity));
+        acc.diagnostics.push(left_out_note(acc.left_out, acc.left_out_errors));
     }
     let external = matches!(check.kind, CheckKind::External(_));
     if external && memo::caches_per_file(check) {

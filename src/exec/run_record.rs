@@ -6,12 +6,15 @@
 //! choices, the bytes of `checks.toml` and of the baseline, every index entry's path, mode and
 //! blob id, the staged changes (for the checks that look at them), `core.fileMode`, and the user
 //! ward runs as (identify's `executable` tag depends on it). Whether every file is as the index
-//! says is one `lstat` each, as `git status` does; one that is not, or a racily clean entry,
-//! means the run goes the ordinary way, file by file.
+//! says is one `lstat` each, as `git status` does. A few files that are not (edited, or racily
+//! clean) are checked alone against that report (see `run_delta`); more, and the run goes the
+//! ordinary way, file by file.
 
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::cache::keys::digest;
 use crate::cache::store::Key;
@@ -23,6 +26,8 @@ use crate::outcome::{Report, Status};
 use crate::plan::Mode;
 use crate::repo::index_file::{Entry, IndexFile, StatData};
 use crate::repo::Repo;
+use crate::select::identify::TagSet;
+use crate::select::FileSet;
 use crate::worktree_fs::Meta;
 
 /// What a run asks, as far as its report depends on it.
@@ -44,6 +49,15 @@ pub struct Looked {
     /// Files over check-added-large-files' limit whose being added HEAD's commit stands for in
     /// the key: the report keeps the attributes of those being added (see [`keep`]).
     large: Vec<Box<[u8]>>,
+    /// The index entries whose files are not as the index says: `key` is then that of the
+    /// index's report, which holds for every other file.
+    pub changed: Vec<usize>,
+}
+
+/// The most files that may differ from the index for a run to be answered from the index's
+/// report; past that, checking file by file costs no more.
+fn most_changed(files: usize) -> usize {
+    (files / 20).max(64)
 }
 
 pub use crate::select::Known as Stats;
@@ -60,12 +74,12 @@ pub fn look(repo: &Repo, config: &Config, ask: &Ask) -> Looked {
         file_mode: wants.file_mode,
         ..Default::default()
     });
-    let (stats, as_indexed) = stat_every_file(&repo.root, &index);
-    if !as_indexed || !index.unmerged.is_empty() {
+    let (stats, changed) = stat_every_file(&repo.root, &index);
+    if changed.len() > most_changed(index.entries.len()) || !index.unmerged.is_empty() {
         return Looked { stats: Some(stats), ..Looked::default() };
     }
     match key(repo, config, ask, &checks, &stats) {
-        Some((key, large)) => Looked { key: Some(key), stats: Some(stats), large },
+        Some((key, large)) => Looked { key: Some(key), stats: Some(stats), large, changed },
         None => Looked { stats: Some(stats), ..Looked::default() },
     }
 }
@@ -232,14 +246,85 @@ fn report_key(repo: &Repo, cache: &Cache, looked: &Looked, added: Option<&[Vec<u
     Some(digest(&[b"report", key, attributes.as_bytes()]))
 }
 
+/// The index's report, as it was kept.
+fn recall_report(repo: &Repo, cache: &Cache, looked: &Looked) -> Option<Report> {
+    let key = report_key(repo, cache, looked, None)?;
+    serde_json::from_slice(&cache.get_run(&key)?).ok()
+}
+
+/// The index's report for a run whose `looked.changed` files differ from the index, with the
+/// tags those files had when it was made; `None` when either was not kept.
+pub fn recall_base(repo: &Repo, cache: &Cache, looked: &Looked) -> Option<(Report, Vec<TagSet>)> {
+    let (key, stats) = (looked.key.as_ref()?, looked.stats.as_ref()?);
+    if looked.changed.is_empty() {
+        return None;
+    }
+    let kept = cache.get_run(&tags_key(key))?;
+    let tags = looked.changed.iter().map(|&i| kept_tags(&kept, i, stats.index.entries.len())).collect::<Option<_>>()?;
+    Some((recall_report(repo, cache, looked)?, tags))
+}
+
+/// The tags each index entry's file had, kept beside the index's report: a run over a few
+/// changed files may stand on that report only if each still has the tags it had.
+fn tags_key(key: &Key) -> Key {
+    digest(&[b"tags", key])
+}
+
+/// Kept as: the entry count (u32), the distinct tag sets (a count, then each), then one u16 per
+/// entry: its set, or `u16::MAX` for a file the run did not select.
+fn encode_tags(index: &IndexFile, files: &FileSet) -> Option<Vec<u8>> {
+    let mut palette: Vec<TagSet> = Vec::new();
+    let mut of_entry = vec![u16::MAX; index.entries.len()];
+    for file in &files.files {
+        let Some(at) = index.position(file.rel.as_os_str().as_bytes()) else { continue };
+        let set = match palette.iter().position(|t| *t == file.types) {
+            Some(set) => set,
+            None => {
+                palette.push(file.types);
+                palette.len() - 1
+            }
+        };
+        of_entry[at] = u16::try_from(set).ok().filter(|s| *s != u16::MAX)?;
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&(index.entries.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(palette.len() as u32).to_le_bytes());
+    for set in &palette {
+        out.extend_from_slice(&set.to_bytes());
+    }
+    for set in of_entry {
+        out.extend_from_slice(&set.to_le_bytes());
+    }
+    Some(out)
+}
+
+/// Entry `i`'s tags in `kept` (see [`encode_tags`]); an unselected entry has none.
+fn kept_tags(kept: &[u8], i: usize, entries: usize) -> Option<TagSet> {
+    let le32 = |at: usize| Some(u32::from_le_bytes(kept.get(at..at + 4)?.try_into().ok()?) as usize);
+    let set_len = TagSet::empty().to_bytes().len();
+    let (count, sets) = (le32(0)?, le32(4)?);
+    let table = 8usize.checked_add(sets.checked_mul(set_len)?)?;
+    if count != entries || kept.len() != table.checked_add(entries.checked_mul(2)?)? {
+        return None;
+    }
+    let at = table + 2 * i;
+    let set = usize::from(u16::from_le_bytes(kept.get(at..at + 2)?.try_into().ok()?));
+    if set == usize::from(u16::MAX) {
+        return Some(TagSet::empty());
+    }
+    TagSet::from_bytes(kept.get(8 + set * set_len..8 + (set + 1) * set_len)?)
+}
+
 fn added_key(key: &Key) -> Key {
     digest(&[b"large files added", key])
 }
 
 /// The report kept for what `looked` found, as this run reports it: every result from the cache.
 pub fn recall(repo: &Repo, cache: &Cache, looked: &Looked) -> Option<Report> {
-    let key = report_key(repo, cache, looked, None)?;
-    let mut report: Report = serde_json::from_slice(&cache.get_run(&key)?).ok()?;
+    if !looked.changed.is_empty() {
+        return None;
+    }
+    let mut report = recall_report(repo, cache, looked)?;
     for check in &mut report.checks {
         check.duration_ms = 0;
         if let Some(used) = &mut check.cache {
@@ -258,8 +343,11 @@ pub fn recall(repo: &Repo, cache: &Cache, looked: &Looked) -> Option<Report> {
 
 /// Keeps `report` for what `looked` found when replaying it would say what running did: no
 /// check changed a file, none failed to run.
-pub fn keep(repo: &Repo, cache: &Cache, looked: &Looked, report: &Report) {
-    let Some(key) = &looked.key else { return };
+pub fn keep(repo: &Repo, cache: &Cache, looked: &Looked, report: &Report, files: &FileSet) {
+    let (Some(key), Some(stats)) = (&looked.key, &looked.stats) else { return };
+    if !looked.changed.is_empty() {
+        return;
+    }
     let clean = report.checks.iter().all(|c| c.modified_files.is_empty() && c.status != Status::Error);
     if !clean {
         return;
@@ -280,6 +368,9 @@ pub fn keep(repo: &Repo, cache: &Cache, looked: &Looked, report: &Report) {
     if let Ok(bytes) = serde_json::to_vec(report) {
         cache.put_run(&report_key, &bytes);
     }
+    if let Some(tags) = encode_tags(&stats.index, files) {
+        cache.put_run(&tags_key(key), &tags);
+    }
 }
 
 /// Built-ins whose verdicts depend only on the files' contents, names and modes, and on what is
@@ -297,12 +388,32 @@ fn follows_from_index(builtin: &Builtin) -> bool {
     }
 }
 
-/// Every tracked file's `lstat`, and whether each matches its index entry (none racily clean).
-fn stat_every_file(root: &Path, index: &Arc<IndexFile>) -> (Stats, bool) {
+/// Every tracked file's `lstat`, and the entries whose files do not match (or racily clean).
+fn stat_every_file(root: &Path, index: &Arc<IndexFile>) -> (Stats, Vec<usize>) {
     let rels: Vec<&[u8]> = index.entries.iter().map(|e| e.path.as_ref()).collect();
     let stats: Vec<Option<Meta>> = crate::worktree_fs::lstat_tree(root, &rels).into_iter().map(Result::ok).collect();
-    let all_as_indexed = index.entries.iter().zip(&stats).all(|(e, m)| m.as_ref().is_some_and(|m| as_indexed(e, m)));
-    (Stats { index: Arc::clone(index), stats }, all_as_indexed)
+    let mut changed: Vec<usize> =
+        (0..stats.len()).filter(|&i| !stats[i].as_ref().is_some_and(|m| as_indexed(&index.entries[i], m))).collect();
+    // Racily clean entries (written in the same clock tick as the index) with the stat data git
+    // recorded hold the index's content if their bytes say so, as git decides it too; a few
+    // only, since each is read.
+    let racy = |i: usize| {
+        let entry = &index.entries[i];
+        entry.racy && stats[i].as_ref().is_some_and(|m| entry.stat_matches(&StatData::of_lstat(m)))
+    };
+    if changed.iter().filter(|&&i| racy(i)).count() <= most_changed(stats.len()) {
+        let same: Vec<bool> = changed
+            .par_iter()
+            .map(|&i| {
+                let entry = &index.entries[i];
+                let rel = Path::new(std::ffi::OsStr::from_bytes(&entry.path));
+                racy(i) && crate::repo::blob::entry_matches(root, rel, entry.mode, &entry.oid)
+            })
+            .collect();
+        let mut same = same.into_iter();
+        changed.retain(|_| !same.next().unwrap_or(false));
+    }
+    (Stats { index: Arc::clone(index), stats }, changed)
 }
 
 /// Whether an entry's work-tree path is as the index says. A submodule's is a directory whatever

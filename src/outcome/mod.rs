@@ -167,6 +167,10 @@ pub struct CacheSummary {
     /// The whole report came from the cache at once: every file was as the index says.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub whole_run: bool,
+    /// The index's whole report stood for every file but these many, which differ from the
+    /// index and were checked alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rechecked: Option<usize>,
 }
 
 /// The whole run: what `--format json` prints and what every report format renders.

@@ -46,6 +46,18 @@ pub fn file_matches(root: &Path, rel: &Path, oid: &str) -> bool {
     worktree_fs::read(root, rel).ok().and_then(|bytes| blob_id(&bytes, oid.len())).is_some_and(|id| id == oid)
 }
 
+/// True when the work-tree file of index entry `rel` (a file or a link, by `mode`) holds exactly
+/// the blob `oid` (raw bytes): a racily clean entry vouched for as git does, by its content.
+pub fn entry_matches(root: &Path, rel: &Path, mode: u32, oid: &[u8]) -> bool {
+    let content = match mode & 0o170_000 {
+        0o100_000 => worktree_fs::read(root, rel),
+        0o120_000 => worktree_fs::locate(root, rel).and_then(|l| l.read_link()).map(|t| t.as_bytes().to_vec()),
+        _ => return false,
+    };
+    let hex: String = oid.iter().map(|b| format!("{b:02x}")).collect();
+    content.ok().and_then(|bytes| blob_id(&bytes, hex.len())).is_some_and(|id| id == hex)
+}
+
 /// The object id git gives `content` as a blob, SHA-1 or SHA-256 by the length of the ids in use.
 fn blob_id(content: &[u8], hex_len: usize) -> Option<String> {
     let header = format!("blob {}\0", content.len());
@@ -72,5 +84,24 @@ mod tests {
             Some("473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813")
         );
         assert_eq!(blob_id(b"x", 12), None);
+    }
+
+    #[test]
+    fn entries_match_by_content_and_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("f"), "hello\n").expect("write");
+        std::os::unix::fs::symlink("f", dir.path().join("l")).expect("symlink");
+        let id = |hex: &str| {
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect::<Vec<u8>>()
+        };
+        let hello = id("ce013625030ba8dba906f756967f9e9ca394464a");
+        assert!(entry_matches(dir.path(), Path::new("f"), MODE_FILE, &hello));
+        assert!(!entry_matches(dir.path(), Path::new("f"), MODE_SYMLINK, &hello), "a file is not a link");
+        // `printf f | git hash-object --stdin`: a link's blob is its target.
+        let target = id(&blob_id(b"f", 40).expect("id"));
+        assert!(entry_matches(dir.path(), Path::new("l"), MODE_SYMLINK, &target));
+        assert!(!entry_matches(dir.path(), Path::new("l"), MODE_FILE, &hello), "never read through a link");
+        std::fs::write(dir.path().join("f"), "hellO\n").expect("write");
+        assert!(!entry_matches(dir.path(), Path::new("f"), MODE_FILE, &hello));
     }
 }

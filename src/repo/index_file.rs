@@ -90,6 +90,9 @@ pub struct Entry {
     /// Stat data git cannot vouch for: written in the same instant as the index itself (a
     /// "racily clean" entry), or flagged assume-unchanged / skip-worktree / intent-to-add.
     pub untrusted: bool,
+    /// Untrusted only for being racily clean: equal stat data then says nothing of the content,
+    /// which must be compared, as git does.
+    pub racy: bool,
 }
 
 /// An entry of an unresolved merge (stages 1 to 3): listed, never vouched for.
@@ -150,9 +153,11 @@ impl IndexFile {
 impl Entry {
     /// Whether the work-tree file, as `stat` describes it, is untouched since git recorded it.
     pub fn unchanged(&self, stat: &StatData) -> bool {
-        if self.untrusted {
-            return false;
-        }
+        !self.untrusted && self.stat_matches(stat)
+    }
+
+    /// Whether `stat` is the stat data git recorded, trusted or not.
+    pub fn stat_matches(&self, stat: &StatData) -> bool {
         let kind_matches = match self.mode & 0o170000 {
             0o100000 => stat.mode & 0o170000 == 0o100000 && (stat.mode & 0o100 != 0) == (self.mode & 0o100 != 0),
             0o120000 => stat.mode & 0o170000 == 0o120000,
@@ -236,7 +241,8 @@ fn parse(bytes: &[u8], hash_len: usize, written: (u32, u32)) -> Result<IndexFile
             let racy = stat.mtime >= written;
             // assume-valid, skip-worktree, intent-to-add
             let flagged = flags & 0x8000 != 0 || extended & 0x6000 != 0;
-            entries.push(Entry { path, oid: Oid::new(oid), mode: stat.mode, stat, untrusted: racy || flagged });
+            let (untrusted, racy) = (racy || flagged, racy && !flagged);
+            entries.push(Entry { path, oid: Oid::new(oid), mode: stat.mode, stat, untrusted, racy });
         } else {
             unmerged.push(Unmerged { path, mode: stat.mode, stage: stage as u8 });
         }

@@ -326,12 +326,19 @@ pub fn closing_line(report: &Report, styles: &Styles) -> String {
     }
     let cache = match s.cache {
         Some(c) if c.from_cache > 0 => {
+            let how = match (c.whole_run, c.rechecked) {
+                (true, _) => " (every file as in the index: the whole report at once)".to_string(),
+                (false, Some(n)) => format!(
+                    " (the index's report, with the {} that differ from it checked again)",
+                    plural(n, "file", "files")
+                ),
+                (false, None) => String::new(),
+            };
             let text = format!(
-                "{}, {}, {} from cache{}",
+                "{}, {}, {} from cache{how}",
                 plural(c.checks, "check", "checks"),
                 plural_number(c.files, "file", "files"),
                 crate::printer::thousands(c.from_cache as u64),
-                if c.whole_run { " (every file as in the index: the whole report at once)" } else { "" }
             );
             format!("{}\n", Styles::paint(styles.subtle, &text))
         }

@@ -131,6 +131,23 @@ impl TagSet {
         self.0.iter().zip(other.0).any(|(a, b)| a & b != 0)
     }
 
+    /// The set as bytes, to keep (see [`TagSet::from_bytes`]).
+    pub fn to_bytes(self) -> Vec<u8> {
+        self.0.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// A set kept by [`TagSet::to_bytes`]; `None` for bytes of another length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<TagSet> {
+        let mut set = TagSet::empty();
+        if bytes.len() != WORDS * 8 {
+            return None;
+        }
+        for (word, chunk) in set.0.iter_mut().zip(bytes.chunks_exact(8)) {
+            *word = u64::from_le_bytes(chunk.try_into().ok()?);
+        }
+        Some(set)
+    }
+
     pub fn is_empty(self) -> bool {
         self.0.iter().all(|w| *w == 0)
     }

@@ -144,7 +144,7 @@ pub fn select_known(source: &Source, selection: &Selection, cwd: &Path, known: O
 /// and [`normalize`] give, on the bytes: a separator sorts before every other byte, so `a/b`
 /// comes before `a.txt` as the component `a` comes before `a.txt`. Parsing components for each of
 /// the comparisons of a large sort was a good part of selecting every file.
-fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
     let rank = |byte: u8| if byte == b'/' { 0 } else { u16::from(byte) + 1 };
     match a.iter().zip(b).position(|(x, y)| x != y) {
@@ -219,6 +219,12 @@ pub fn classify_checked(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
 
 fn classify_in_batch(root: &Path, rel: &Path) -> Result<Option<FileEntry>> {
     classify_owned(root, rel.to_path_buf(), None)
+}
+
+/// [`classify_checked`] with the `lstat` in `known` where it has it.
+pub fn classify_known(root: &Path, rel: PathBuf, known: &Known) -> Result<Option<FileEntry>> {
+    worktree_fs::new_batch();
+    classify_owned(root, rel, Some(known))
 }
 
 fn classify_owned(root: &Path, rel: PathBuf, known: Option<&Known>) -> Result<Option<FileEntry>> {

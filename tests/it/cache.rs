@@ -619,6 +619,137 @@ fn a_run_of_built_ins_over_unchanged_files_is_answered_whole() {
     assert!(seen.len() >= 5, "the steps change the reports: {}", seen.len());
 }
 
+fn rechecked(report: &serde_json::Value) -> Option<u64> {
+    report["summary"]["cache"]["rechecked"].as_u64()
+}
+
+/// Restores every file to the index's content and stat data, as a fresh checkout leaves it.
+fn restore(repo: &TestRepo) {
+    repo.git(&["checkout", "-q", "--", "."]);
+    repo.git(&["update-index", "-q", "--refresh"]);
+    settle();
+}
+
+/// A few files that differ from the index are checked alone, against the index's report: the
+/// report is what a full run says, in check mode and in fix mode. A changed file whose tags
+/// changed with it, or one that is gone, makes the run go file by file.
+#[test]
+fn a_few_changed_files_are_checked_against_the_index_report() {
+    let repo = TestRepo::new();
+    for i in 0..30 {
+        let body = if i % 7 == 0 { "trailing \n" } else { "fine\n" };
+        repo.write(&format!("src/m{i:02}.txt"), body);
+    }
+    repo.write("data.json", "{\"a\": 1}\n").write("bin/tool", "#!/bin/sh\necho\n").write("notes", "plain words\n");
+    repo.chmod("bin/tool", 0o755);
+    repo.config(BUILT_INS);
+    repo.commit("init");
+    refresh(&repo);
+    both(&repo);
+    let (warm, _) = both(&repo);
+    assert!(whole_run(&warm), "{warm}");
+
+    type Change<'s> = (&'s str, &'s dyn Fn(&TestRepo), bool);
+    let changes: [Change; 7] = [
+        (
+            "an edit that adds a finding",
+            &|r| {
+                r.write("src/m03.txt", "now trailing \n");
+            },
+            true,
+        ),
+        (
+            "an edit that removes one",
+            &|r| {
+                r.write("src/m07.txt", "fine now\n");
+            },
+            true,
+        ),
+        (
+            "a broken JSON file",
+            &|r| {
+                r.write("data.json", "{");
+            },
+            true,
+        ),
+        (
+            "a file made executable",
+            &|r| {
+                r.chmod("src/m01.txt", 0o755);
+            },
+            false,
+        ),
+        (
+            "a file without a telling name turned binary",
+            &|r| {
+                r.write("notes", b"\0\x01\x02binary".as_slice());
+            },
+            false,
+        ),
+        ("a file removed", &|r| fs::remove_file(r.path("src/m02.txt")).expect("rm"), false),
+        (
+            "an edit back to the index's content",
+            &|r| {
+                r.write("src/m03.txt", "fine\n");
+            },
+            true,
+        ),
+    ];
+    for (what, change, alone) in changes {
+        restore(&repo);
+        change(&repo);
+        let (cached, uncached) = both(&repo);
+        assert_eq!(normalized(cached.clone()), normalized(uncached), "after {what}");
+        assert_eq!(rechecked(&cached).is_some(), alone, "after {what}: {cached}");
+    }
+
+    // Fix mode: the changed file is fixed, and the report says so as a full run does.
+    restore(&repo);
+    repo.ward(&["run", "--all"]);
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "fixed"]);
+    refresh(&repo);
+    repo.ward_json(&["--all"]);
+    let (_, clean) = repo.ward_json(&["--all"]);
+    assert!(whole_run(&clean), "{clean}");
+    repo.write("src/m05.txt", "trailing again \n");
+    let (_, fixed) = repo.ward_json(&["--all"]);
+    assert_eq!(rechecked(&fixed), Some(1), "{fixed}");
+    assert_eq!(check(&fixed, "ws")["modified_files"], serde_json::json!(["src/m05.txt"]), "{fixed}");
+    assert_eq!(repo.read_string("src/m05.txt"), "trailing again\n");
+    repo.write("src/m05.txt", "trailing again \n");
+    let (_, uncached) = repo.ward_json(&["--all", "--no-cache"]);
+    assert_eq!(normalized(fixed), normalized(uncached));
+}
+
+/// Entries git wrote in the same clock tick as the index (racily clean, here all of them, by an
+/// index dated in the past) are vouched for by their content, as git does: the report is still
+/// answered whole, and a file whose bytes differ from the index is not.
+#[test]
+fn racily_clean_entries_are_vouched_for_by_their_content() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "trailing \n").write("b.json", "{}\n").write("link", "").write("c.txt", "c\n");
+    fs::remove_file(repo.path("link")).expect("rm");
+    std::os::unix::fs::symlink("a.txt", repo.path("link")).expect("symlink");
+    repo.config(BUILT_INS);
+    repo.commit("init");
+    refresh(&repo);
+    let (_, uncached) = both(&repo);
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(946_684_800);
+    let racy = || {
+        fs::File::options().write(true).open(repo.path(".git/index")).and_then(|f| f.set_modified(past)).expect("mtime")
+    };
+    racy();
+    let (cached, _) = both(&repo);
+    assert!(whole_run(&cached), "{cached}");
+    assert_eq!(normalized(cached), normalized(uncached));
+    repo.write("c.txt", "now trailing \n");
+    racy();
+    let (cached, uncached) = both(&repo);
+    assert!(!whole_run(&cached), "{cached}");
+    assert_eq!(normalized(cached), normalized(uncached));
+}
+
 /// The git processes a run over every file starts, and its report.
 fn logged_run(repo: &TestRepo) -> (Vec<String>, serde_json::Value) {
     let (path, log) = repo.logging_git();
@@ -757,7 +888,7 @@ fn randomized_changes_never_change_a_report_answered_whole() {
     let files = ["a.txt", "b.json", "Dir/c.txt", "dir/d.txt", "new.json"];
     let seed = std::env::var("WARD_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
     let mut rng = Lcg(seed);
-    let mut whole = 0;
+    let (mut whole, mut alone) = (0, 0);
     for step in 0..20 {
         let what = match rng.next(6) {
             0 | 1 => {
@@ -793,8 +924,10 @@ fn randomized_changes_never_change_a_report_answered_whole() {
         for _ in 0..2 {
             let (cached, uncached) = both(&repo);
             whole += usize::from(whole_run(&cached));
+            alone += usize::from(rechecked(&cached).is_some());
             assert_eq!(normalized(cached), normalized(uncached), "step {step} ({what}), seed {seed}");
         }
     }
     assert!(whole >= 5, "some reports were answered whole: {whole}");
+    assert!(alone >= 2, "some with a few files checked against the index's report: {alone}");
 }
