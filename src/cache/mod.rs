@@ -463,6 +463,34 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_entry_is_a_miss_with_a_warning_and_an_older_format_goes_quietly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+        cache.put(&[1; 16], &[2; 16], &Stored { output: "kept".into(), ..Stored::default() });
+        assert!(cache.finish().is_empty());
+        let segment = fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "wc"))
+            .expect("a segment");
+        let mut bytes = fs::read(&segment).expect("read");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        fs::write(&segment, &bytes).expect("write");
+        let old = dir.path().join("seg-1-1-0.wc");
+        fs::write(&old, b"WARDC\x01\0\0 a segment of the first format").expect("write");
+
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+        assert_eq!(cache.get(&[1; 16], &[2; 16]), None, "a value that fails its checksum is never trusted");
+        let warnings = cache.finish();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("damaged cache file"), "{warnings:?}");
+        assert!(!segment.exists(), "the damaged segment is removed");
+        assert!(!old.exists(), "the old format is removed, with no warning");
+    }
+
+    #[test]
     fn the_size_bound_evicts_the_least_recently_used() {
         let dir = tempfile::tempdir().expect("tempdir");
         let big = Stored { output: "x".repeat(4000), ..Stored::default() };

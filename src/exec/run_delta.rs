@@ -39,7 +39,8 @@ pub fn prepare(
     known: &Known,
     root: &Path,
 ) -> Option<Delta> {
-    if config.baseline.is_some() || config.settings.fail_fast {
+    // `--fail-fast` (asked by the caller, with the setting) stops on another file's finding.
+    if config.baseline.is_some() {
         return None;
     }
     // Findings are ordered by path as text: every path must be text for that to be exact.

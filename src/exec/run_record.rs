@@ -4,8 +4,8 @@
 //!
 //! The key covers everything such a run reads: ward's version, the mode, stage and check
 //! choices, the bytes of `checks.toml` and of the baseline, every index entry's path, mode and
-//! blob id, the staged changes (for the checks that look at them), `core.fileMode`, and the user
-//! ward runs as (identify's `executable` tag depends on it). Whether every file is as the index
+//! blob id, what is staged where it matters (HEAD's commit stands for it, with the index),
+//! `core.fileMode`, and the user ward runs as (identify's `executable` tag depends on it). Whether every file is as the index
 //! says is one `lstat` each, as `git status` does. A few files that are not (edited, or racily
 //! clean) are checked alone against that report (see `run_delta`); more, and the run goes the
 //! ordinary way, file by file.

@@ -47,15 +47,43 @@ pub fn file_matches(root: &Path, rel: &Path, oid: &str) -> bool {
 }
 
 /// True when the work-tree file of index entry `rel` (a file or a link, by `mode`) holds exactly
-/// the blob `oid` (raw bytes): a racily clean entry vouched for as git does, by its content.
+/// the blob `oid` (raw bytes): a racily clean entry vouched for as git does, by its content. A
+/// file is hashed as it is read, whatever its size.
 pub fn entry_matches(root: &Path, rel: &Path, mode: u32, oid: &[u8]) -> bool {
-    let content = match mode & 0o170_000 {
-        0o100_000 => worktree_fs::read(root, rel),
-        0o120_000 => worktree_fs::locate(root, rel).and_then(|l| l.read_link()).map(|t| t.as_bytes().to_vec()),
-        _ => return false,
-    };
     let hex: String = oid.iter().map(|b| format!("{b:02x}")).collect();
-    content.ok().and_then(|bytes| blob_id(&bytes, hex.len())).is_some_and(|id| id == hex)
+    match mode & 0o170_000 {
+        0o100_000 => streamed_blob_id(root, rel, hex.len()).is_some_and(|id| id == hex),
+        0o120_000 => worktree_fs::locate(root, rel)
+            .and_then(|l| l.read_link())
+            .ok()
+            .and_then(|target| blob_id(target.as_bytes(), hex.len()))
+            .is_some_and(|id| id == hex),
+        _ => false,
+    }
+}
+
+/// [`blob_id`] of a regular file, read in pieces; `None` if it changed size while read.
+fn streamed_blob_id(root: &Path, rel: &Path, hex_len: usize) -> Option<String> {
+    use std::io::Read as _;
+    let mut file = worktree_fs::open_read(root, rel).ok()?;
+    let size = file.metadata().ok()?.len();
+    let header = format!("blob {size}\0");
+    let mut hasher: Box<dyn sha2::digest::DynDigest> = match hex_len {
+        40 => Box::new(sha1::Sha1::new()),
+        64 => Box::new(sha2::Sha256::new()),
+        _ => return None,
+    };
+    hasher.update(header.as_bytes());
+    let (mut buffer, mut read) = (vec![0u8; 64 * 1024], 0u64);
+    loop {
+        let n = file.read(&mut buffer).ok()?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        hasher.update(&buffer[..n]);
+    }
+    (read == size).then(|| hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The object id git gives `content` as a blob, SHA-1 or SHA-256 by the length of the ids in use.

@@ -287,8 +287,8 @@ pub(super) mod tests {
     use super::*;
     use std::process::Command;
 
-    /// git in `dir`, away from the user's configuration; its exit code.
-    pub(in crate::repo) fn git_code(dir: &Path, args: &[&str]) -> Option<i32> {
+    /// git in `dir`, away from the user's configuration.
+    pub(in crate::repo) fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
         Command::new("git")
             .current_dir(dir)
             .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
@@ -297,8 +297,11 @@ pub(super) mod tests {
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .output()
             .expect("git")
-            .status
-            .code()
+    }
+
+    /// [`git_output`]'s exit code.
+    pub(in crate::repo) fn git_code(dir: &Path, args: &[&str]) -> Option<i32> {
+        git_output(dir, args).status.code()
     }
 
     fn git(dir: &Path, args: &[&str]) {
