@@ -118,7 +118,7 @@ fn merged(old: &CheckOutcome, new: &CheckOutcome, changed: &HashSet<&str>) -> Ch
     let cache = old.cache.as_ref().map(|_| {
         let fresh = new.cache.as_ref();
         CacheUse {
-            from_cache: old.files - new.files + fresh.map_or(0, |c| c.from_cache),
+            from_cache: old.files.saturating_sub(new.files) + fresh.map_or(0, |c| c.from_cache),
             checked: fresh.map(|c| c.checked.clone()).unwrap_or_default(),
         }
     });

@@ -68,9 +68,12 @@ pub fn look(repo: &Repo, config: &Config, ask: &Ask) -> Looked {
     let Ok(index) = repo.read_index() else { return Looked::default() };
     // What git alone can say, asked while the files are looked at.
     let wants = Wants::of(&checks, &index, |i| u64::from(index.entries[i].stat.size));
-    let head = wants.large_added.then(|| repo.head_commit()).flatten();
+    // Read once, whether the prefetch or the key asks first.
+    let head = std::cell::OnceCell::new();
+    let head_commit = || head.get_or_init(|| repo.head_commit()).clone();
+    let head_known = wants.large_added && head_commit().is_some();
     repo.prefetch(crate::repo::Prefetch {
-        staged: wants.gitlinks || (wants.large_added && head.is_none()),
+        staged: wants.gitlinks || (wants.large_added && !head_known),
         file_mode: wants.file_mode,
         ..Default::default()
     });
@@ -78,7 +81,7 @@ pub fn look(repo: &Repo, config: &Config, ask: &Ask) -> Looked {
     if changed.len() > most_changed(index.entries.len()) || !index.unmerged.is_empty() {
         return Looked { stats: Some(stats), ..Looked::default() };
     }
-    match key(repo, config, ask, &checks, &stats) {
+    match key(repo, config, ask, &checks, &stats, &head_commit) {
         Some((key, large)) => Looked { key: Some(key), stats: Some(stats), large, changed },
         None => Looked { stats: Some(stats), ..Looked::default() },
     }
@@ -141,7 +144,14 @@ fn eligible<'c>(config: &'c Config, ask: &Ask) -> Option<Vec<&'c Builtin>> {
 
 /// The key of this run's report, every file being as the index says, and the large files whose
 /// attributes [`keep`] is to record.
-fn key(repo: &Repo, config: &Config, ask: &Ask, checks: &[&Builtin], stats: &Stats) -> Option<(Key, Vec<Box<[u8]>>)> {
+fn key(
+    repo: &Repo,
+    config: &Config,
+    ask: &Ask,
+    checks: &[&Builtin],
+    stats: &Stats,
+    head_commit: &dyn Fn() -> Option<Option<String>>,
+) -> Option<(Key, Vec<Box<[u8]>>)> {
     let index = &stats.index;
     let mut parts: Vec<Vec<u8>> = vec![
         b"run".to_vec(),
@@ -174,7 +184,7 @@ fn key(repo: &Repo, config: &Config, ask: &Ask, checks: &[&Builtin], stats: &Sta
     let path_of = |e: &crate::repo::index_file::Entry| Path::new(std::ffi::OsStr::from_bytes(&e.path)).to_path_buf();
     // What is staged follows from HEAD's commit and the index, both in the key: the commit id,
     // read from the ref files, stands for it where nothing else than being added matters.
-    let head = (wants.large_added && !wants.gitlinks).then(|| repo.head_commit()).flatten();
+    let head = (wants.large_added && !wants.gitlinks).then(head_commit).flatten();
     let mut deferred = Vec::new();
     if let Some(commit) = &head {
         parts.push(format!("head {commit:?}").into_bytes());
