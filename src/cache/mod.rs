@@ -300,8 +300,17 @@ impl Cache {
             }
         }
         let total: u64 = self.segments.iter().map(Segment::size).sum::<u64>() + fresh.size();
-        if self.segments.len() + usize::from(!fresh.is_empty()) > MAX_SEGMENTS || total > self.max_size {
-            return self.merge(fresh);
+        if total > self.max_size {
+            return self.merge(fresh, None);
+        }
+        if self.segments.len() + usize::from(!fresh.is_empty()) > MAX_SEGMENTS {
+            // Within the bound, a segment holding half of everything stays as it is: merging the
+            // small ones a commit adds must not rewrite the cache each time.
+            let largest = (0..self.segments.len())
+                .filter(|&i| !self.damaged_segments[i].load(Ordering::Relaxed))
+                .max_by_key(|&i| self.segments[i].size());
+            let spared = largest.filter(|&i| self.segments[i].size() * 2 >= total);
+            return self.merge(fresh, spared);
         }
         if !fresh.is_empty() {
             fresh.write(&self.dir)?;
@@ -309,13 +318,18 @@ impl Cache {
         Ok(())
     }
 
-    /// Rewrites everything as one segment: this run's results first, then the segments it hit,
-    /// then the others newest first, until the size bound; then removes the segments merged.
-    fn merge(&self, mut fresh: Builder) -> std::io::Result<()> {
-        let budget = self.max_size / 10 * 9;
+    /// Rewrites everything but the `spared` segment as one: this run's results first, then the
+    /// segments it hit, then the others newest first, until the size bound; then removes the
+    /// segments merged.
+    fn merge(&self, mut fresh: Builder, spared: Option<usize>) -> std::io::Result<()> {
+        let budget = (self.max_size / 10 * 9).saturating_sub(spared.map_or(0, |i| self.segments[i].size()));
         let hit = |i: usize| self.hit_segments[i].load(Ordering::Relaxed);
-        let order: Vec<usize> =
-            (0..self.segments.len()).filter(|&i| hit(i)).chain((0..self.segments.len()).filter(|&i| !hit(i))).collect();
+        let merged = |i: &usize| Some(*i) != spared;
+        let order: Vec<usize> = (0..self.segments.len())
+            .filter(|&i| hit(i))
+            .chain((0..self.segments.len()).filter(|&i| !hit(i)))
+            .filter(merged)
+            .collect();
         'segments: for i in order {
             if self.damaged_segments[i].load(Ordering::Relaxed) {
                 continue;
@@ -341,7 +355,7 @@ impl Cache {
         if !fresh.is_empty() {
             fresh.write(&self.dir)?;
         }
-        for segment in &self.segments {
+        for (_, segment) in self.segments.iter().enumerate().filter(|(i, _)| merged(i)) {
             // Another run may hold it mapped: unlinking leaves its mapping intact.
             let _ = fs::remove_file(&segment.path);
         }
@@ -488,6 +502,38 @@ mod tests {
         assert!(warnings[0].contains("damaged cache file"), "{warnings:?}");
         assert!(!segment.exists(), "the damaged segment is removed");
         assert!(!old.exists(), "the old format is removed, with no warning");
+    }
+
+    #[test]
+    fn merging_the_small_segments_of_commits_leaves_the_large_one_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+        for file in 0u8..200 {
+            cache.put(&[1; 16], &[file; 16], &Stored { output: "x".repeat(100), ..Stored::default() });
+        }
+        cache.finish();
+        let segments = || -> Vec<PathBuf> {
+            let mut found: Vec<PathBuf> = fs::read_dir(dir.path())
+                .expect("dir")
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "wc"))
+                .collect();
+            found.sort();
+            found
+        };
+        let large = segments();
+        for round in 0u8..(MAX_SEGMENTS as u8 + 2) {
+            let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+            cache.put(&[2; 16], &[round; 16], &Stored::default());
+            assert!(cache.finish().is_empty());
+        }
+        let now = segments();
+        assert!(now.len() <= MAX_SEGMENTS, "merged: {now:?}");
+        assert!(now.contains(&large[0]), "the large segment was not rewritten: {now:?}");
+        let cache = Cache::open(dir.path(), DEFAULT_MAX_SIZE);
+        assert!((0u8..200).all(|f| cache.get(&[1; 16], &[f; 16]).is_some()));
+        assert!((0u8..MAX_SEGMENTS as u8 + 2).all(|r| cache.get(&[2; 16], &[r; 16]).is_some()));
     }
 
     #[test]
