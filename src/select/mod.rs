@@ -134,8 +134,20 @@ pub fn select_known(source: &Source, selection: &Selection, cwd: &Path, known: O
     // A few files (a commit, a message) are classified before threads would even start.
     let files: Vec<FileEntry> = if paths.len() < 64 {
         paths.into_iter().filter_map(|rel| classify_owned(root, rel, known).transpose()).collect::<Result<_>>()?
+    } else if let Some(known) = known {
+        paths
+            .into_par_iter()
+            .filter_map(|rel| classify_owned(root, rel, Some(known)).transpose())
+            .collect::<Result<_>>()?
     } else {
-        paths.into_par_iter().filter_map(|rel| classify_owned(root, rel, known).transpose()).collect::<Result<_>>()?
+        // Every `lstat` at once, directories verified from their parents' listings.
+        let rels: Vec<&[u8]> = paths.iter().map(|p| p.as_os_str().as_bytes()).collect();
+        let stats = worktree_fs::lstat_tree(root, &rels);
+        paths
+            .into_par_iter()
+            .zip(stats)
+            .filter_map(|(rel, stat)| classify_stat(root, rel, stat).transpose())
+            .collect::<Result<_>>()?
     };
     Ok(FileSet { files, extra: 0 })
 }
@@ -228,9 +240,15 @@ pub fn classify_known(root: &Path, rel: PathBuf, known: &Known) -> Result<Option
 }
 
 fn classify_owned(root: &Path, rel: PathBuf, known: Option<&Known>) -> Result<Option<FileEntry>> {
-    let path = path_text(&rel);
     let looked = known.and_then(|k| k.get(rel.as_os_str().as_bytes())).map(Ok);
-    let meta = match looked.unwrap_or_else(|| worktree_fs::lstat_in_batch(root, &rel)) {
+    let stat = looked.unwrap_or_else(|| worktree_fs::lstat_in_batch(root, &rel));
+    classify_stat(root, rel, stat)
+}
+
+/// [`classify_owned`] from the path's `lstat`, taken already.
+fn classify_stat(root: &Path, rel: PathBuf, stat: std::io::Result<worktree_fs::Meta>) -> Result<Option<FileEntry>> {
+    let path = path_text(&rel);
+    let meta = match stat {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {
             return Ok(None)

@@ -31,7 +31,6 @@ struct DirInfo<'a> {
     path: &'a [u8],
     /// Index of the parent in the table; `None` for a directory at the top of the tree.
     parent: Option<usize>,
-    depth: usize,
     found: Found,
 }
 
@@ -64,10 +63,11 @@ pub fn lstat_tree(root: &Path, rels: &[&[u8]]) -> Vec<io::Result<Meta>> {
         .collect()
 }
 
-/// Every directory of `rels`, parents before children, and each path's own directory.
+/// Every directory of `rels`, parents before children, and each path's own directory. Each is
+/// found from its parent by its own name, so that a path costs its length, however deep.
 fn directories<'a>(rels: &[&'a [u8]]) -> (Vec<DirInfo<'a>>, Vec<Option<usize>>) {
     let mut dirs: Vec<DirInfo> = Vec::new();
-    let mut index: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let mut index: FxHashMap<(Option<usize>, &[u8]), usize> = FxHashMap::default();
     let mut last: Option<(&[u8], Option<usize>)> = None;
     let parents = rels
         .iter()
@@ -77,24 +77,21 @@ fn directories<'a>(rels: &[&'a [u8]]) -> (Vec<DirInfo<'a>>, Vec<Option<usize>>) 
             if let Some((_, at)) = last.filter(|(seen, _)| *seen == dir) {
                 return at;
             }
-            let at = intern(dir, &mut dirs, &mut index);
-            last = Some((dir, Some(at)));
-            Some(at)
+            let mut at = None;
+            let mut from = 0;
+            for end in memchr::memchr_iter(b'/', rel) {
+                let key = (at, &rel[from..end]);
+                at = Some(*index.entry(key).or_insert_with(|| {
+                    dirs.push(DirInfo { path: &rel[..end], parent: at, found: Found::Unseen });
+                    dirs.len() - 1
+                }));
+                from = end + 1;
+            }
+            last = Some((dir, at));
+            at
         })
         .collect();
     (dirs, parents)
-}
-
-/// The table index of `dir`, adding it and its ancestors when new.
-fn intern<'a>(dir: &'a [u8], dirs: &mut Vec<DirInfo<'a>>, index: &mut FxHashMap<&'a [u8], usize>) -> usize {
-    if let Some(at) = index.get(dir) {
-        return *at;
-    }
-    let up = parent(dir).map(|p| intern(p, dirs, index));
-    let depth = up.map_or(0, |u| dirs[u].depth + 1);
-    dirs.push(DirInfo { path: dir, parent: up, depth, found: Found::Unseen });
-    index.insert(dir, dirs.len() - 1);
-    dirs.len() - 1
 }
 
 /// The directory part of a relative path: `None` at the top.
@@ -106,7 +103,6 @@ fn parent(path: &[u8]) -> Option<&[u8]> {
 /// Finds, from the top down, which directories are real ones: the children of a directory
 /// that is one are listed together, or looked at one by one when there are few.
 fn verify(root: &OwnedFd, dirs: &mut [DirInfo]) {
-    let depths = dirs.iter().map(|d| d.depth + 1).max().unwrap_or(0);
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); dirs.len()];
     let mut top = Vec::new();
     for (i, dir) in dirs.iter().enumerate() {
@@ -115,26 +111,25 @@ fn verify(root: &OwnedFd, dirs: &mut [DirInfo]) {
             None => top.push(i),
         }
     }
-    for depth in 0..depths {
-        // Each group: the directory that holds them (`None`: the root) and the children.
-        let groups: Vec<(Option<usize>, &[usize])> = if depth == 0 {
-            vec![(None, top.as_slice())]
-        } else {
-            (0..dirs.len())
-                .filter(|&p| dirs[p].depth == depth - 1 && dirs[p].found == Found::Real && !children[p].is_empty())
-                .map(|p| (Some(p), children[p].as_slice()))
-                .collect()
-        };
-        let results: Vec<Vec<(usize, Found)>> = groups
+    // One level at a time: each group is a directory found real (`None`: the root) with the
+    // children to look at.
+    let mut level: Vec<(Option<usize>, &[usize])> = vec![(None, top.as_slice())];
+    while !level.is_empty() {
+        let results: Vec<Vec<(usize, Found)>> = level
             .par_iter()
             .map(|(holder, kids)| {
                 let holder = holder.map(|h| dirs[h].path);
                 look_at(root, holder, kids, dirs)
             })
             .collect();
-        for (i, found) in results.into_iter().flatten() {
-            dirs[i].found = found;
-        }
+        level = results
+            .into_iter()
+            .flatten()
+            .filter_map(|(i, found)| {
+                dirs[i].found = found;
+                (found == Found::Real && !children[i].is_empty()).then(|| (Some(i), children[i].as_slice()))
+            })
+            .collect();
     }
 }
 
@@ -243,6 +238,21 @@ mod tests {
         assert!(super::super::is_through_symlink(found[6].as_ref().expect_err("through the link")));
         assert!(super::super::is_through_symlink(found[11].as_ref().expect_err("through the link")));
         assert_eq!(found[13].as_ref().expect("the link itself").kind, super::super::Kind::Symlink);
+    }
+
+    #[test]
+    fn a_path_of_any_depth_is_taken_apart_in_linear_time() {
+        // Deeper than a test thread's stack would allow one frame per directory, and long enough
+        // that hashing each directory's whole path would take minutes.
+        let deep = format!("{}f", "d/".repeat(200_000));
+        let started = std::time::Instant::now();
+        let (dirs, parents) = directories(&[deep.as_bytes(), b"top"]);
+        assert_eq!(dirs.len(), 200_000);
+        assert_eq!(parents, [Some(199_999), None]);
+        assert_eq!(dirs[0].parent, None);
+        assert!(dirs.iter().skip(1).enumerate().all(|(i, d)| d.parent == Some(i)));
+        // In time linear in the path's length: no directory's whole path is hashed.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[test]
